@@ -1,0 +1,68 @@
+# syntax=docker/dockerfile:1
+# Undersigned: one image for web (gunicorn), migrate, worker and beat (docker-compose.yml).
+#   docker build -t undersigned .
+#   docker run -e SECRET_KEY=... -e DATABASE_URL=... -e REDIS_URL=... -p 8000:8000 undersigned
+ARG PYTHON_IMAGE=python:3.13-slim-bookworm
+
+# --- build: resolve the locked dependencies into /app/.venv with uv ------------------------------
+FROM ${PYTHON_IMAGE} AS build
+
+# uv comes from PyPI through pip (no installer script from another host).
+ARG UV_VERSION=0.13.9
+RUN pip install --no-cache-dir --disable-pip-version-check "uv==${UV_VERSION}"
+
+ENV UV_PROJECT_ENVIRONMENT=/app/.venv \
+    UV_PYTHON=/usr/local/bin/python3.13 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy
+
+WORKDIR /app
+# Only the lock and project metadata: this layer is rebuilt when dependencies change, not code.
+COPY pyproject.toml uv.lock ./
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-install-project
+
+# --- runtime ------------------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+
+# Libraries WeasyPrint loads at run time (Pango, HarfBuzz incl. subsetting) and fonts for the
+# scripts signatories' names come in: Noto core covers Latin, Arabic, Tibetan, Devanagari, …;
+# Noto CJK covers Chinese, Japanese and Korean. PDFs never fetch fonts from the network.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
+      fonts-noto-core fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*
+
+RUN groupadd --system --gid 10001 undersigned \
+ && useradd --system --uid 10001 --gid undersigned --home-dir /app --no-create-home \
+      --shell /usr/sbin/nologin undersigned
+
+ENV PATH=/app/.venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    DJANGO_SETTINGS_MODULE=config.settings \
+    STATIC_ROOT=/app/staticfiles \
+    MEDIA_ROOT=/app/media
+
+WORKDIR /app
+COPY --from=build /app/.venv /app/.venv
+COPY . .
+
+# Static files are collected into the image (served by whitenoise). The SECRET_KEY here exists
+# only for this one command: it is not an ENV of the image and not used at run time.
+# /app/media (uploads) and /app/var (celery beat schedule) are the only writable directories;
+# named volumes mounted there inherit this ownership.
+RUN SECRET_KEY=collectstatic-at-build-time-only DEBUG=false \
+      python manage.py collectstatic --noinput \
+ && mkdir -p /app/media /app/var \
+ && chown undersigned:undersigned /app/media /app/var
+
+USER undersigned
+EXPOSE 8000
+
+# No access log: it would record client IP addresses and tokenised URLs (DESIGN.md §2).
+# Extra gunicorn options can be given at run time in GUNICORN_CMD_ARGS.
+CMD ["gunicorn", "config.wsgi:application", "--workers", "2", "--bind", "0.0.0.0:8000", \
+     "--worker-tmp-dir", "/dev/shm"]

@@ -1,0 +1,88 @@
+# Undersigned — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.12+: pyenv's 3.13/3.12 on the workplace image, else python3.13/python3.12 on PATH.
+PYTHON ?= $(shell \
+	for v in 3.13 3.12; do \
+	  p=$$(pyenv prefix $$(pyenv versions --bare 2>/dev/null | grep -E "^$$v(\.[0-9]+)?$$" | tail -n1) 2>/dev/null); \
+	  if [ -n "$$p" ] && [ -x "$$p/bin/python3" ]; then echo "$$p/bin/python3"; exit; fi; \
+	done; \
+	for c in python3.13 python3.12 python3; do \
+	  if command -v $$c >/dev/null && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then command -v $$c; exit; fi; \
+	done)
+# uv: the one on PATH, else the module installed into the user's Python by `make uv`.
+UV ?= $(shell command -v uv || echo "python3 -m uv")
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+# The embedded defaults of `make run`: SQLite, in-process tasks, console email.
+RUN_ENV := DEBUG=1
+# Tests run with the development flags (no HTTPS redirect); Django's runner turns DEBUG off.
+TEST_ENV := DEBUG=1 SECRET_KEY=tests-only-not-secret
+# A production-shaped configuration for `check --deploy`.
+DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	ALLOWED_HOSTS=undersigned.example.org SITE_URL=https://undersigned.example.org \
+	DATABASE_URL=sqlite:///$(CURDIR)/.deploy-check.sqlite3
+
+.PHONY: help uv venv install install-dev run serve migrate demo test lint format check-deploy worker beat clean
+
+help:
+	@echo "make run           install, migrate, load the demo data, serve on http://127.0.0.1:8000"
+	@echo "make test          install dev dependencies and run the whole suite (+ lint)"
+	@echo "make worker|beat   run a Celery worker / beat (needs REDIS_URL)"
+	@echo "make check-deploy  manage.py check --deploy with a production configuration"
+
+uv:
+	@command -v uv >/dev/null || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user --break-system-packages uv
+
+$(VENV)/.created: | uv
+	@test -n "$(PYTHON)" || { echo "Python 3.12+ not found (pyenv, python3.13 or python3.12)"; exit 1; }
+	$(UV) venv --allow-existing --python "$(PYTHON)" $(VENV)
+	@touch $@
+
+install: $(VENV)/.created
+	$(UV) sync --frozen --no-dev
+
+install-dev: $(VENV)/.created
+	$(UV) sync --frozen
+
+migrate: install
+	$(RUN_ENV) $(MANAGE) migrate --noinput
+
+demo: migrate
+	$(RUN_ENV) $(MANAGE) load_demo
+
+run: demo
+	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
+
+serve:
+	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
+
+test: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
+	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check-deploy: install
+	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+	@rm -f .deploy-check.sqlite3
+
+worker: install
+	$(VENV)/bin/celery -A config worker -l info --concurrency 2
+
+beat: install
+	$(VENV)/bin/celery -A config beat -l info --schedule /tmp/undersigned-celerybeat-schedule
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .deploy-check.sqlite3

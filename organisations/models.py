@@ -1,0 +1,157 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+
+from .names import normalise_name
+
+
+class Organisation(TimeStampedModel):
+    """An organisation that can sign letters. Created by its staff or proposed through the
+    sign form; unverified until a moderator checks it."""
+
+    name = models.CharField(_("name"), max_length=200)
+    # Case-, space- and punctuation-insensitive key kept unique by the database, so that
+    # "Human Rights Watch" and "human-rights watch" cannot both exist.
+    normalised_name = models.CharField(max_length=200, editable=False)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True, allow_unicode=True)
+    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    based_in = models.CharField(
+        _("based in"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where the organisation works or is based, in its own words."),
+    )
+    website = models.URLField(_("website"), blank=True, max_length=300)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    is_verified = models.BooleanField(_("verified"), default=False)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        through_fields=("organisation", "user"),
+        related_name="organisations",
+    )
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["normalised_name"], name="organisations_unique_normalised_name"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(normalised_name=""), name="organisations_name_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # A derived column, not domain logic: it must always match the name.
+        self.normalised_name = normalise_name(self.name)
+        if "update_fields" in kwargs and kwargs["update_fields"] is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "normalised_name"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("organisations:detail", kwargs={"slug": self.slug})
+
+    @property
+    def display_name(self) -> str:
+        if self.acronym and self.acronym.casefold() not in self.name.casefold():
+            return f"{self.name} ({self.acronym})"
+        return self.name
+
+
+class Membership(TimeStampedModel):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        MEMBER = "member", _("Member")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["organisation__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user"], name="organisations_one_membership_per_user"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["admin", "member"]),
+                name="organisations_membership_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.get_role_display()})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+
+class EmailDomain(TimeStampedModel):
+    """An email domain the organisation uses. Once a moderator has verified it, a signer whose
+    address is at this domain has the authority to sign for the organisation."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="email_domains"
+    )
+    domain = models.CharField(_("domain"), max_length=253)
+    is_verified = models.BooleanField(_("verified"), default=False)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("email domain")
+        verbose_name_plural = _("email domains")
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "domain"], name="organisations_domain_once_per_org"
+            ),
+            # A verified domain proves authority for exactly one organisation.
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=models.Q(is_verified=True),
+                name="organisations_verified_domain_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain

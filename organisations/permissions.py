@@ -1,0 +1,24 @@
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.models import User
+from accounts.roles import is_moderator
+
+from .models import Membership, Organisation
+
+
+def membership_of(user: User | AnonymousUser, organisation: Organisation) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, organisation=organisation).first()
+
+
+def can_manage_organisation(user: User | AnonymousUser, organisation: Organisation) -> bool:
+    """Org admins edit their organisation and its members; moderators may too."""
+    if is_moderator(user):
+        return True
+    membership = membership_of(user, organisation)
+    return membership is not None and membership.is_admin
+
+
+def can_see_members(user: User | AnonymousUser, organisation: Organisation) -> bool:
+    return is_moderator(user) or membership_of(user, organisation) is not None

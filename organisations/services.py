@@ -1,0 +1,320 @@
+"""Every change to organisations, their members and their email domains."""
+
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import is_moderator
+from audit.services import record_event
+from core.errors import DomainError, NotAllowed
+
+from .domains import is_public_mail_domain, normalise_domain
+from .models import EmailDomain, Membership, Organisation
+from .names import normalise_name
+from .permissions import can_manage_organisation
+
+EDITABLE_FIELDS = ("name", "acronym", "based_in", "website", "description")
+
+
+class DuplicateOrganisation(DomainError):
+    """An organisation with the same normalised name exists already."""
+
+    def __init__(self, existing: Organisation) -> None:
+        super().__init__(
+            _("An organisation called “%(name)s” is already registered.") % {"name": existing.name}
+        )
+        self.existing = existing
+
+
+def _unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(name, allow_unicode=True)[:70].strip("-") or "organisation"
+    slug, n = base, 1
+    taken = Organisation.objects.exclude(pk=exclude_pk)
+    while taken.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _ensure_name_free(name: str, *, exclude_pk: int | None = None) -> None:
+    existing = (
+        Organisation.objects.filter(normalised_name=normalise_name(name))
+        .exclude(pk=exclude_pk)
+        .first()
+    )
+    if existing is not None:
+        raise DuplicateOrganisation(existing)
+
+
+@transaction.atomic
+def create_organisation(
+    *,
+    name: str,
+    created_by: User | None,
+    acronym: str = "",
+    based_in: str = "",
+    website: str = "",
+    description: str = "",
+    logo: File | None = None,
+) -> Organisation:
+    """Register an organisation, unverified. Its creator (if any) becomes its first admin."""
+    name = " ".join(name.split())
+    if not normalise_name(name):
+        raise DomainError(_("Enter the organisation's name."))
+    _ensure_name_free(name)
+    organisation = Organisation(
+        name=name,
+        slug=_unique_slug(name),
+        acronym=acronym.strip(),
+        based_in=" ".join(based_in.split()),
+        website=website,
+        description=description.strip(),
+    )
+    if logo is not None:
+        organisation.logo = logo
+    try:
+        # A savepoint, so that losing a race on the unique name leaves the outer
+        # transaction usable for the clear error below.
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError:
+        _ensure_name_free(name)
+        raise
+    if created_by is not None:
+        Membership.objects.create(
+            organisation=organisation,
+            user=created_by,
+            role=Membership.Role.ADMIN,
+            added_by=created_by,
+        )
+    record_event(action="organisation.created", actor=created_by, organisation=organisation)
+    return organisation
+
+
+@transaction.atomic
+def update_organisation(
+    *,
+    organisation: Organisation,
+    actor: User,
+    logo: File | None = None,
+    clear_logo: bool = False,
+    **changes: str,
+) -> Organisation:
+    """Edit the public details of an organisation (its admins or a moderator)."""
+    if not can_manage_organisation(actor, organisation):
+        raise NotAllowed(_("Only the organisation's administrators can edit it."))
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    if "name" in changes:
+        changes["name"] = " ".join(changes["name"].split())
+        if not normalise_name(changes["name"]):
+            raise DomainError(_("Enter the organisation's name."))
+        _ensure_name_free(changes["name"], exclude_pk=organisation.pk)
+    changed = sorted(k for k, v in changes.items() if getattr(organisation, k) != v)
+    for field in changed:
+        setattr(organisation, field, changes[field])
+    if clear_logo and organisation.logo:
+        organisation.logo.delete(save=False)
+        organisation.logo = ""
+        changed.append("logo")
+    elif logo is not None:
+        organisation.logo = logo
+        changed.append("logo")
+    if not changed:
+        return organisation
+    organisation.save()
+    record_event(
+        action="organisation.updated",
+        actor=actor,
+        organisation=organisation,
+        data={"fields": changed},
+    )
+    return organisation
+
+
+@transaction.atomic
+def verify_organisation(
+    *, organisation: Organisation, moderator: User, verified: bool = True
+) -> Organisation:
+    """A moderator vouches (or stops vouching) that the organisation is real."""
+    if not is_moderator(moderator):
+        raise NotAllowed(_("Only moderators can verify organisations."))
+    if organisation.is_verified == verified:
+        return organisation
+    organisation.is_verified = verified
+    organisation.verified_at = timezone.now() if verified else None
+    organisation.verified_by = moderator if verified else None
+    organisation.save(update_fields=["is_verified", "verified_at", "verified_by", "updated_at"])
+    record_event(
+        action="organisation.verified" if verified else "organisation.unverified",
+        actor=moderator,
+        organisation=organisation,
+    )
+    return organisation
+
+
+# --- Members -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_member(
+    *, organisation: Organisation, email: str, actor: User, role: str = Membership.Role.MEMBER
+) -> Membership:
+    """An org admin adds someone who already has an account (with a verified address)."""
+    if not can_manage_organisation(actor, organisation):
+        raise NotAllowed(_("Only the organisation's administrators can add members."))
+    user = User.objects.filter(
+        emailaddress__email__iexact=email.strip(), emailaddress__verified=True
+    ).first()
+    if user is None:
+        raise DomainError(
+            _(
+                "Nobody with a confirmed account uses %(email)s yet. Ask them to create an "
+                "account with this address and confirm it, then add them again."
+            )
+            % {"email": email.strip()}
+        )
+    membership, created = Membership.objects.get_or_create(
+        organisation=organisation, user=user, defaults={"role": role, "added_by": actor}
+    )
+    if not created:
+        raise DomainError(_("%(email)s is already a member.") % {"email": user.email})
+    record_event(
+        action="organisation.member_added",
+        actor=actor,
+        organisation=organisation,
+        target=membership,
+        data={"role": role},
+    )
+    return membership
+
+
+def _other_admins(membership: Membership) -> bool:
+    return (
+        Membership.objects.select_for_update()
+        .filter(organisation_id=membership.organisation_id, role=Membership.Role.ADMIN)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def change_member_role(*, membership: Membership, role: str, actor: User) -> Membership:
+    if not can_manage_organisation(actor, membership.organisation):
+        raise NotAllowed(_("Only the organisation's administrators can change roles."))
+    if role not in Membership.Role.values:
+        raise DomainError(_("Unknown role."))
+    if membership.role == role:
+        return membership
+    if membership.is_admin and not _other_admins(membership):
+        raise DomainError(_("An organisation needs at least one administrator."))
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    record_event(
+        action="organisation.member_role_changed",
+        actor=actor,
+        organisation=membership.organisation,
+        target=membership,
+        data={"role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, membership: Membership, actor: User) -> None:
+    """Remove a member; members may also leave. The last administrator cannot go."""
+    leaving = membership.user_id == actor.pk
+    if not leaving and not can_manage_organisation(actor, membership.organisation):
+        raise NotAllowed(_("Only the organisation's administrators can remove members."))
+    if membership.is_admin and not _other_admins(membership):
+        raise DomainError(
+            _("An organisation needs at least one administrator. Make someone else one first.")
+        )
+    record_event(
+        action="organisation.member_removed",
+        actor=actor,
+        organisation=membership.organisation,
+        data={"user_id": membership.user_id},
+    )
+    membership.delete()
+
+
+# --- Email domains -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_email_domain(*, organisation: Organisation, domain: str, actor: User) -> EmailDomain:
+    """List a domain the organisation uses. It proves nothing until a moderator verifies it."""
+    if not can_manage_organisation(actor, organisation):
+        raise NotAllowed(_("Only the organisation's administrators can add email domains."))
+    domain = normalise_domain(domain)
+    if organisation.email_domains.filter(domain=domain).exists():
+        raise DomainError(_("%(domain)s is already listed.") % {"domain": domain})
+    email_domain = EmailDomain.objects.create(organisation=organisation, domain=domain)
+    record_event(
+        action="organisation.domain_added",
+        actor=actor,
+        organisation=organisation,
+        target=email_domain,
+        data={"domain": domain},
+    )
+    return email_domain
+
+
+@transaction.atomic
+def set_email_domain_verified(
+    *, email_domain: EmailDomain, moderator: User, verified: bool = True
+) -> EmailDomain:
+    """Only a moderator decides that addresses at a domain speak for the organisation."""
+    if not is_moderator(moderator):
+        raise NotAllowed(_("Only moderators can verify email domains."))
+    if verified and is_public_mail_domain(email_domain.domain):
+        raise DomainError(
+            _("%(domain)s is a public mail service: anyone can have an address there.")
+            % {"domain": email_domain.domain}
+        )
+    if email_domain.is_verified == verified:
+        return email_domain
+    if (
+        verified
+        and EmailDomain.objects.filter(domain=email_domain.domain, is_verified=True)
+        .exclude(pk=email_domain.pk)
+        .exists()
+    ):
+        raise DomainError(
+            _("%(domain)s is already verified for another organisation.")
+            % {"domain": email_domain.domain}
+        )
+    email_domain.is_verified = verified
+    email_domain.verified_at = timezone.now() if verified else None
+    email_domain.verified_by = moderator if verified else None
+    email_domain.save(update_fields=["is_verified", "verified_at", "verified_by", "updated_at"])
+    record_event(
+        action="organisation.domain_verified" if verified else "organisation.domain_unverified",
+        actor=moderator,
+        organisation=email_domain.organisation,
+        target=email_domain,
+        data={"domain": email_domain.domain},
+    )
+    return email_domain
+
+
+@transaction.atomic
+def remove_email_domain(*, email_domain: EmailDomain, actor: User) -> None:
+    """Org admins remove unverified domains; a verified one only a moderator can remove."""
+    organisation = email_domain.organisation
+    if email_domain.is_verified and not is_moderator(actor):
+        raise NotAllowed(_("A verified domain can only be removed by a moderator."))
+    if not can_manage_organisation(actor, organisation):
+        raise NotAllowed(_("Only the organisation's administrators can remove email domains."))
+    record_event(
+        action="organisation.domain_removed",
+        actor=actor,
+        organisation=organisation,
+        data={"domain": email_domain.domain},
+    )
+    email_domain.delete()

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "organisations"
+
+urlpatterns = [
+    path("mine/", views.my_organisations, name="mine"),
+]

@@ -1,0 +1,175 @@
+"""Shared fixtures: users per role, a real SMTP server (aiosmtpd), a real Celery worker.
+
+Tests that need Redis or the worker skip with a reason when the service is absent; with
+REQUIRE_SERVICES=1 (set by CI) that skip becomes a failure, so CI cannot pass without them.
+"""
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+    make_coordinator,
+    make_moderator,
+)
+
+
+def skip_or_fail(reason: str) -> None:
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _media_and_eager_tasks(settings, tmp_path):
+    """Uploads go to a temporary folder; Celery runs tasks in-process unless a test asks for
+    the real worker (celery_worker fixture)."""
+    from config.celery import app
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+# --- Roles -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signer(db):
+    membership = MembershipFactory(user=UserFactory(email="signer@ngo.example.org"))
+    return membership.user
+
+
+@pytest.fixture
+def org_admin(db):
+    membership = MembershipFactory(user=UserFactory(email="orgadmin@ngo.example.org"), role="admin")
+    return membership.user
+
+
+@pytest.fixture
+def coordinator(db):
+    return make_coordinator(email="coordinator@lead.example.org")
+
+
+@pytest.fixture
+def moderator(db):
+    return make_moderator(email="moderator@undersigned.example.org")
+
+
+@pytest.fixture
+def superuser(db):
+    from tests.factories import enrol_totp
+
+    user = UserFactory(email="root@undersigned.example.org", is_staff=True, is_superuser=True)
+    enrol_totp(user)
+    return user
+
+
+@pytest.fixture
+def organisation(db):
+    return OrganisationFactory(name="Tibet Action Institute", slug="tibet-action-institute")
+
+
+# --- A real SMTP server ----------------------------------------------------------------------
+
+
+@dataclass
+class SMTPSink:
+    host: str
+    port: int
+    messages: list[Message] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if address in (m["To"] or "")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """An aiosmtpd server on a free port; Django's SMTP backend pointed at it."""
+    sink = SMTPSink(host="127.0.0.1", port=_free_port())
+    controller = Controller(sink, hostname=sink.host, port=sink.port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = sink.host
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+# --- Redis and a real Celery worker ----------------------------------------------------------
+
+
+@pytest.fixture
+def redis_url():
+    import redis
+
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        skip_or_fail("REDIS_URL is not set, so there is no Redis to test against")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        skip_or_fail(f"Redis at {url} does not answer: {exc}")
+    return url
+
+
+@pytest.fixture
+def celery_worker(redis_url, transactional_db):
+    """A real Celery worker (threads, in this process) consuming from Redis.
+
+    It runs on a queue of its own so that a developer's worker on the same Redis cannot take
+    the test's tasks. Tests using it need committed data: the worker has its own connection.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    queue = f"test-{uuid.uuid4().hex}"
+    saved = {
+        key: app.conf[key]
+        for key in ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
+    }
+    app.conf.update(
+        task_always_eager=False,
+        broker_url=redis_url,
+        result_backend=redis_url,
+        task_default_queue=queue,
+    )
+    app.amqp.queues.select_add(queue)
+    with start_worker(
+        app,
+        pool="threads",
+        concurrency=2,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=30,
+    ) as worker:
+        yield worker
+    app.conf.update(saved)
