@@ -150,7 +150,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 5
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Periodic work (run `celery -A config beat`). Every task is idempotent: a run twice is harmless.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "close-letters-past-deadline": {
+        "task": "letters.close_letters_past_deadline",
+        "schedule": env.int("DEADLINE_CHECK_SECONDS", default=300),
+    },
+}
 
 # --- Email ----------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")

@@ -1,0 +1,11 @@
+"""Celery tasks: thin, idempotent, calling services."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="letters.close_letters_past_deadline")
+def close_letters_past_deadline() -> list[int]:
+    """Beat, every few minutes: close open letters whose sign-on deadline has passed."""
+    return services.close_letters_past_deadline()
