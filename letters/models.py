@@ -28,9 +28,7 @@ class LetterQuerySet(models.QuerySet["Letter"]):
         """What `user` may read: public letters, plus the drafts they coordinate."""
         if not user.is_authenticated:
             return self.public()
-        return self.filter(
-            ~Q(status=Letter.Status.DRAFT) | Q(coordinators__user=user)
-        ).distinct()
+        return self.filter(~Q(status=Letter.Status.DRAFT) | Q(coordinators__user=user)).distinct()
 
 
 class Letter(TimeStampedModel):
@@ -49,8 +47,9 @@ class Letter(TimeStampedModel):
 
     class ModerationPolicy(models.TextChoices):
         REVIEW_ALL = "review_all", _("A moderator reviews every signature")
-        AUTO_VERIFIED = "auto_verified", _(
-            "Approve at once verified organisations whose signer's email domain matches"
+        AUTO_VERIFIED = (
+            "auto_verified",
+            _("Approve at once verified organisations whose signer's email domain matches"),
         )
 
     title = models.CharField(_("title"), max_length=200)
@@ -89,9 +88,7 @@ class Letter(TimeStampedModel):
     signatories_public_while_open = models.BooleanField(
         _("show signatories while collecting"),
         default=False,
-        help_text=_(
-            "If off, the list of signatories stays private until the letter is published."
-        ),
+        help_text=_("If off, the list of signatories stays private until the letter is published."),
     )
     lead_organisations = models.ManyToManyField(
         "organisations.Organisation",

@@ -284,9 +284,7 @@ def close_letters_past_deadline(*, now: dt.datetime | None = None) -> list[int]:
     closed = []
     for pk in Letter.objects.filter(status=S.OPEN, deadline__lte=now).values_list("pk", flat=True):
         try:
-            close_letter(
-                letter=Letter(pk=pk), actor=None, reason=_("The sign-on deadline passed.")
-            )
+            close_letter(letter=Letter(pk=pk), actor=None, reason=_("The sign-on deadline passed."))
         except TransitionError:
             continue  # closed meanwhile by someone else
         closed.append(pk)

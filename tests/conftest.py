@@ -36,6 +36,8 @@ def _media_and_eager_tasks(settings, tmp_path):
     from config.celery import app
 
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Hashing cost is not under test; a deliberate slow hash would dominate the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
 
@@ -110,13 +112,12 @@ def smtp_server(settings):
     sink = SMTPSink(host="127.0.0.1", port=_free_port())
     controller = Controller(sink, hostname=sink.host, port=sink.port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = sink.host
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": sink.host, "port": sink.port, "timeout": 5},
+        }
+    }
     try:
         yield sink
     finally:
