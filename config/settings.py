@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "organisations",
     "core",
     "audit",
+    "outbox",
     "letters",
 ]
 
@@ -156,7 +157,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "letters.close_letters_past_deadline",
         "schedule": env.int("DEADLINE_CHECK_SECONDS", default=300),
     },
+    "requeue-stuck-emails": {
+        "task": "outbox.requeue_stuck_emails",
+        "schedule": 60,
+    },
 }
+# Emails sent per task (one SMTP connection each) in a fan-out.
+OUTBOX_CHUNK_SIZE = env.int("OUTBOX_CHUNK_SIZE", default=50)
 
 # --- Email ----------------------------------------------------------------------------------
 # Django 6.1 mailers. EMAIL_URL: smtp://user:pass@host:port (smtp+tls:// for STARTTLS,

@@ -19,8 +19,8 @@ from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
 from organisations.models import Organisation
 
-from .models import Letter, LetterCoordinator, LetterVersion, content_hash
-from .permissions import can_edit_letter, can_manage_coordinators
+from ..models import Letter, LetterCoordinator, LetterVersion, content_hash
+from ..permissions import can_edit_letter, can_manage_coordinators
 
 S = Letter.Status
 

@@ -1,0 +1,35 @@
+"""Every state change of the letters app, one function per use case (re-exported here).
+
+- lifecycle: drafting, versions, coordinators, draft → open → closed → published
+- signatures: signing for an organisation, confirmation, withdrawal, re-confirmation, expiry
+"""
+
+from .lifecycle import (
+    SETTINGS_FIELDS,
+    add_coordinator,
+    close_letter,
+    close_letters_past_deadline,
+    create_letter,
+    current_version,
+    open_letter,
+    publish_letter,
+    remove_coordinator,
+    reopen_letter,
+    set_coordinator_role,
+    update_letter,
+)
+
+__all__ = [
+    "SETTINGS_FIELDS",
+    "add_coordinator",
+    "close_letter",
+    "close_letters_past_deadline",
+    "create_letter",
+    "current_version",
+    "open_letter",
+    "publish_letter",
+    "remove_coordinator",
+    "reopen_letter",
+    "set_coordinator_role",
+    "update_letter",
+]

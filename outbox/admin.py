@@ -1,0 +1,49 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .models import OutboundEmail
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """Delivery status for operators. Bodies carry personal links and data: only superusers
+    see them."""
+
+    list_display = ["created_at", "kind", "to", "status", "attempts", "sent_at", "short_error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["to", "dedupe_key", "message_id", "batch"]
+    date_hierarchy = "created_at"
+    actions = ["retry_failed"]
+    metadata_fields = [
+        "kind", "to", "subject", "status", "attempts", "last_error", "next_attempt_at",
+        "sent_at", "message_id", "dedupe_key", "batch", "created_at", "updated_at",
+    ]  # fmt: skip
+
+    def get_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return [*self.metadata_fields, "body_text", "body_html"]
+        return self.metadata_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: OutboundEmail) -> str:
+        return obj.last_error[:80]
+
+    @admin.action(description=_("Send the selected failed emails again"))
+    def retry_failed(self, request, queryset):
+        count = services.requeue_failed(email_ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("%d email queued again.", "%d emails queued again.", count) % count,
+            messages.SUCCESS if count else messages.WARNING,
+        )

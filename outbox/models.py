@@ -1,0 +1,62 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+
+
+class OutboundEmail(TimeStampedModel):
+    """One email to one recipient, written in the same transaction as the change that causes
+    it and sent afterwards by a Celery task (DESIGN.md §6).
+
+    `dedupe_key` is unique: queueing the same email twice is a no-op, and the Message-ID is
+    derived from it, so a resend after a crash carries the same Message-ID.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=50, db_index=True)
+    to = models.EmailField(_("to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    message_id = models.CharField(_("Message-ID"), max_length=200)
+    # A label for a fan-out ("letter:12:invitations"), so progress can be counted per batch.
+    batch = models.CharField(max_length=100, blank=True, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound email")
+        verbose_name_plural = _("outbound emails")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "sent", "failed"]),
+                name="outbox_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="outbox_sent_has_time",
+            ),
+        ]
+        indexes = [
+            # The sweeper's query: queued rows whose next attempt is due.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="queued"),
+                name="outbox_queued_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.to} ({self.status})"

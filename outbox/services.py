@@ -1,0 +1,224 @@
+"""The outbox: queue an email inside the business transaction, deliver it after commit.
+
+Delivery guarantees (DESIGN.md §6): a row is sent at most once per claim — the claim is a row
+lock (`select_for_update(skip_locked=True)`) held while the SMTP server is talking and released
+when the row is marked sent, so two workers never send the same row. If a worker dies after the
+SMTP server accepted the message but before the commit, the row is still queued and is sent
+once more, with the same Message-ID (receiving servers and clients de-duplicate on it).
+"""
+
+import hashlib
+import logging
+import smtplib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import mail
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from .models import OutboundEmail
+from .rendering import render_email
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BASE_DELAY = 30  # seconds; doubles per attempt
+MAX_DELAY = 30 * 60  # well below the broker's visibility_timeout (1 h)
+# A queued row whose attempt is this late has lost its task (broker down, worker killed).
+STUCK_AFTER = timedelta(minutes=5)
+
+
+def message_id_for(dedupe_key: str) -> str:
+    digest = hashlib.sha256(dedupe_key.encode("utf-8")).hexdigest()[:40]
+    domain = urlsplit(settings.SITE_URL).hostname or "undersigned.invalid"
+    return f"<{digest}@{domain}>"
+
+
+def backoff(attempts: int) -> int:
+    """Seconds before attempt number `attempts + 1`: 30 s, 60 s, 2 min, … capped at 30 min."""
+    return min(BASE_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
+
+
+def queue_email(
+    *,
+    kind: str,
+    to: str,
+    context: dict[str, Any],
+    dedupe_key: str,
+    batch: str = "",
+    enqueue: bool = True,
+) -> OutboundEmail:
+    """Write the email in the caller's transaction; its delivery task is enqueued on commit.
+
+    Queueing the same `dedupe_key` again returns the existing row and sends nothing more.
+    """
+    existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing
+    rendered = render_email(kind, context)
+    with transaction.atomic():  # a savepoint: a concurrent duplicate must not break the caller
+        email, created = OutboundEmail.objects.get_or_create(
+            dedupe_key=dedupe_key,
+            defaults={
+                "kind": kind,
+                "to": to,
+                "subject": rendered.subject,
+                "body_text": rendered.text,
+                "body_html": rendered.html,
+                "message_id": message_id_for(dedupe_key),
+                "batch": batch,
+                "next_attempt_at": timezone.now(),
+            },
+        )
+    if created and enqueue:
+        transaction.on_commit(lambda: enqueue_delivery([email.pk]), robust=True)
+    return email
+
+
+def enqueue_delivery(email_ids: Iterable[int], *, countdown: int | None = None) -> None:
+    """Hand rows to the worker. If the broker is down this raises; callers on a request path
+    use on_commit(robust=True), and the sweeper picks the rows up later, so nothing is lost."""
+    from .tasks import send_emails
+
+    ids = list(email_ids)
+    for start in range(0, len(ids), settings.OUTBOX_CHUNK_SIZE):
+        send_emails.apply_async(
+            (ids[start : start + settings.OUTBOX_CHUNK_SIZE],), countdown=countdown
+        )
+
+
+def _build_message(row: OutboundEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=row.subject,
+        body=row.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.to],
+        headers={"Message-ID": row.message_id, "Auto-Submitted": "auto-generated"},
+    )
+    if row.body_html:
+        message.attach_alternative(row.body_html, "text/html")
+    return message
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """5xx answers about this message are final; connection trouble and 4xx are not."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return False  # our configuration, not the message: keep it until fixed
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return isinstance(exc, ValueError)  # an address Django refuses to put in a header
+
+
+TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "sent", "skipped", "retry", "failed"
+    retry_in: int | None = None
+
+
+def deliver(*, email_id: int, mailer=None) -> Outcome:
+    """Claim one queued row, send it, mark it. Idempotent: a row already sent, failed, or
+    claimed by another worker is skipped."""
+    with transaction.atomic():
+        row = (
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, status=OutboundEmail.Status.QUEUED)
+            .first()
+        )
+        if row is None:
+            return Outcome("skipped")
+        row.attempts += 1
+        try:
+            (mailer or mail.mailers.default).send_messages([_build_message(row)])
+        except (*TRANSIENT_ERRORS, ValueError) as exc:
+            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if _is_permanent(exc) or row.attempts >= MAX_ATTEMPTS:
+                row.status = OutboundEmail.Status.FAILED
+                row.next_attempt_at = None
+                row.save(
+                    update_fields=[
+                        "status",
+                        "attempts",
+                        "last_error",
+                        "next_attempt_at",
+                        "updated_at",
+                    ]
+                )
+                logger.warning("email %s failed for good: %s", row.pk, row.last_error)
+                return Outcome("failed")
+            delay = backoff(row.attempts)
+            row.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+            row.save(update_fields=["attempts", "last_error", "next_attempt_at", "updated_at"])
+            logger.info("email %s: attempt %s failed, retry in %ss", row.pk, row.attempts, delay)
+            return Outcome("retry", retry_in=delay)
+        row.status = OutboundEmail.Status.SENT
+        row.sent_at = timezone.now()
+        row.next_attempt_at = None
+        row.last_error = ""
+        row.save(
+            update_fields=[
+                "status",
+                "sent_at",
+                "attempts",
+                "next_attempt_at",
+                "last_error",
+                "updated_at",
+            ]
+        )
+        return Outcome("sent")
+
+
+def deliver_many(email_ids: Iterable[int]) -> dict[int, Outcome]:
+    """Send a chunk over one SMTP connection (reopened if the server drops it)."""
+    outcomes: dict[int, Outcome] = {}
+    mailer = mail.mailers.default
+    try:
+        for email_id in email_ids:
+            outcome = deliver(email_id=email_id, mailer=mailer)
+            outcomes[email_id] = outcome
+            if outcome.status == "retry":
+                mailer.close()  # the connection may be broken; the next row opens a new one
+    finally:
+        mailer.close()
+    return outcomes
+
+
+@transaction.atomic
+def claim_overdue(*, now=None, limit: int = 5000) -> list[int]:
+    """Queued rows whose attempt is overdue (their task was lost or is very late), marked as
+    due again now so that the next sweep leaves them alone for another STUCK_AFTER."""
+    now = now or timezone.now()
+    ids = list(
+        OutboundEmail.objects.select_for_update(skip_locked=True)
+        .filter(status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now - STUCK_AFTER)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    OutboundEmail.objects.filter(pk__in=ids).update(next_attempt_at=now)
+    return ids
+
+
+@transaction.atomic
+def requeue_failed(*, email_ids: Iterable[int]) -> int:
+    """Put failed rows back in the queue (an operator fixed the cause)."""
+    ids = list(
+        OutboundEmail.objects.filter(
+            pk__in=list(email_ids), status=OutboundEmail.Status.FAILED
+        ).values_list("pk", flat=True)
+    )
+    OutboundEmail.objects.filter(pk__in=ids).update(
+        status=OutboundEmail.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()
+    )
+    if ids:
+        transaction.on_commit(lambda: enqueue_delivery(ids), robust=True)
+    return len(ids)
