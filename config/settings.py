@@ -157,6 +157,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "letters.close_letters_past_deadline",
         "schedule": env.int("DEADLINE_CHECK_SECONDS", default=300),
     },
+    "expire-unconfirmed-signatures": {
+        "task": "letters.expire_unconfirmed_signatures",
+        "schedule": 60 * 60,
+    },
     "requeue-stuck-emails": {
         "task": "outbox.requeue_stuck_emails",
         "schedule": 60,
@@ -303,3 +307,14 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+
+# --- Signing ----------------------------------------------------------------------------------
+# Days a signer has to click the confirmation link before the signature expires.
+SIGNATURE_CONFIRMATION_DAYS = env.int("SIGNATURE_CONFIRMATION_DAYS", default=7)
+# Days the links to withdraw or change a signature keep working (withdrawal ends at publication).
+SIGNATURE_MANAGE_LINK_DAYS = env.int("SIGNATURE_MANAGE_LINK_DAYS", default=365)
+# Public sign form: attempts per client address per hour, and per letter per minute.
+SIGN_RATE_PER_CLIENT = env.int("SIGN_RATE_PER_CLIENT", default=10)
+SIGN_RATE_PER_LETTER = env.int("SIGN_RATE_PER_LETTER", default=120)
+# Behind a reverse proxy that sets X-Forwarded-For (and strips a client's own), trust it.
+RATELIMIT_TRUST_X_FORWARDED_FOR = env.bool("RATELIMIT_TRUST_X_FORWARDED_FOR", default=False)

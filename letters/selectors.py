@@ -1,11 +1,11 @@
 """Read queries behind the letters pages, written for a constant number of queries."""
 
-from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
 
-from .models import Letter, LetterCoordinator, LetterVersion
+from .models import Letter, LetterCoordinator, LetterVersion, Signature
 
 
 def _with_current_version(queryset: QuerySet[Letter]) -> QuerySet[Letter]:
@@ -74,3 +74,52 @@ def versions_of(letter: Letter) -> QuerySet[LetterVersion]:
 
 def coordinators_of(letter: Letter) -> QuerySet[LetterCoordinator]:
     return letter.coordinators.select_related("user").order_by("role", "user__email")
+
+
+# --- Signatures ----------------------------------------------------------------------------------
+
+
+def verified_organisation_names(limit: int = 2000) -> list[str]:
+    """Names offered as suggestions on the sign form: only verified organisations, whose
+    presence on the platform is public anyway. Unverified ones are never listed."""
+    from organisations.models import Organisation
+
+    return list(
+        Organisation.objects.filter(is_verified=True)
+        .order_by("name")
+        .values_list("name", flat=True)[:limit]
+    )
+
+
+def signatures_of_member(user: User) -> QuerySet[Signature]:
+    """Every signature of every organisation `user` belongs to, newest first."""
+    return (
+        Signature.objects.filter(organisation__memberships__user=user)
+        .select_related("letter", "organisation", "version")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def signatures_for_coordinator(
+    letter: Letter, *, status: str = "", query: str = ""
+) -> QuerySet[Signature]:
+    signatures = Signature.objects.filter(letter=letter).select_related(
+        "organisation", "version", "invitation"
+    )
+    if status:
+        signatures = signatures.filter(status=status)
+    if query:
+        signatures = signatures.filter(
+            Q(organisation__name__icontains=query)
+            | Q(signer_name__icontains=query)
+            | Q(signer_email__icontains=query)
+        )
+    return signatures.order_by("-created_at", "-pk")
+
+
+def signature_counts(letter: Letter) -> dict[str, int]:
+    """How many signatures the letter has in each state (every state present, zero or not)."""
+    counts = dict.fromkeys(Signature.Status.values, 0)
+    for row in Signature.objects.filter(letter=letter).values("status").annotate(n=Count("pk")):
+        counts[row["status"]] = row["n"]
+    return counts

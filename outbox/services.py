@@ -182,15 +182,27 @@ def deliver_many(email_ids: Iterable[int]) -> dict[int, Outcome]:
     """Send a chunk over one SMTP connection (reopened if the server drops it)."""
     outcomes: dict[int, Outcome] = {}
     mailer = mail.mailers.default
+    _open(mailer)
     try:
         for email_id in email_ids:
             outcome = deliver(email_id=email_id, mailer=mailer)
             outcomes[email_id] = outcome
             if outcome.status == "retry":
-                mailer.close()  # the connection may be broken; the next row opens a new one
+                # The connection may be broken: start the next row on a fresh one.
+                mailer.close()
+                _open(mailer)
     finally:
         mailer.close()
     return outcomes
+
+
+def _open(mailer) -> None:
+    """Open the connection now, so that every message of the chunk shares it. If the server
+    is unreachable, each row's own attempt records the error and schedules its retry."""
+    try:
+        mailer.open()
+    except (*TRANSIENT_ERRORS,):
+        logger.info("SMTP connection failed; rows will be retried", exc_info=True)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ REQUIRE_SERVICES=1 (set by CI) that skip becomes a failure, so CI cannot pass wi
 
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -86,18 +87,41 @@ def organisation(db):
 
 @dataclass
 class SMTPSink:
+    """Records every message it accepts. `replies` scripts failures: each DATA command pops
+    the next reply (e.g. "451 4.3.0 Try again later") until the list is empty."""
+
     host: str
     port: int
     messages: list[Message] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
+    refused: int = 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
+        if self.replies:
+            self.refused += 1
+            return self.replies.pop(0)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
         return "250 Message accepted for delivery"
 
+    def message_ids(self) -> list[str]:
+        return [m["Message-ID"] for m in self.messages]
+
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if address in (m["To"] or "")]
+
+
+def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.05, message: str = ""):
+    """Poll `predicate` until it returns something truthy (a worker's result), or fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {message or predicate}")
+        time.sleep(interval)
 
 
 def _free_port() -> int:
@@ -142,11 +166,13 @@ def redis_url():
 
 
 @pytest.fixture
-def celery_worker(redis_url, transactional_db):
+def celery_worker(redis_url, django_db_serialized_rollback, transactional_db):
     """A real Celery worker (threads, in this process) consuming from Redis.
 
     It runs on a queue of its own so that a developer's worker on the same Redis cannot take
     the test's tasks. Tests using it need committed data: the worker has its own connection.
+    A transactional test ends by emptying every table, data migrations' rows included (the
+    role groups); serialized rollback puts those rows back for the next test.
     """
     from celery.contrib.testing.worker import start_worker
 

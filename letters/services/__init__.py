@@ -2,8 +2,10 @@
 
 - lifecycle: drafting, versions, coordinators, draft → open → closed → published
 - signatures: signing for an organisation, confirmation, withdrawal, re-confirmation, expiry
+- invitations: inviting an organisation's contact
 """
 
+from .invitations import invite
 from .lifecycle import (
     SETTINGS_FIELDS,
     add_coordinator,
@@ -18,9 +20,32 @@ from .lifecycle import (
     set_coordinator_role,
     update_letter,
 )
+from .signatures import (
+    AlreadySigned,
+    OrganisationChoice,
+    change_visibility,
+    confirm_signature,
+    expire_unconfirmed_signatures,
+    live_invitation,
+    reconfirm_signature,
+    request_reconfirmations,
+    sign_letter,
+    withdraw_signature,
+)
 
 __all__ = [
     "SETTINGS_FIELDS",
+    "AlreadySigned",
+    "OrganisationChoice",
+    "change_visibility",
+    "confirm_signature",
+    "expire_unconfirmed_signatures",
+    "invite",
+    "live_invitation",
+    "reconfirm_signature",
+    "request_reconfirmations",
+    "sign_letter",
+    "withdraw_signature",
     "add_coordinator",
     "close_letter",
     "close_letters_past_deadline",

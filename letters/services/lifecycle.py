@@ -21,6 +21,7 @@ from organisations.models import Organisation
 
 from ..models import Letter, LetterCoordinator, LetterVersion, content_hash
 from ..permissions import can_edit_letter, can_manage_coordinators
+from .signatures import request_reconfirmations
 
 S = Letter.Status
 
@@ -47,10 +48,16 @@ def _require_editor(actor: User, letter: Letter) -> None:
         raise NotAllowed(_("Only the letter's coordinators can do this."))
 
 
+# First path segments under /letters/ that are pages, not letters.
+RESERVED_SLUGS = frozenset(
+    {"new", "dashboard", "my-signatures", "invitations", "signatures", "page", "feed"}
+)
+
+
 def _unique_slug(title: str) -> str:
     base = slugify(title, allow_unicode=True)[:70].strip("-") or "letter"
     slug, n = base, 1
-    while Letter.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Letter.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -184,6 +191,9 @@ def update_letter(
         if new_leads != set(letter.lead_organisations.values_list("pk", flat=True)):
             letter.lead_organisations.set(new_leads)
             changed.append("lead_organisations")
+    if version is not None and version.is_substantive and letter.status == S.OPEN:
+        # Signers agreed to an older text: each is asked to re-confirm the new one.
+        request_reconfirmations(letter=letter, version=version)
     if version is not None:
         record_event(
             action="letter.version_saved",

@@ -1,0 +1,43 @@
+"""Fixed-window rate limits on public forms, kept in the cache (Redis in the full stack).
+
+The client is identified by a keyed hash of its address that lives only in the cache for the
+length of the window: no IP address is ever written to the database (DESIGN.md §2).
+"""
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    seconds: int
+
+
+def client_key(request: HttpRequest) -> str:
+    address = request.META.get("REMOTE_ADDR", "")
+    if settings.RATELIMIT_TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            address = forwarded.split(",")[0].strip()
+    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def hit(scope: str, key: str, limit: Limit) -> bool:
+    """Count one attempt; False when the limit for this window is exceeded."""
+    window = int(time.time()) // limit.seconds
+    cache_key = f"rl:{scope}:{key}:{window}"
+    if cache.add(cache_key, 1, timeout=limit.seconds + 5):
+        return True
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=limit.seconds + 5)
+        return True
+    return count <= limit.count

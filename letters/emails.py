@@ -1,0 +1,94 @@
+"""Which email, to whom, with which context. Called by services inside their transaction; the
+outbox sends after commit. Each email's dedupe key makes queueing it twice harmless."""
+
+from django.conf import settings
+from django.urls import reverse
+
+from outbox.models import OutboundEmail
+from outbox.services import queue_email
+
+from . import tokens
+from .models import Invitation, LetterVersion, Signature
+
+
+def _url(name: str, **kwargs) -> str:
+    return settings.SITE_URL + reverse(name, kwargs=kwargs)
+
+
+def _signature_context(signature: Signature) -> dict:
+    letter = signature.letter
+    manage_token = tokens.make_signature_token(signature_id=signature.pk, purpose=tokens.MANAGE)
+    return {
+        "signature": signature,
+        "letter": letter,
+        "organisation": signature.organisation,
+        "version": signature.version,
+        "letter_url": _url("letters:detail", slug=letter.slug),
+        "manage_url": _url("letters:signature-manage", token=manage_token),
+    }
+
+
+def confirmation_request(signature: Signature) -> OutboundEmail:
+    """Double opt-in, and the signer's receipt: it names the version and its SHA-256."""
+    token = tokens.make_signature_token(signature_id=signature.pk, purpose=tokens.CONFIRM)
+    return queue_email(
+        kind="signature_confirm",
+        to=signature.signer_email,
+        context={
+            **_signature_context(signature),
+            "confirm_url": _url("letters:signature-confirm", token=token),
+            "confirmation_days": settings.SIGNATURE_CONFIRMATION_DAYS,
+        },
+        dedupe_key=f"signature:{signature.pk}:confirm",
+    )
+
+
+def signature_approved(signature: Signature) -> OutboundEmail:
+    return queue_email(
+        kind="signature_approved",
+        to=signature.signer_email,
+        context=_signature_context(signature),
+        dedupe_key=f"signature:{signature.pk}:approved",
+    )
+
+
+def signature_withdrawn(signature: Signature) -> OutboundEmail:
+    return queue_email(
+        kind="signature_withdrawn",
+        to=signature.signer_email,
+        context=_signature_context(signature),
+        dedupe_key=f"signature:{signature.pk}:withdrawn",
+    )
+
+
+def reconfirmation_request(signature: Signature, version: LetterVersion) -> OutboundEmail:
+    """The text changed in substance: ask the signer to re-confirm the new version."""
+    token = tokens.make_signature_token(
+        signature_id=signature.pk, purpose=tokens.RECONFIRM, version=version.number
+    )
+    return queue_email(
+        kind="signature_reconfirm",
+        to=signature.signer_email,
+        context={
+            **_signature_context(signature),
+            "new_version": version,
+            "reconfirm_url": _url("letters:signature-reconfirm", token=token),
+        },
+        dedupe_key=f"signature:{signature.pk}:reconfirm:v{version.number}",
+    )
+
+
+def invitation(invitation: Invitation, secret: str) -> OutboundEmail:
+    letter = invitation.letter
+    return queue_email(
+        kind="invitation",
+        to=invitation.email,
+        context={
+            "invitation": invitation,
+            "letter": letter,
+            "letter_url": _url("letters:detail", slug=letter.slug),
+            "sign_url": _url("letters:sign-invitation", secret=secret),
+        },
+        dedupe_key=f"invitation:{invitation.pk}:{invitation.token_hash[:16]}",
+        batch=f"letter:{letter.pk}:invitations",
+    )

@@ -1,0 +1,377 @@
+"""Signing on behalf of an organisation, and everything that happens to a signature after.
+
+Signature: pending_confirmation → pending_review → approved | rejected; auto-approval goes
+straight to approved; withdrawn from any live state until publication; unconfirmed ones expire.
+State changes are conditional updates ("only if still in state X"), so two clicks, two tabs or
+two moderators at once change a signature once and the loser gets a clear error.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from audit.services import record_event
+from core.errors import DomainError, NotAllowed, TransitionError
+from organisations import services as organisation_services
+from organisations.domains import domain_of
+from organisations.models import EmailDomain, Membership, Organisation
+from organisations.names import normalise_name
+
+from .. import emails
+from ..models import Invitation, Letter, LetterVersion, Signature
+
+Status = Signature.Status
+
+
+class AlreadySigned(DomainError):
+    """The organisation has a live signature on this letter. Deliberately says nothing of who
+    signed or in which state beyond 'signed or pending'."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This organisation has already signed this letter, or a signature for it is "
+                "awaiting confirmation or review. If you think this is a mistake, contact the "
+                "letter's coordinators."
+            )
+        )
+
+
+@dataclass(frozen=True)
+class OrganisationChoice:
+    """Who the signer signs for: an existing organisation, or a new one they propose."""
+
+    organisation: Organisation | None = None
+    new_name: str = ""
+    based_in: str = ""
+
+
+def _resolve_organisation(choice: OrganisationChoice) -> Organisation:
+    if choice.organisation is not None:
+        return choice.organisation
+    existing = Organisation.objects.filter(normalised_name=normalise_name(choice.new_name)).first()
+    if existing is not None:
+        return existing
+    try:
+        return organisation_services.create_organisation(
+            name=choice.new_name, based_in=choice.based_in, created_by=None
+        )
+    except organisation_services.DuplicateOrganisation as exc:  # created meanwhile
+        return exc.existing
+
+
+def _authority(
+    *, organisation: Organisation, email: str, invitation: Invitation | None, user: User | None
+) -> str:
+    if invitation is not None:
+        return Signature.Authority.INVITATION
+    if EmailDomain.objects.filter(
+        organisation=organisation, domain=domain_of(email), is_verified=True
+    ).exists():
+        return Signature.Authority.VERIFIED_DOMAIN
+    if (
+        user is not None
+        and organisation.is_verified
+        and Membership.objects.filter(organisation=organisation, user=user).exists()
+    ):
+        return Signature.Authority.MEMBERSHIP
+    return Signature.Authority.NONE
+
+
+def _auto_approves(signature: Signature) -> bool:
+    """The letter's policy approves at once a verified organisation whose signer's address is
+    at one of its verified domains."""
+    return (
+        signature.letter.moderation_policy == Letter.ModerationPolicy.AUTO_VERIFIED
+        and signature.organisation.is_verified
+        and EmailDomain.objects.filter(
+            organisation=signature.organisation,
+            domain=signature.signer_domain,
+            is_verified=True,
+        ).exists()
+    )
+
+
+def live_invitation(*, letter: Letter, secret_hash: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("organisation")
+        .filter(letter=letter, token_hash=secret_hash, status__in=Invitation.LIVE)
+        .first()
+    )
+
+
+@transaction.atomic
+def sign_letter(
+    *,
+    letter: Letter,
+    organisation: OrganisationChoice,
+    signer_name: str,
+    signer_email: str,
+    signer_title: str = "",
+    visibility: str = Signature.Visibility.PUBLIC,
+    show_signer_name: bool = False,
+    consent: bool,
+    invitation: Invitation | None = None,
+    user: User | None = None,
+) -> Signature:
+    """Record a signature, awaiting the signer's email confirmation.
+
+    A logged-in member of the organisation whose account email is confirmed signs in one step:
+    their address is already proven, so the signature goes straight to review (or approval).
+    """
+    if not consent:
+        raise DomainError(_("Please accept the privacy notice to sign."))
+    letter = Letter.objects.select_for_update().get(pk=letter.pk)
+    if not letter.is_accepting_signatures:
+        raise TransitionError(_("This letter is not collecting signatures."))
+    if invitation is not None:
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.letter_id != letter.pk or not invitation.is_live:
+            raise NotAllowed(_("This invitation link is no longer valid."))
+        if invitation.organisation is not None:
+            organisation = OrganisationChoice(organisation=invitation.organisation)
+    elif letter.sign_on_mode != Letter.SignOnMode.OPEN:
+        raise NotAllowed(_("This letter can only be signed by invitation."))
+
+    org = _resolve_organisation(organisation)
+    if invitation is not None and invitation.organisation_id is None:
+        invitation.organisation = org
+    version = LetterVersion.objects.get(letter=letter, is_current=True)
+    one_step = bool(
+        user is not None
+        and user.is_authenticated
+        and user.email.lower() == signer_email.strip().lower()
+        and Membership.objects.filter(organisation=org, user=user).exists()
+    )
+    now = timezone.now()
+    signature = Signature(
+        letter=letter,
+        organisation=org,
+        version=version,
+        version_hash=version.content_hash,
+        signer_name=" ".join(signer_name.split()),
+        signer_title=" ".join(signer_title.split()),
+        signer_email=signer_email.strip(),
+        visibility=visibility,
+        show_signer_name=show_signer_name,
+        authority=_authority(
+            organisation=org, email=signer_email, invitation=invitation, user=user
+        ),
+        invitation=invitation,
+        submitted_by=user if user is not None and user.is_authenticated else None,
+        consented_at=now,
+    )
+    try:
+        with transaction.atomic():  # savepoint: the constraint decides between racing signers
+            signature.save()
+    except IntegrityError as exc:
+        if Signature.objects.filter(
+            letter=letter, organisation=org, status__in=Signature.LIVE
+        ).exists():
+            raise AlreadySigned from exc
+        raise
+    if invitation is not None:
+        invitation.status = Invitation.Status.ACCEPTED
+        invitation.responded_at = now
+        invitation.save(update_fields=["status", "responded_at", "organisation", "updated_at"])
+    record_event(
+        action="signature.submitted",
+        actor=signature.submitted_by,
+        organisation=org,
+        target=signature,
+        data={"letter_id": letter.pk, "version": version.number, "authority": signature.authority},
+    )
+    if one_step:
+        _confirm(signature, now=now)
+    else:
+        emails.confirmation_request(signature)
+    return signature
+
+
+def _confirm(signature: Signature, *, now: dt.datetime) -> Signature:
+    to = Status.APPROVED if _auto_approves(signature) else Status.PENDING_REVIEW
+    won = Signature.objects.filter(pk=signature.pk, status=Status.PENDING_CONFIRMATION).update(
+        status=to,
+        confirmed_at=now,
+        decided_at=now if to == Status.APPROVED else None,
+        updated_at=now,
+    )
+    if not won:
+        raise TransitionError(_("This signature has already been confirmed."))
+    signature.refresh_from_db()
+    record_event(
+        action="signature.confirmed",
+        actor=signature.submitted_by,
+        organisation=signature.organisation,
+        target=signature,
+        data={"letter_id": signature.letter_id, "status": to},
+    )
+    if to == Status.APPROVED:
+        record_event(
+            action="signature.auto_approved",
+            organisation=signature.organisation,
+            target=signature,
+            reason=_("Verified organisation, signer's email at a verified domain."),
+            data={"letter_id": signature.letter_id},
+        )
+        emails.signature_approved(signature)
+    return signature
+
+
+@transaction.atomic
+def confirm_signature(*, signature: Signature) -> Signature:
+    """The signer clicked the button behind their confirmation link."""
+    signature = Signature.objects.select_related("letter", "organisation").get(pk=signature.pk)
+    if signature.status != Status.PENDING_CONFIRMATION:
+        raise TransitionError(_("This signature has already been confirmed, or is no longer live."))
+    if signature.letter.status == Letter.Status.PUBLISHED:
+        raise TransitionError(_("The letter has been published; it can no longer be signed."))
+    return _confirm(signature, now=timezone.now())
+
+
+@transaction.atomic
+def withdraw_signature(*, signature: Signature, actor: User | None = None) -> Signature:
+    """Withdraw a live signature, until the letter is published. `actor` is None when the
+    signer used their emailed link; a logged-in member of the organisation otherwise."""
+    signature = Signature.objects.select_related("letter", "organisation").get(pk=signature.pk)
+    if (
+        actor is not None
+        and not Membership.objects.filter(organisation=signature.organisation, user=actor).exists()
+    ):
+        raise NotAllowed(_("Only members of the organisation can withdraw its signature."))
+    if signature.letter.status == Letter.Status.PUBLISHED:
+        raise TransitionError(
+            _("The letter has been published; its signatures can no longer be withdrawn here.")
+        )
+    now = timezone.now()
+    won = Signature.objects.filter(pk=signature.pk, status__in=Signature.LIVE).update(
+        status=Status.WITHDRAWN, withdrawn_at=now, updated_at=now
+    )
+    if not won:
+        raise TransitionError(_("This signature is no longer live: nothing to withdraw."))
+    signature.refresh_from_db()
+    record_event(
+        action="signature.withdrawn",
+        actor=actor,
+        organisation=signature.organisation,
+        target=signature,
+        data={"letter_id": signature.letter_id},
+    )
+    emails.signature_withdrawn(signature)
+    return signature
+
+
+@transaction.atomic
+def change_visibility(
+    *,
+    signature: Signature,
+    visibility: str,
+    show_signer_name: bool,
+    actor: User | None = None,
+) -> Signature:
+    """The signer (by link) or a member changes how the organisation appears, until
+    publication."""
+    signature = Signature.objects.select_for_update().select_related("letter").get(pk=signature.pk)
+    if (
+        actor is not None
+        and not Membership.objects.filter(
+            organisation_id=signature.organisation_id, user=actor
+        ).exists()
+    ):
+        raise NotAllowed(_("Only members of the organisation can change its signature."))
+    if visibility not in Signature.Visibility.values:
+        raise DomainError(_("Unknown visibility."))
+    if signature.letter.status == Letter.Status.PUBLISHED:
+        raise TransitionError(_("The letter has been published; its list is final."))
+    if not signature.is_live:
+        raise TransitionError(_("This signature is no longer live."))
+    if (signature.visibility, signature.show_signer_name) == (visibility, show_signer_name):
+        return signature
+    before = signature.visibility
+    signature.visibility = visibility
+    signature.show_signer_name = show_signer_name
+    signature.save(update_fields=["visibility", "show_signer_name", "updated_at"])
+    record_event(
+        action="signature.visibility_changed",
+        actor=actor,
+        organisation=signature.organisation,
+        target=signature,
+        data={
+            "letter_id": signature.letter_id,
+            "from": before,
+            "to": visibility,
+            "show_signer_name": show_signer_name,
+        },
+    )
+    return signature
+
+
+@transaction.atomic
+def reconfirm_signature(*, signature: Signature, version_number: int) -> Signature:
+    """The signer agrees to the current text after a substantive change."""
+    signature = Signature.objects.select_for_update().select_related("letter").get(pk=signature.pk)
+    current = LetterVersion.objects.get(letter=signature.letter, is_current=True)
+    if version_number != current.number:
+        raise TransitionError(
+            _("The text changed again since this link was sent: use the newest email.")
+        )
+    if not signature.is_live:
+        raise TransitionError(_("This signature is no longer live."))
+    if signature.letter.status == Letter.Status.PUBLISHED:
+        raise TransitionError(_("The letter has been published."))
+    if signature.version_id == current.pk:
+        raise TransitionError(_("You have already confirmed this version."))
+    previous = signature.version.number
+    signature.version = current
+    signature.version_hash = current.content_hash
+    signature.save(update_fields=["version", "version_hash", "updated_at"])
+    record_event(
+        action="signature.reconfirmed",
+        organisation=signature.organisation,
+        target=signature,
+        data={"letter_id": signature.letter_id, "from": previous, "to": current.number},
+    )
+    return signature
+
+
+def request_reconfirmations(*, letter: Letter, version: LetterVersion) -> int:
+    """After a substantive change while open: ask every live signer of an older version to
+    re-confirm. Runs inside update_letter's transaction."""
+    signatures = list(
+        Signature.objects.filter(letter=letter, status__in=Signature.LIVE)
+        .exclude(version=version)
+        .select_related("letter", "organisation", "version")
+    )
+    for signature in signatures:
+        emails.reconfirmation_request(signature, version)
+    return len(signatures)
+
+
+def expire_unconfirmed_signatures(*, now: dt.datetime | None = None) -> int:
+    """Beat: signatures never confirmed within SIGNATURE_CONFIRMATION_DAYS expire (freeing the
+    organisation to sign again). Idempotent."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.SIGNATURE_CONFIRMATION_DAYS)
+    expired = 0
+    for pk in Signature.objects.filter(
+        status=Status.PENDING_CONFIRMATION, created_at__lte=cutoff
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            won = Signature.objects.filter(pk=pk, status=Status.PENDING_CONFIRMATION).update(
+                status=Status.EXPIRED, updated_at=now
+            )
+            if won:
+                signature = Signature.objects.get(pk=pk)
+                record_event(
+                    action="signature.expired",
+                    organisation=signature.organisation,
+                    target=signature,
+                    data={"letter_id": signature.letter_id},
+                )
+                expired += 1
+    return expired

@@ -1,0 +1,382 @@
+"""The signing workflow's pages: sign (public or by invitation), confirm, manage, re-confirm,
+withdraw; a member's signatures; a coordinator's list of a letter's signatures.
+
+Email links never change anything on GET (mail scanners open every link): each shows a page
+whose button POSTs.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.roles import is_moderator
+from core import ratelimit
+from core.errors import DomainError
+from organisations.models import Organisation
+
+from . import selectors, services, tokens
+from .diffs import word_diff
+from .models import Invitation, Letter, Signature
+from .permissions import get_coordinated_letter, get_visible_letter
+from .signing_forms import MemberSignForm, SignForm, VisibilityFields, WithdrawForm
+
+
+def _rate_limited(request: HttpRequest, letter: Letter) -> bool:
+    per_client = ratelimit.Limit(settings.SIGN_RATE_PER_CLIENT, 60 * 60)
+    per_letter = ratelimit.Limit(settings.SIGN_RATE_PER_LETTER, 60)
+    client_ok = ratelimit.hit("sign-client", ratelimit.client_key(request), per_client)
+    letter_ok = ratelimit.hit("sign-letter", str(letter.pk), per_letter)
+    return not (client_ok and letter_ok)
+
+
+def _member_organisations(request: HttpRequest):
+    if not request.user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(memberships__user=request.user).order_by("name")
+
+
+def _sign_page(
+    request: HttpRequest,
+    *,
+    letter: Letter,
+    invitation: Invitation | None,
+    secret: str = "",
+) -> HttpResponse:
+    letter = selectors.letter_for_page(letter)
+    version = selectors.current_version_of(letter)
+    context = {
+        "letter": letter,
+        "version": version,
+        "invitation": invitation,
+        "secret": secret,
+        "accepting": letter.is_accepting_signatures
+        and (invitation is not None or letter.sign_on_mode == Letter.SignOnMode.OPEN),
+    }
+    if not context["accepting"]:
+        return render(request, "letters/sign.html", context)
+
+    fixed = invitation.organisation if invitation is not None else None
+    member_orgs = _member_organisations(request)
+    if fixed is not None:
+        member_orgs = member_orgs.filter(pk=fixed.pk)
+    use_member_form = (
+        request.user.is_authenticated
+        and member_orgs.exists()
+        and (request.POST.get("form") == "member" if request.method == "POST" else True)
+    )
+    status = 200
+
+    if request.method == "POST":
+        if _rate_limited(request, letter):
+            messages.error(
+                request,
+                _("Too many attempts from your connection. Please wait a while and try again."),
+            )
+            status = 429
+            form = _bound_form(request, use_member_form, fixed, member_orgs)
+        elif use_member_form:
+            form = MemberSignForm(request.POST, organisations=member_orgs)
+            if form.is_valid():
+                return _submit(request, form, context, invitation=invitation, member=True)
+        else:
+            form = SignForm(request.POST, fixed_organisation=fixed)
+            if form.is_spam:
+                # Say nothing useful to a bot; save nothing.
+                return redirect("letters:sign-sent", slug=letter.slug)
+            if form.is_valid():
+                return _submit(request, form, context, invitation=invitation, member=False)
+    elif use_member_form:
+        form = MemberSignForm(
+            organisations=member_orgs,
+            initial={"signer_name": request.user.name, "organisation": member_orgs.first()},
+        )
+    else:
+        initial = {}
+        if invitation is not None:
+            initial = {
+                "signer_name": invitation.contact_name,
+                "signer_email": invitation.email,
+                "organisation_name": invitation.organisation_name,
+            }
+        form = SignForm(initial=initial, fixed_organisation=fixed)
+
+    return _render_sign(request, context, form=form, member=use_member_form, status=status)
+
+
+def _render_sign(request, context: dict, *, form, member: bool, status: int = 200):
+    fixed = getattr(form, "fixed_organisation", None)
+    context = {
+        **context,
+        "form": form,
+        "member_form": member,
+        "fixed_organisation": fixed,
+        "verified_names": [] if fixed or member else selectors.verified_organisation_names(),
+    }
+    return render(request, "letters/sign.html", context, status=status)
+
+
+def _bound_form(request, use_member_form, fixed, member_orgs):
+    if use_member_form:
+        form = MemberSignForm(request.POST, organisations=member_orgs)
+    else:
+        form = SignForm(request.POST, fixed_organisation=fixed)
+    form.is_valid()
+    return form
+
+
+def _submit(request, form, context: dict, *, invitation: Invitation | None, member: bool):
+    letter = context["letter"]
+    data = form.cleaned_data
+    if member:
+        choice = services.OrganisationChoice(organisation=data["organisation"])
+        email = request.user.email
+    elif form.fixed_organisation is not None:
+        choice = services.OrganisationChoice(organisation=form.fixed_organisation)
+        email = data["signer_email"]
+    else:
+        choice = services.OrganisationChoice(
+            new_name=data["organisation_name"], based_in=data.get("based_in", "")
+        )
+        email = data["signer_email"]
+    try:
+        signature = services.sign_letter(
+            letter=letter,
+            organisation=choice,
+            signer_name=data["signer_name"],
+            signer_title=data.get("signer_title", ""),
+            signer_email=email,
+            visibility=data["visibility"],
+            show_signer_name=data["show_signer_name"],
+            consent=data["consent"],
+            invitation=invitation,
+            user=request.user if request.user.is_authenticated else None,
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        status = 409 if isinstance(exc, services.AlreadySigned) else 400
+        return _render_sign(request, context, form=form, member=member, status=status)
+    if signature.status == Signature.Status.PENDING_CONFIRMATION:
+        return redirect("letters:sign-sent", slug=letter.slug)
+    if signature.status == Signature.Status.APPROVED:
+        messages.success(request, _("Your organisation has signed. The signature is approved."))
+    else:
+        messages.success(
+            request, _("Your organisation has signed. A moderator will review the signature.")
+        )
+    return redirect("letters:my-signatures")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public sign page of a letter (open sign-on mode)."""
+    letter = get_visible_letter(request.user, slug)
+    return _sign_page(request, letter=letter, invitation=None)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_invitation(request: HttpRequest, secret: str) -> HttpResponse:
+    """Sign through a personal invitation link: the organisation is fixed."""
+    invitation = (
+        Invitation.objects.select_related("letter", "organisation")
+        .filter(token_hash=tokens.hash_secret(secret))
+        .first()
+    )
+    if invitation is None:
+        return _bad_link(request, "invalid")
+    if not invitation.is_live or invitation.letter.is_draft:
+        return render(
+            request,
+            "letters/link_used.html",
+            {"invitation": invitation, "letter": invitation.letter},
+            status=410,
+        )
+    return _sign_page(request, letter=invitation.letter, invitation=invitation, secret=secret)
+
+
+def sign_sent(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = get_visible_letter(request.user, slug)
+    return render(
+        request,
+        "letters/sign_sent.html",
+        {"letter": letter, "confirmation_days": settings.SIGNATURE_CONFIRMATION_DAYS},
+    )
+
+
+# --- Email links ---------------------------------------------------------------------------------
+
+
+def _bad_link(request: HttpRequest, reason: str) -> HttpResponse:
+    return render(request, "letters/link_invalid.html", {"reason": reason}, status=400)
+
+
+def _signature_from_token(token: str, purpose: str) -> tuple[Signature, tokens.SignatureLink]:
+    link = tokens.read_signature_token(token, purpose=purpose)
+    signature = (
+        Signature.objects.select_related("letter", "organisation", "version")
+        .filter(pk=link.signature_id)
+        .first()
+    )
+    if signature is None:
+        raise tokens.BadLink("invalid")
+    return signature, link
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        signature, _link = _signature_from_token(token, tokens.CONFIRM)
+    except tokens.BadLink as exc:
+        return _bad_link(request, exc.reason)
+    if request.method == "POST":
+        try:
+            signature = services.confirm_signature(signature=signature)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            return render(request, "letters/signature_confirmed.html", {"signature": signature})
+    return render(request, "letters/signature_confirm.html", {"signature": signature})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def signature_manage(request: HttpRequest, token: str) -> HttpResponse:
+    """From the signer's email: change visibility, or withdraw (with a confirmation box)."""
+    try:
+        signature, _link = _signature_from_token(token, tokens.MANAGE)
+    except tokens.BadLink as exc:
+        return _bad_link(request, exc.reason)
+    visibility_form = VisibilityFields(
+        initial={"visibility": signature.visibility, "show_signer_name": signature.show_signer_name}
+    )
+    withdraw_form = WithdrawForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "visibility":
+                visibility_form = VisibilityFields(request.POST)
+                if visibility_form.is_valid():
+                    services.change_visibility(
+                        signature=signature,
+                        visibility=visibility_form.cleaned_data["visibility"],
+                        show_signer_name=visibility_form.cleaned_data["show_signer_name"],
+                    )
+                    messages.success(request, _("Saved. Your organisation will appear as chosen."))
+                    return redirect("letters:signature-manage", token=token)
+            elif action == "withdraw":
+                withdraw_form = WithdrawForm(request.POST)
+                if withdraw_form.is_valid():
+                    services.withdraw_signature(signature=signature)
+                    messages.success(request, _("The signature has been withdrawn."))
+                    return redirect("letters:signature-manage", token=token)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return render(
+        request,
+        "letters/signature_manage.html",
+        {
+            "signature": signature,
+            "visibility_form": visibility_form,
+            "withdraw_form": withdraw_form,
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def signature_reconfirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        signature, link = _signature_from_token(token, tokens.RECONFIRM)
+    except tokens.BadLink as exc:
+        return _bad_link(request, exc.reason)
+    if link.version is None:
+        return _bad_link(request, "invalid")
+    current = signature.letter.versions.get(is_current=True)
+    if request.method == "POST":
+        try:
+            services.reconfirm_signature(signature=signature, version_number=link.version)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Thank you: your organisation now supports version %(n)s.")
+                % {"n": current.number},
+            )
+            return redirect("letters:detail", slug=signature.letter.slug)
+    return render(
+        request,
+        "letters/signature_reconfirm.html",
+        {
+            "signature": signature,
+            "current": current,
+            "link_version": link.version,
+            "diff": word_diff(signature.version.body, current.body),
+        },
+    )
+
+
+# --- Members and coordinators ----------------------------------------------------------------------
+
+
+@login_required
+def my_signatures(request: HttpRequest) -> HttpResponse:
+    """The signatures of every organisation the user belongs to."""
+    page = Paginator(selectors.signatures_of_member(request.user), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "letters/my_signatures.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def signature_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member withdraws their organisation's signature (GET asks, POST does)."""
+    signature = get_object_or_404(
+        Signature.objects.select_related("letter", "organisation"),
+        pk=pk,
+        organisation__memberships__user=request.user,
+    )
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_signature(signature=signature, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The signature has been withdrawn."))
+        return redirect("letters:my-signatures")
+    return render(
+        request, "letters/signature_withdraw.html", {"signature": signature, "form": form}
+    )
+
+
+@login_required
+def letter_signatures(request: HttpRequest, slug: str) -> HttpResponse:
+    """A coordinator's view of every signature, in every state, with contact details."""
+    if is_moderator(request.user):
+        letter = get_object_or_404(Letter.objects.public(), slug=slug)  # moderators read
+    else:
+        letter = get_coordinated_letter(request.user, slug)
+    status = request.GET.get("status", "")
+    if status and status not in Signature.Status.values:
+        raise Http404
+    query = request.GET.get("q", "").strip()[:100]
+    page = Paginator(
+        selectors.signatures_for_coordinator(letter, status=status, query=query), 50
+    ).get_page(request.GET.get("page"))
+    counts = selectors.signature_counts(letter)
+    return render(
+        request,
+        "letters/letter_signatures.html",
+        {
+            "letter": letter,
+            "page": page,
+            "status": status,
+            "query": query,
+            "statuses": Signature.Status.choices,
+            "counts": [(label, counts[value]) for value, label in Signature.Status.choices],
+        },
+    )

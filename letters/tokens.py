@@ -1,0 +1,73 @@
+"""Links sent by email: signed, single-purpose, expiring (DESIGN.md §5).
+
+A signature link is a Django signed value naming the signature and, where it matters, the
+version; the purpose is part of the salt, so a withdraw link cannot confirm and vice versa.
+Invitation links carry a random secret whose SHA-256 alone is stored.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+
+CONFIRM = "confirm"
+MANAGE = "manage"  # withdraw, change visibility
+RECONFIRM = "reconfirm"
+PURPOSES = (CONFIRM, MANAGE, RECONFIRM)
+
+
+class BadLink(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "expired" or "invalid"
+
+
+@dataclass(frozen=True)
+class SignatureLink:
+    signature_id: int
+    version: int | None
+
+
+def _salt(purpose: str) -> str:
+    return f"undersigned.letters.signature.{purpose}"
+
+
+def max_age(purpose: str) -> timedelta:
+    if purpose == MANAGE:
+        return timedelta(days=settings.SIGNATURE_MANAGE_LINK_DAYS)
+    return timedelta(days=settings.SIGNATURE_CONFIRMATION_DAYS)
+
+
+def make_signature_token(*, signature_id: int, purpose: str, version: int | None = None) -> str:
+    if purpose not in PURPOSES:
+        raise ValueError(f"Unknown link purpose: {purpose}")
+    payload = {"s": signature_id} if version is None else {"s": signature_id, "v": version}
+    return signing.dumps(payload, salt=_salt(purpose), compress=True)
+
+
+def read_signature_token(token: str, *, purpose: str) -> SignatureLink:
+    try:
+        payload = signing.loads(token, salt=_salt(purpose), max_age=max_age(purpose))
+    except signing.SignatureExpired as exc:
+        raise BadLink("expired") from exc
+    except signing.BadSignature as exc:
+        raise BadLink("invalid") from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
+        raise BadLink("invalid")
+    version = payload.get("v")
+    return SignatureLink(
+        signature_id=payload["s"], version=version if isinstance(version, int) else None
+    )
+
+
+def new_invitation_secret() -> tuple[str, str]:
+    """A fresh secret for a link, and the hash to store."""
+    secret = secrets.token_urlsafe(32)
+    return secret, hash_secret(secret)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
