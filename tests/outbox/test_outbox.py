@@ -72,7 +72,8 @@ def test_a_row_is_enqueued_only_after_its_transaction_commits(smtp_server):
 
 
 def test_a_rolled_back_change_sends_nothing(smtp_server):
-    with pytest.raises(RuntimeError), transaction.atomic():
+    @transaction.atomic
+    def failing_change():
         services.queue_email(
             kind="signature_withdrawn",
             to="a@example.org",
@@ -80,6 +81,9 @@ def test_a_rolled_back_change_sends_nothing(smtp_server):
             dedupe_key="k:rollback",
         )
         raise RuntimeError("the business change failed")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
 
     assert OutboundEmail.objects.count() == 0
     assert smtp_server.messages == []
