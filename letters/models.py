@@ -429,7 +429,7 @@ class Signature(TimeStampedModel):
             ),
         ]  # fmt: skip
         indexes = [
-            models.Index(fields=["letter", "status"], name="letters_signature_letter_status"),
+            models.Index(fields=["letter", "status"], name="letters_sig_letter_status"),
         ]
 
     def __str__(self) -> str:
