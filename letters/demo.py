@@ -3,6 +3,7 @@ report's world (its named NGOs plus invented ones). Idempotent: running it twice
 nothing the second time. Later issues add letters, invitations and signatures here."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -10,11 +11,15 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import COORDINATORS, MODERATORS
 from organisations import services as organisation_services
 from organisations.models import EmailDomain, Membership, Organisation
+
+from . import services as letter_services
+from .models import Letter, Signature
 
 DEMO_PASSWORD = "undersigned-demo"  # noqa: S105 - printed on purpose; DEBUG-only demo data
 DEMO_DOMAIN = "demo.undersigned.test"
@@ -105,6 +110,64 @@ DEMO_ORGANISATIONS = (
 class DemoResult:
     users: list[tuple[DemoUser, User]]
     organisations: int
+    letters: list[Letter]
+
+
+SEED_LETTER_TITLE = "Raise human rights at the Beijing talks"
+SEED_LETTER_SUMMARY = (
+    "Organisations working on China, Hong Kong, Tibet and East Turkestan ask the Secretary of "
+    "State to make human rights part of the coming talks in Beijing."
+)
+SEED_LETTER_BODY = """Dear Secretary of State,
+
+We write as organisations that document and defend human rights in China, Hong Kong, Tibet and
+East Turkestan, ahead of your visit to Beijing.
+
+## Why this visit matters
+
+Repression inside China reaches people far beyond its borders. Peaceful protesters, lawyers and
+religious believers are detained; people in Tibetan and Uyghur regions are punished for speaking
+to relatives abroad; activists in exile are harassed in the countries where they now live.
+
+## What we ask
+
+1. **Name the people.** Ask for the release of detained human rights defenders — among them
+   scholars, lawyers, journalists and publishers — and say publicly afterwards which cases you
+   raised, so that their families know.
+2. **End the coercive boarding schools** in which Tibetan children are separated from their
+   families, as United Nations experts have recommended.
+3. **Work with other governments** to hold the authorities to account for abuses, including
+   transnational repression against diaspora communities.
+
+A visit at this level is a chance to show that human rights are not a side issue. We urge you
+to use it.
+
+Respectfully,
+
+*The undersigned organisations*
+"""
+
+DRAFT_LETTER_TITLE = "Protect Hong Kong's exiled journalists"
+PUBLISHED_LETTER_TITLE = "Stop transnational repression of Uyghur students"
+
+# (organisation, signer, title, email local part, status, visibility, show name)
+SEED_SIGNATURES = (
+    ("Human Rights Watch", "Dana Hill", "China Director", "dana", "approved", "public", True),
+    ("Freedom House", "Omar Reyes", "Advocacy Lead", "omar", "approved", "public", False),
+    ("Amnesty International", "Ruth Lowe", "Campaigner", "ruth", "approved", "public", False),
+    ("World Uyghur Congress", "Aziz Tursun", "Programme Officer", "aziz", "approved", "public", False),
+    ("International Campaign for Tibet", "Karma Yeshe", "Policy Director", "karma", "approved", "public", True),
+    ("Students for a Free Tibet", "Lhamo Tsering", "Organiser", "lhamo", "approved", "public", False),
+    ("Pacific Rights Forum", "Jin Park", "Director", "jin", "approved", "public", False),
+    ("Tibetan Women's Solidarity", "Dolma Wangmo", "Coordinator", "dolma", "approved", "recipient_only", False),
+    ("Lantern Rights Collective", "(withheld)", "", "contact", "approved", "counted_only", False),
+    ("Mountain Voices Tibet", "Sonam Dorje", "Volunteer", "sonam", "pending_review", "public", False),
+    ("Harbour Lights Legal Aid", "Ka-yan Wong", "Solicitor", "kayan", "pending_review", "public", False),
+    ("Silk Road Rights Monitor", "Dilnur Ablet", "Researcher", "dilnur", "pending_confirmation", "public", False),
+    ("Committee for Detained Lawyers", "Li Wen", "Secretary", "liwen", "rejected", "public", False),
+    ("Hong Kong Press Freedom Watch", "Sam Cheung", "Editor", "sam", "withdrawn", "public", False),
+    ("Families of the Disappeared Network", "Mei Lin", "Coordinator", "mei", "expired", "counted_only", False),
+)  # fmt: skip
 
 
 def _ensure_user(spec: DemoUser) -> User:
@@ -165,4 +228,90 @@ def load_demo() -> DemoResult:
                 user=user,
                 defaults={"role": Membership.Role.ADMIN},
             )
-    return DemoResult(users=users, organisations=len(organisations))
+    coordinator = next(user for spec, user in users if spec.role == "coordinator")
+    letters = _ensure_letters(coordinator, organisations)
+    return DemoResult(users=users, organisations=len(organisations), letters=letters)
+
+
+def _ensure_letters(coordinator: User, organisations: dict[str, Organisation]) -> list[Letter]:
+    existing = {letter.title: letter for letter in Letter.objects.all()}
+    lead = [organisations["Human Rights Watch"], organisations["International Campaign for Tibet"]]
+
+    seed = existing.get(SEED_LETTER_TITLE)
+    if seed is None:
+        seed = letter_services.create_letter(
+            author=coordinator,
+            title=SEED_LETTER_TITLE,
+            body=SEED_LETTER_BODY,
+            recipient="The US Secretary of State",
+            summary=SEED_LETTER_SUMMARY,
+            deadline=timezone.now() + timedelta(days=14),
+            sign_on_mode=Letter.SignOnMode.OPEN,
+            moderation_policy=Letter.ModerationPolicy.AUTO_VERIFIED,
+            signatories_public_while_open=True,
+            lead_organisations=lead,
+        )
+        letter_services.open_letter(letter=seed, actor=coordinator)
+        _demo_signatures(seed, organisations)
+
+    draft = existing.get(DRAFT_LETTER_TITLE)
+    if draft is None:
+        draft = letter_services.create_letter(
+            author=coordinator,
+            title=DRAFT_LETTER_TITLE,
+            body="Journalists who left Hong Kong are still followed, *named* and threatened.\n\n"
+            "We ask host governments to …",
+            recipient="Ministers of the Interior of the G7",
+            summary="A draft: only its coordinators can see it.",
+        )
+
+    published = existing.get(PUBLISHED_LETTER_TITLE)
+    if published is None:
+        published = letter_services.create_letter(
+            author=coordinator,
+            title=PUBLISHED_LETTER_TITLE,
+            body="Uyghur students abroad report that their families at home are questioned "
+            "about them.\n\nWe ask universities and governments to protect them.",
+            recipient="Vice-Chancellors of UK universities",
+            summary="Delivered: the letter and its signatories are public.",
+            sign_on_mode=Letter.SignOnMode.OPEN,
+        )
+        letter_services.open_letter(letter=published, actor=coordinator)
+        letter_services.close_letter(letter=published, actor=coordinator)
+        letter_services.publish_letter(letter=published, actor=coordinator)
+    return [seed, draft, published]
+
+
+def _demo_signatures(letter: Letter, organisations: dict[str, Organisation]) -> None:
+    """Signatures in every state, made the way real ones are: through the services."""
+    version = letter.versions.get(is_current=True)
+    for name, signer, title, local, status, visibility, show in SEED_SIGNATURES:
+        organisation = organisations[name]
+        domain = organisation.website.split("//", 1)[-1].strip("/")
+        signature = letter_services.sign_letter(
+            letter=letter,
+            organisation=letter_services.OrganisationChoice(organisation=organisation),
+            signer_name=signer,
+            signer_title=title,
+            signer_email=f"{local}@{domain}",
+            visibility=visibility,
+            show_signer_name=show,
+            consent=True,
+        )
+        if status == "pending_confirmation":
+            continue
+        if status == "expired":
+            Signature.objects.filter(pk=signature.pk).update(
+                created_at=timezone.now() - timedelta(days=60)
+            )
+            letter_services.expire_unconfirmed_signatures()
+            continue
+        signature = letter_services.confirm_signature(signature=signature)
+        if status == "withdrawn":
+            letter_services.withdraw_signature(signature=signature)
+        elif status in {"approved", "rejected"} and signature.status == "pending_review":
+            # Moderation decisions come with the moderation work; until then the demo sets
+            # the outcome directly, as a moderator's decision would.
+            Signature.objects.filter(pk=signature.pk).update(
+                status=status, decided_at=timezone.now(), version=version
+            )

@@ -20,7 +20,12 @@ class Command(BaseCommand):
         result = load_demo()
         width = max(len(spec.email) for spec, _ in result.users)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
-        self.stdout.write(f"{result.organisations} organisations.\n")
+        self.stdout.write(f"{result.organisations} organisations.")
+        for letter in result.letters:
+            self.stdout.write(
+                f"Letter ({letter.get_status_display()}): {settings.SITE_URL}{letter.get_absolute_url()}"
+            )
+        self.stdout.write("")
         self.stdout.write(f"Log in at {settings.SITE_URL}/accounts/login/ as:")
         for spec, _user in result.users:
             extra = "  (2FA: python manage.py demo_code EMAIL)" if spec.needs_2fa else ""
