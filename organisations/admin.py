@@ -1,0 +1,310 @@
+"""Moderators' view of organisations, their members and email domains.
+
+Every change made here goes through organisations.services, like everywhere else, so the same
+rules hold (the last admin stays, public mail domains are never verified…) and every change
+leaves an audit event. Verification only happens through the admin actions.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from core.errors import DomainError, NotAllowed
+
+from . import logos, services
+from .domains import normalise_domain
+from .models import EmailDomain, Membership, Organisation
+from .names import normalise_name
+
+# --- Organisations -------------------------------------------------------------------------
+
+
+class OrganisationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "acronym", "based_in", "website", "description", "logo"]
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        clash = (
+            Organisation.objects.filter(normalised_name=normalise_name(name))
+            .exclude(pk=self.instance.pk)
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(services.DuplicateOrganisation(clash).message)
+        return name
+
+    def clean_website(self) -> str:
+        website = self.cleaned_data["website"]
+        if website:
+            URLValidator(schemes=["http", "https"])(website)
+        return website
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if "logo" in self.changed_data and logo:
+            # A new upload: the same checks and re-encoding as on the site.
+            return logos.clean_logo(logo)
+        return logo
+
+
+class MembershipInlineForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        widget = self.fields["user"].widget
+        # Accounts are created by people signing up, not from here.
+        widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+        if self.instance.pk:
+            # A membership belongs to one person: to move it, remove it and add another.
+            self.fields["user"].disabled = True
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    form = MembershipInlineForm
+    fk_name = "organisation"
+    autocomplete_fields = ["user"]
+    readonly_fields = ["added_by", "created_at"]
+    extra = 0
+
+
+class EmailDomainInlineForm(forms.ModelForm):
+    class Meta:
+        model = EmailDomain
+        fields = ["domain"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["domain"].disabled = True
+
+    def clean_domain(self) -> str:
+        if self.instance.pk:
+            return self.instance.domain
+        return normalise_domain(self.cleaned_data["domain"])
+
+
+class EmailDomainInline(admin.TabularInline):
+    model = EmailDomain
+    form = EmailDomainInlineForm
+    readonly_fields = ["is_verified", "verified_by", "verified_at", "created_at"]
+    extra = 0
+
+
+def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, exc: DomainError) -> None:
+    modeladmin.message_user(request, exc.message, level=messages.ERROR)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationAdminForm
+    list_display = ["name", "acronym", "based_in", "is_verified", "created_at"]
+    list_filter = ["is_verified", "created_at"]
+    search_fields = ["name", "acronym", "normalised_name", "based_in", "email_domains__domain"]
+    readonly_fields = [
+        "slug",
+        "normalised_name",
+        "is_verified",
+        "verified_by",
+        "verified_at",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "normalised_name", "slug", "acronym", "based_in"]}),
+        (_("Public page"), {"fields": ["website", "description", "logo"]}),
+        (
+            _("Verification"),
+            {
+                "fields": ["is_verified", "verified_by", "verified_at"],
+                "description": _(
+                    "Verify or unverify with the actions of the organisation list, so that "
+                    "the decision is recorded in the audit trail."
+                ),
+            },
+        ),
+        (_("History"), {"fields": ["created_at", "updated_at"]}),
+    ]
+    inlines = [MembershipInline, EmailDomainInline]
+    actions = ["verify_selected", "unverify_selected"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Organisations are registered on the site, where their creator becomes their admin.
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The form has already copied its input onto `obj`; the service gets a fresh copy so
+        # that it sees what really changed.
+        organisation = Organisation.objects.get(pk=obj.pk)
+        changes = {
+            field: form.cleaned_data[field]
+            for field in services.EDITABLE_FIELDS
+            if field in form.changed_data
+        }
+        logo = form.cleaned_data.get("logo") if "logo" in form.changed_data else None
+        try:
+            services.update_organisation(
+                organisation=organisation,
+                actor=request.user,
+                logo=logo or None,
+                clear_logo=logo is False,
+                **changes,
+            )
+        except DomainError as exc:
+            _report(self, request, exc)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is Membership:
+            self._save_memberships(request, form.instance, formset)
+        elif formset.model is EmailDomain:
+            self._save_email_domains(request, form.instance, formset)
+        else:  # pragma: no cover - only the two inlines above exist
+            super().save_formset(request, form, formset, change)
+
+    def _save_memberships(self, request, organisation: Organisation, formset) -> None:
+        formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            self._attempt(request, services.remove_member, membership=membership)
+        for membership, changed in formset.changed_objects:
+            if "role" in changed:
+                self._attempt(
+                    request,
+                    services.change_member_role,
+                    membership=Membership.objects.get(pk=membership.pk),
+                    role=membership.role,
+                )
+        for membership in formset.new_objects:
+            self._attempt(
+                request,
+                services.add_member,
+                organisation=organisation,
+                email=membership.user.email,
+                role=membership.role,
+            )
+
+    def _save_email_domains(self, request, organisation: Organisation, formset) -> None:
+        formset.save(commit=False)
+        for email_domain in formset.deleted_objects:
+            self._attempt(request, services.remove_email_domain, email_domain=email_domain)
+        for email_domain in formset.new_objects:
+            self._attempt(
+                request,
+                services.add_email_domain,
+                organisation=organisation,
+                domain=email_domain.domain,
+            )
+
+    def _attempt(self, request, service, **kwargs) -> None:
+        """Run one service call; a refusal is reported and does not stop the other rows."""
+        try:
+            service(actor=request.user, **kwargs)
+        except DomainError as exc:
+            _report(self, request, exc)
+
+    @admin.action(description=_("Verify selected organisations"))
+    def verify_selected(self, request: HttpRequest, queryset: QuerySet[Organisation]) -> None:
+        self._set_verified(request, queryset, verified=True)
+
+    @admin.action(description=_("Unverify selected organisations"))
+    def unverify_selected(self, request: HttpRequest, queryset: QuerySet[Organisation]) -> None:
+        self._set_verified(request, queryset, verified=False)
+
+    def _set_verified(self, request, queryset, *, verified: bool) -> None:
+        changed = 0
+        for organisation in queryset:
+            was = organisation.is_verified
+            try:
+                services.verify_organisation(
+                    organisation=organisation, moderator=request.user, verified=verified
+                )
+            except DomainError as exc:
+                _report(self, request, exc)
+                return
+            changed += was != verified
+        if verified:
+            message = ngettext(
+                "%(count)d organisation verified.", "%(count)d organisations verified.", changed
+            )
+        else:
+            message = ngettext(
+                "%(count)d organisation unverified.", "%(count)d organisations unverified.", changed
+            )
+        self.message_user(request, message % {"count": changed}, level=messages.SUCCESS)
+
+
+# --- Email domains -------------------------------------------------------------------------
+
+
+@admin.register(EmailDomain)
+class EmailDomainAdmin(admin.ModelAdmin):
+    """Domains are listed by their organisations; moderators verify them here."""
+
+    list_display = ["domain", "organisation", "is_verified", "verified_by", "verified_at"]
+    list_filter = ["is_verified"]
+    search_fields = ["domain", "organisation__name"]
+    list_select_related = ["organisation", "verified_by"]
+    readonly_fields = [
+        "organisation",
+        "domain",
+        "is_verified",
+        "verified_by",
+        "verified_at",
+        "created_at",
+    ]
+    fields = readonly_fields
+    actions = ["verify_selected", "unverify_selected"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Removing goes through the organisation's page (inline), which records it.
+        return False
+
+    @admin.action(description=_("Verify selected email domains"))
+    def verify_selected(self, request: HttpRequest, queryset: QuerySet[EmailDomain]) -> None:
+        self._set_verified(request, queryset, verified=True)
+
+    @admin.action(description=_("Unverify selected email domains"))
+    def unverify_selected(self, request: HttpRequest, queryset: QuerySet[EmailDomain]) -> None:
+        self._set_verified(request, queryset, verified=False)
+
+    def _set_verified(self, request, queryset, *, verified: bool) -> None:
+        changed = 0
+        for email_domain in queryset.select_related("organisation"):
+            was = email_domain.is_verified
+            try:
+                services.set_email_domain_verified(
+                    email_domain=email_domain, moderator=request.user, verified=verified
+                )
+            except NotAllowed as exc:
+                _report(self, request, exc)
+                return
+            except DomainError as exc:
+                # One refused domain (a public mail service, already verified elsewhere)
+                # does not stop the others.
+                _report(self, request, exc)
+                continue
+            changed += was != verified
+        if verified:
+            message = ngettext(
+                "%(count)d email domain verified.", "%(count)d email domains verified.", changed
+            )
+        else:
+            message = ngettext(
+                "%(count)d email domain unverified.",
+                "%(count)d email domains unverified.",
+                changed,
+            )
+        self.message_user(request, message % {"count": changed}, level=messages.SUCCESS)

@@ -1,0 +1,87 @@
+"""Query counts of the organisation pages: exact, and the same with 1 or 20 rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import EmailDomainFactory, MembershipFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_my_organisations(client, org_admin):
+    # session, user, the user's groups (role checks in the navigation), memberships joined
+    # with their organisations.
+    client.force_login(org_admin)
+    url = reverse("organisations:mine")
+    few = count_queries(client, url)
+
+    for _ in range(19):
+        MembershipFactory(user=org_admin, role="admin")
+
+    assert few == count_queries(client, url) == 4
+
+
+def test_public_page(client, own_organisation, org_admin):
+    # Anonymous: the organisation only.
+    url = own_organisation.get_absolute_url()
+    assert count_queries(client, url) == 1
+
+    # An admin: session, user, organisation, groups (moderator check), the membership for
+    # can_manage and again for can_see_members.
+    client.force_login(org_admin)
+    few = count_queries(client, url)
+    for _ in range(19):
+        MembershipFactory(organisation=own_organisation)
+    assert few == count_queries(client, url) == 6
+
+
+def test_members_page(client, own_organisation, org_admin):
+    # session, user, organisation, groups, two membership checks (can_manage,
+    # can_see_members), the members joined with their users.
+    client.force_login(org_admin)
+    url = reverse("organisations:members", kwargs={"slug": own_organisation.slug})
+    few = count_queries(client, url)
+
+    for _ in range(19):
+        MembershipFactory(organisation=own_organisation)
+
+    assert few == count_queries(client, url) == 7
+
+
+def test_domains_page(client, own_organisation, org_admin):
+    # session, user, organisation, groups, two membership checks, the domains.
+    client.force_login(org_admin)
+    url = reverse("organisations:domains", kwargs={"slug": own_organisation.slug})
+    EmailDomainFactory(organisation=own_organisation)
+    few = count_queries(client, url)
+
+    for _ in range(19):
+        EmailDomainFactory(organisation=own_organisation)
+
+    assert few == count_queries(client, url) == 7
+
+
+def test_create_page_with_a_duplicate_warning(client, signer):
+    # session, user, groups, the duplicate candidates (one query however many match).
+    client.force_login(signer)
+    url = reverse("organisations:create")
+    OrganisationFactory(name="Human Rights Watch", slug="hrw")
+
+    with CaptureQueriesContext(connection) as one:
+        client.post(url, {"name": "Human Rights Wach"})
+    for n in range(3):
+        OrganisationFactory(name=f"Human Rights Watch {n}", slug=f"hrw-{n}")
+    with CaptureQueriesContext(connection) as four:
+        response = client.post(url, {"name": "Human Rights Wach"})
+
+    assert len(response.context["candidates"]) == 4
+    assert len(one) == len(four) == 4
