@@ -13,6 +13,28 @@ COORDINATORS = "Coordinators"
 MODERATORS = "Moderators"
 STAFF_GROUPS = frozenset({COORDINATORS, MODERATORS})
 
+# Exactly what each role needs in the admin ("app_label.codename"). Moderators work the
+# admin (they must also be is_staff); coordinators never use it.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    MODERATORS: frozenset(
+        {
+            "organisations.view_organisation",
+            "organisations.change_organisation",
+            "organisations.view_emaildomain",
+            "organisations.change_emaildomain",
+            "organisations.view_membership",
+            "letters.view_letter",
+            "letters.view_letterversion",
+            "letters.view_signature",
+            "letters.change_signature",
+            "letters.view_invitation",
+            "audit.view_auditevent",
+            "outbox.view_outboundemail",
+        }
+    ),
+    COORDINATORS: frozenset({"letters.add_letter"}),
+}
+
 
 def _group_names(user: User) -> frozenset[str]:
     # Cached on the user object: navigation and the 2FA middleware ask on every request.
@@ -36,3 +58,20 @@ def is_staff_role(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     return bool(user.is_staff or user.is_superuser or _group_names(user) & STAFF_GROUPS)
+
+
+def sync_role_groups(**kwargs) -> None:
+    """Create the role groups and give each exactly ROLE_PERMISSIONS (after every migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for group_name, wanted in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        permissions = []
+        for label in sorted(wanted):
+            app_label, codename = label.split(".")
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:  # an app not migrated yet: the next run adds it
+                permissions.append(permission)
+        group.permissions.set(permissions)

@@ -55,7 +55,9 @@ DEMO_USERS = (
         "signer (second organisation)",
         organisation="Uyghur Diaspora Youth Network",
     ),
-    DemoUser(f"moderator@{DEMO_DOMAIN}", "Morgan Lee", "moderator", groups=(MODERATORS,)),
+    DemoUser(
+        f"moderator@{DEMO_DOMAIN}", "Morgan Lee", "moderator", groups=(MODERATORS,), is_staff=True
+    ),
     DemoUser(f"admin@{DEMO_DOMAIN}", "Site Admin", "superuser", is_staff=True, is_superuser=True),
 )
 
@@ -175,6 +177,9 @@ def _ensure_user(spec: DemoUser) -> User:
         email=spec.email,
         defaults={"name": spec.name, "is_staff": spec.is_staff, "is_superuser": spec.is_superuser},
     )
+    if (user.is_staff, user.is_superuser) != (spec.is_staff, spec.is_superuser):
+        user.is_staff, user.is_superuser = spec.is_staff, spec.is_superuser
+        user.save(update_fields=["is_staff", "is_superuser"])
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])

@@ -45,4 +45,5 @@ def organisations_of(user: User) -> QuerySet[Membership]:
 
 
 def members_of(organisation: Organisation) -> QuerySet[Membership]:
-    return organisation.memberships.select_related("user").order_by("-role", "user__email")
+    # "admin" sorts before "member": administrators first.
+    return organisation.memberships.select_related("user").order_by("role", "user__email")

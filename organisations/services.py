@@ -29,11 +29,15 @@ class DuplicateOrganisation(DomainError):
         self.existing = existing
 
 
+# Path segments under /organisations/ that are pages, not organisations.
+RESERVED_SLUGS = frozenset({"new", "mine", "search", "page"})
+
+
 def _unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
     base = slugify(name, allow_unicode=True)[:70].strip("-") or "organisation"
     slug, n = base, 1
     taken = Organisation.objects.exclude(pk=exclude_pk)
-    while taken.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or taken.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -126,6 +130,13 @@ def update_organisation(
         changed.append("logo")
     if not changed:
         return organisation
+    # A moderator vouched for the organisation under its old name; a new name ("Amnesty
+    # Intl") must be checked again, unless a moderator is the one renaming it.
+    unverify = "name" in changed and organisation.is_verified and not is_moderator(actor)
+    if unverify:
+        organisation.is_verified = False
+        organisation.verified_at = None
+        organisation.verified_by = None
     organisation.save()
     record_event(
         action="organisation.updated",
@@ -133,6 +144,12 @@ def update_organisation(
         organisation=organisation,
         data={"fields": changed},
     )
+    if unverify:
+        record_event(
+            action="organisation.unverified",
+            organisation=organisation,
+            reason=_("Renamed by its administrators; a moderator must verify it again."),
+        )
     return organisation
 
 

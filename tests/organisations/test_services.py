@@ -644,3 +644,39 @@ def test_only_admins_remove_domains(request, who, own_organisation):
 
     assert EmailDomain.objects.count() == 1
     assert actions() == []
+
+
+@pytest.mark.parametrize("name", ["New", "Mine"])
+def test_an_organisation_never_gets_a_slug_that_is_a_page(org_admin, name):
+    organisation = services.create_organisation(name=name, created_by=org_admin)
+
+    assert organisation.slug == f"{name.lower()}-2"
+
+
+def test_renaming_a_verified_organisation_asks_a_moderator_to_verify_it_again(org_admin, moderator):
+    organisation = org_admin.memberships.get().organisation
+    services.verify_organisation(organisation=organisation, moderator=moderator)
+
+    services.update_organisation(organisation=organisation, actor=org_admin, name="Amnesty Intl")
+
+    organisation.refresh_from_db()
+    assert (organisation.name, organisation.is_verified, organisation.verified_by) == (
+        "Amnesty Intl",
+        False,
+        None,
+    )
+    assert list(
+        AuditEvent.objects.filter(organisation=organisation)
+        .order_by("id")
+        .values_list("action", flat=True)
+    )[-2:] == ["organisation.updated", "organisation.unverified"]
+
+
+def test_a_moderator_renaming_keeps_the_verification(org_admin, moderator):
+    organisation = org_admin.memberships.get().organisation
+    services.verify_organisation(organisation=organisation, moderator=moderator)
+
+    services.update_organisation(organisation=organisation, actor=moderator, name="Renamed")
+
+    organisation.refresh_from_db()
+    assert organisation.is_verified is True
