@@ -17,6 +17,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("organisations.urls")),
+    path("letters/", include("letters.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,439 @@
+"""The letters pages: the public index and letter page, and the coordinators' pages
+(dashboard, drafting with a preview, settings, co-coordinators, lifecycle, versions).
+
+Thin views: authorise (letters.permissions) → validate a form → one service call → message →
+redirect. A DomainError becomes a form error or a message and changes nothing; never a 500.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.roles import is_coordinator
+from core.errors import DomainError
+
+from . import permissions, selectors, services
+from .diffs import diff_stats, word_diff
+from .forms import (
+    AddCoordinatorForm,
+    CoordinatorRoleForm,
+    LetterCreateForm,
+    LetterEditForm,
+    LetterSettingsForm,
+    ReopenForm,
+    VersionCompareForm,
+)
+from .markdown import markdown_to_plain_text
+from .models import Letter, LetterCoordinator, LetterVersion
+
+INDEX_PAGE_SIZE = 20
+DASHBOARD_PAGE_SIZE = 20
+# Link previews cut descriptions at about 200 characters; cut it ourselves, on a word.
+OG_DESCRIPTION_WORDS = 40
+
+S = Letter.Status
+
+
+# --- Public pages ---------------------------------------------------------------------------
+
+
+def letter_index(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.public_index(), INDEX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "letters/letter_list.html", {"page": page})
+
+
+def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = permissions.get_visible_letter(request.user, slug)
+    role = permissions.coordinator_role(request.user, letter)
+    page_letter = selectors.letter_for_page(letter)
+    version = selectors.current_version_of(page_letter)
+    description = page_letter.summary or Truncator(markdown_to_plain_text(version.body)).words(
+        OG_DESCRIPTION_WORDS
+    )
+    return render(
+        request,
+        "letters/letter_detail.html",
+        {
+            "letter": page_letter,
+            "version": version,
+            "versions": selectors.versions_of(letter),
+            "role": role,
+            # Signatures arrive with the signing issue; the count is computed here so that
+            # it is replaced in one place.
+            "signatory_count": 0,
+            "og_description": description,
+            "absolute_url": settings.SITE_URL + letter.get_absolute_url(),
+        },
+    )
+
+
+# --- Coordinators: dashboard and drafting ---------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not is_coordinator(request.user):
+        raise PermissionDenied
+    page = Paginator(selectors.dashboard_letters(request.user), DASHBOARD_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "letters/dashboard.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_create(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_create_letters(request.user):
+        raise PermissionDenied
+    form = LetterCreateForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("action") == "preview":
+            preview = form.cleaned_data
+        else:
+            try:
+                letter = services.create_letter(author=request.user, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Draft saved as version 1. Only its coordinators can see it until you "
+                        "open it for signatures."
+                    ),
+                )
+                return redirect(letter)
+    return render(request, "letters/letter_create.html", {"form": form, "preview": preview})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = permissions.get_coordinated_letter(request.user, slug)
+    current = selectors.current_version_of(letter)
+    context = {"letter": letter, "current": current, "section": "edit", "preview": None}
+    if request.method != "POST":
+        form = LetterEditForm(
+            initial={"title": current.title, "body": current.body, "base_version": current.number}
+        )
+        return render(request, "letters/letter_edit.html", {**context, "form": form})
+
+    form = LetterEditForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["base_version"] != current.number:
+            # Re-shown on top of the newer version: saving again, after reading the
+            # co-coordinator's change, is then a deliberate choice.
+            form = LetterEditForm({**request.POST.dict(), "base_version": current.number})
+            form.is_valid()
+            form.add_error(
+                None,
+                _(
+                    "Someone saved version %(number)s while you were editing. Compare it with "
+                    "the version you started from before saving yours over it."
+                )
+                % {"number": current.number},
+            )
+            context["stale_version"] = data["base_version"]
+        elif request.POST.get("action") == "preview":
+            context["preview"] = data
+            context["preview_title_diff"] = (
+                word_diff(current.title, data["title"]) if data["title"] != current.title else None
+            )
+            context["preview_diff"] = word_diff(current.body, data["body"])
+        else:
+            try:
+                version = services.update_letter(
+                    letter=letter,
+                    actor=request.user,
+                    title=data["title"],
+                    body=data["body"],
+                    substantive=data["is_substantive"],
+                    note=data["note"],
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                if version is None:
+                    messages.info(request, _("Nothing changed: the text is the same as before."))
+                    return redirect(letter)
+                messages.success(
+                    request, _("Saved as version %(number)s.") % {"number": version.number}
+                )
+                return redirect("letters:versions", slug=letter.slug)
+    return render(request, "letters/letter_edit.html", {**context, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = permissions.get_coordinated_letter(request.user, slug)
+    if request.method != "POST":
+        form = LetterSettingsForm(initial=LetterSettingsForm.initial_for(letter))
+    else:
+        form = LetterSettingsForm(request.POST)
+        if form.is_valid():
+            fields = dict(form.cleaned_data)
+            lead_organisations = fields.pop("lead_organisations")
+            try:
+                services.update_letter(
+                    letter=letter,
+                    actor=request.user,
+                    lead_organisations=lead_organisations,
+                    **fields,
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Settings saved."))
+                return redirect(letter)
+    return render(
+        request,
+        "letters/letter_settings.html",
+        {"letter": letter, "form": form, "section": "settings"},
+    )
+
+
+# --- Coordinators of a letter ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_coordinators(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = permissions.get_coordinated_letter(request.user, slug)
+    form = AddCoordinatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            coordinator = services.add_coordinator(
+                letter=letter,
+                actor=request.user,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(email)s now coordinates this letter as %(role)s.")
+                % {"email": coordinator.user.email, "role": coordinator.get_role_display()},
+            )
+            return redirect("letters:coordinators", slug=letter.slug)
+    return render(
+        request,
+        "letters/letter_coordinators.html",
+        {
+            "letter": letter,
+            "form": form,
+            "coordinators": selectors.coordinators_of(letter),
+            "can_manage": permissions.can_manage_coordinators(request.user, letter),
+            "role_choices": LetterCoordinator.Role.choices,
+            "section": "coordinators",
+        },
+    )
+
+
+@login_required
+@require_POST
+def coordinator_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    letter = permissions.get_coordinated_letter(request.user, slug)
+    coordinator = get_object_or_404(selectors.coordinators_of(letter), pk=pk)
+    form = CoordinatorRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+        return redirect("letters:coordinators", slug=letter.slug)
+    try:
+        services.set_coordinator_role(
+            letter=letter, actor=request.user, user=coordinator.user, role=form.cleaned_data["role"]
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("%(email)s's role is saved.") % {"email": coordinator.user.email}
+        )
+    return redirect("letters:coordinators", slug=letter.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def coordinator_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    letter = permissions.get_coordinated_letter(request.user, slug)
+    coordinator = get_object_or_404(selectors.coordinators_of(letter), pk=pk)
+    is_self = coordinator.user_id == request.user.pk
+    if request.method == "POST":
+        try:
+            services.remove_coordinator(letter=letter, actor=request.user, user=coordinator.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("letters:coordinators", slug=letter.slug)
+        if is_self:
+            messages.success(
+                request, _("You no longer coordinate “%(title)s”.") % {"title": letter.title}
+            )
+            return redirect("letters:dashboard")
+        messages.success(
+            request,
+            _("%(email)s no longer coordinates this letter.") % {"email": coordinator.user.email},
+        )
+        return redirect("letters:coordinators", slug=letter.slug)
+    return render(
+        request,
+        "letters/coordinator_remove.html",
+        {
+            "letter": letter,
+            "coordinator": coordinator,
+            "is_self": is_self,
+            "section": "coordinators",
+        },
+    )
+
+
+# --- Lifecycle: a GET shows what will happen, only a POST does it ---------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    from_status: str
+
+
+TRANSITIONS = {
+    t.action: t
+    for t in (
+        Transition("open", gettext_lazy("Open for signatures"), S.DRAFT),
+        Transition("close", gettext_lazy("Close sign-on"), S.OPEN),
+        Transition("reopen", gettext_lazy("Reopen sign-on"), S.CLOSED),
+        Transition("publish", gettext_lazy("Publish"), S.CLOSED),
+    )
+}
+
+
+def _transition(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    letter = permissions.get_coordinated_letter(request.user, slug)
+    transition = TRANSITIONS[action]
+    form = ReopenForm(request.POST or None) if action == "reopen" else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            if action == "open":
+                services.open_letter(letter=letter, actor=request.user)
+                done = _("The letter is open for signatures.")
+            elif action == "close":
+                services.close_letter(letter=letter, actor=request.user)
+                done = _("Sign-on is closed.")
+            elif action == "reopen":
+                services.reopen_letter(
+                    letter=letter, actor=request.user, deadline=form.cleaned_data["deadline"]
+                )
+                done = _("Sign-on is open again.")
+            else:
+                services.publish_letter(letter=letter, actor=request.user)
+                done = _("The letter is published.")
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, done)
+            return redirect(letter)
+    return render(
+        request,
+        "letters/letter_transition.html",
+        {
+            "letter": letter,
+            "transition": transition,
+            "possible": letter.status == transition.from_status,
+            "form": form,
+            "version": selectors.current_version_of(letter),
+            # Publishing before the publication date the coordinators set breaks the embargo.
+            "embargo_until": letter.publication_date
+            if letter.publication_date and letter.publication_date > timezone.localdate()
+            else None,
+            "section": "lifecycle",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_open(request: HttpRequest, slug: str) -> HttpResponse:
+    return _transition(request, slug, "open")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_close(request: HttpRequest, slug: str) -> HttpResponse:
+    return _transition(request, slug, "close")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_reopen(request: HttpRequest, slug: str) -> HttpResponse:
+    return _transition(request, slug, "reopen")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    return _transition(request, slug, "publish")
+
+
+# --- Versions -------------------------------------------------------------------------------
+
+
+@login_required
+def letter_versions(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = permissions.get_coordinated_letter(request.user, slug)
+    versions = list(selectors.versions_of(letter))  # newest first
+    by_number = {v.number: v for v in versions}
+    current = versions[0]
+    previous = versions[1] if len(versions) > 1 else current
+    form = VersionCompareForm(
+        request.GET or None,
+        numbers=list(by_number),
+        initial={"from": previous.number, "to": current.number},
+    )
+    old, new = previous, current
+    if form.is_bound and form.is_valid():
+        old, new = by_number[form.cleaned_data["from"]], by_number[form.cleaned_data["to"]]
+    return render(
+        request,
+        "letters/letter_versions.html",
+        {
+            "letter": letter,
+            "versions": versions,
+            "form": form,
+            "old": old,
+            "new": new,
+            "title_diff": word_diff(old.title, new.title) if old.title != new.title else None,
+            "body_diff": word_diff(old.body, new.body),
+            "stats": diff_stats(_full_text(old), _full_text(new)),
+            "section": "versions",
+        },
+    )
+
+
+@login_required
+def letter_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    letter = permissions.get_coordinated_letter(request.user, slug)
+    version = get_object_or_404(selectors.versions_of(letter), number=number)
+    return render(
+        request,
+        "letters/letter_version.html",
+        {"letter": letter, "version": version, "section": "versions"},
+    )
+
+
+def _full_text(version: LetterVersion) -> str:
+    return f"{version.title}\n\n{version.body}"
