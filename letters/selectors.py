@@ -1,21 +1,26 @@
 """Read queries behind the letters pages, written for a constant number of queries."""
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
 
-from .models import Letter, LetterCoordinator, LetterVersion, Signature
-
-
-def _with_current_version(queryset: QuerySet[Letter]) -> QuerySet[Letter]:
-    return queryset.prefetch_related(
-        Prefetch(
-            "versions",
-            queryset=LetterVersion.objects.filter(is_current=True).select_related("author"),
-            to_attr="current_versions",
-        )
-    )
+from .models import Invitation, Letter, LetterCoordinator, LetterVersion, Signature
 
 
 def public_index() -> QuerySet[Letter]:
@@ -28,12 +33,18 @@ def public_index() -> QuerySet[Letter]:
 
 
 def letter_for_page(letter: Letter) -> Letter:
-    """The letter with its current version, lead organisations and coordinators loaded."""
-    return (
-        _with_current_version(Letter.objects.filter(pk=letter.pk))
-        .prefetch_related("lead_organisations")
-        .get()
+    """Load the current version (with its author) and the lead organisations onto the letter
+    the permission check already fetched: two queries, no second fetch of the letter."""
+    prefetch_related_objects(
+        [letter],
+        Prefetch(
+            "versions",
+            queryset=LetterVersion.objects.filter(is_current=True).select_related("author"),
+            to_attr="current_versions",
+        ),
+        "lead_organisations",
     )
+    return letter
 
 
 def current_version_of(letter: Letter) -> LetterVersion:
@@ -44,13 +55,34 @@ def current_version_of(letter: Letter) -> LetterVersion:
     return letter.versions.select_related("author").get(is_current=True)
 
 
-def dashboard_letters(user: User) -> QuerySet[Letter]:
-    """The letters `user` coordinates, drafts first, then by recency.
+def _count_per_letter(queryset: QuerySet) -> Coalesce:
+    """A correlated COUNT per letter (one subquery each: no join fan-out between relations)."""
+    counted = (
+        queryset.filter(letter=OuterRef("pk"))
+        .order_by()
+        .values("letter")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
-    The invitation and signature counts are annotated here as their models arrive.
-    """
+
+def dashboard_letters(user: User) -> QuerySet[Letter]:
+    """The letters `user` coordinates, drafts first, then by recency, with their counts:
+    invited (not revoked), signed (confirmed), awaiting review, approved."""
+    state = Signature.Status
     return (
         Letter.objects.coordinated_by(user)
+        .annotate(
+            invited_count=_count_per_letter(
+                Invitation.objects.exclude(status=Invitation.Status.REVOKED)
+            ),
+            signed_count=_count_per_letter(
+                Signature.objects.filter(status__in=[state.PENDING_REVIEW, state.APPROVED])
+            ),
+            review_count=_count_per_letter(Signature.objects.filter(status=state.PENDING_REVIEW)),
+            approved_count=_count_per_letter(Signature.objects.filter(status=state.APPROVED)),
+        )
         .annotate(
             status_rank=Case(
                 *(When(status=s, then=Value(i)) for i, s in enumerate(Letter.Status.values)),
@@ -123,3 +155,31 @@ def signature_counts(letter: Letter) -> dict[str, int]:
     for row in Signature.objects.filter(letter=letter).values("status").annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
     return counts
+
+
+@dataclass(frozen=True)
+class PublicSignatories:
+    """What the public may know of a letter's signatories (DESIGN.md §1).
+
+    `named`: approved signatures whose organisation chose to be public, with the version each
+    signed. `unnamed`: approved ones that are recipient-only or counted-only — a number, never
+    a name. Empty when the list is under embargo; `total` is then the only figure shown.
+    """
+
+    total: int
+    named: list[Signature]
+    unnamed: int
+    public: bool
+
+
+def public_signatories(letter: Letter) -> PublicSignatories:
+    approved = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
+    if not letter.signatories_are_public:
+        return PublicSignatories(total=approved.count(), named=[], unnamed=0, public=False)
+    named = list(
+        approved.filter(visibility=Signature.Visibility.PUBLIC)
+        .select_related("organisation", "version")
+        .order_by("organisation__name")
+    )
+    unnamed = approved.exclude(visibility=Signature.Visibility.PUBLIC).count()
+    return PublicSignatories(total=len(named) + unnamed, named=named, unnamed=unnamed, public=True)

@@ -69,9 +69,7 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "version": version,
             "versions": selectors.versions_of(letter),
             "role": role,
-            # Signatures arrive with the signing issue; the count is computed here so that
-            # it is replaced in one place.
-            "signatory_count": 0,
+            "signatories": selectors.public_signatories(letter),
             "og_description": description,
             "absolute_url": settings.SITE_URL + letter.get_absolute_url(),
         },

@@ -54,10 +54,10 @@ def test_the_letter_page_takes_five_queries_for_a_visitor(
 
     #   1. the letter by its slug (permissions.get_visible_letter; an open letter needs no
     #      coordinator check)
-    #   2. the letter again, by pk, for selectors.letter_for_page
-    #   3. its current version with its author (prefetch)
-    #   4. its lead organisations (prefetch)
-    #   5. every version, for the table of SHA-256 fingerprints
+    #   2. its current version with its author (prefetch onto that same letter)
+    #   3. its lead organisations (prefetch)
+    #   4. every version, for the table of SHA-256 fingerprints
+    #   5. the number of approved signatures (the list is under embargo while open)
     with django_assert_num_queries(5):
         response = client.get(letter.get_absolute_url())
 
@@ -81,10 +81,10 @@ def test_the_letter_page_takes_ten_queries_for_its_coordinator(
     #   5. the letter by its slug
     #   6. the user's coordinator role on it (a draft: permissions.get_visible_letter; cached
     #      on the letter, so the view's own role check reuses it)
-    #   7. the letter again, by pk, for selectors.letter_for_page
-    #   8. its current version with its author (prefetch)
-    #   9. its lead organisations (prefetch)
-    #  10. every version, for the table of SHA-256 fingerprints
+    #   7. its current version with its author (prefetch onto that same letter)
+    #   8. its lead organisations (prefetch)
+    #   9. every version, for the table of SHA-256 fingerprints
+    #  10. the number of approved signatures (the list is under embargo)
     with django_assert_num_queries(10):
         response = client.get(letter.get_absolute_url())
 
@@ -104,7 +104,7 @@ def test_the_dashboard_takes_seven_queries(
     #   3. the user's groups (the coordinator check; cached on the user afterwards)
     #   4. the user's authenticators (the staff 2FA middleware)
     #   5. COUNT of the letters the user coordinates, for the paginator
-    #   6. the letters of the page
+    #   6. the letters of the page, with their invitation and signature counts (subqueries)
     #   7. the user's own coordinator row of each letter on the page (prefetch: "Your role")
     with django_assert_num_queries(7):
         response = client.get(reverse("letters:dashboard"))

@@ -866,7 +866,7 @@ def test_the_letter_page_shows_the_rendered_text_version_hashes_and_count(
     content = response.content.decode()
     assert "<strong>raise human rights</strong>" in content
     assert "<li>Release those detained for peaceful expression.</li>" in content
-    assert response.context["signatory_count"] == 0
+    assert response.context["signatories"].total == 0
     page = text_of(response)
     assert "0 organisations have signed." in page
     assert f"Version 2, saved on {versions[1].created_at:%-d %B %Y}" in page
