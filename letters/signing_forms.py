@@ -4,7 +4,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import validate_plain_text
-from organisations.models import Organisation
 
 from .models import Signature
 
@@ -76,12 +75,14 @@ class SignForm(VisibilityFields):
         "website",
     ]
 
-    def __init__(self, *args, fixed_organisation: Organisation | None = None, **kwargs):
+    def __init__(self, *args, invitation=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fixed_organisation = fixed_organisation
-        if fixed_organisation is not None:
+        # An invitation names the organisation: the signer cannot sign for another one.
+        self.invitation = invitation
+        if invitation is not None:
             del self.fields["organisation_name"]
-            del self.fields["based_in"]
+            if invitation.organisation is not None:
+                del self.fields["based_in"]
 
     def clean_signer_email(self) -> str:
         email = self.cleaned_data["signer_email"]
@@ -97,7 +98,7 @@ class MemberSignForm(VisibilityFields):
     """A logged-in member signs for one of their organisations in one step."""
 
     organisation = forms.ModelChoiceField(
-        label=_("Sign on behalf of"), queryset=Organisation.objects.none(), empty_label=None
+        label=_("Sign on behalf of"), queryset=None, empty_label=None
     )
     signer_name = PlainTextField(label=_("Your name"), max_length=150)
     signer_title = PlainTextField(label=_("Your title or role"), max_length=150, required=False)

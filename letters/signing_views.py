@@ -29,9 +29,9 @@ from .signing_forms import MemberSignForm, SignForm, VisibilityFields, WithdrawF
 def _rate_limited(request: HttpRequest, letter: Letter) -> bool:
     per_client = ratelimit.Limit(settings.SIGN_RATE_PER_CLIENT, 60 * 60)
     per_letter = ratelimit.Limit(settings.SIGN_RATE_PER_LETTER, 60)
-    client_ok = ratelimit.hit("sign-client", ratelimit.client_key(request), per_client)
-    letter_ok = ratelimit.hit("sign-letter", str(letter.pk), per_letter)
-    return not (client_ok and letter_ok)
+    if not ratelimit.hit("sign-client", ratelimit.client_key(request), per_client):
+        return True  # refused before it counts against the letter: one client cannot use it up
+    return not ratelimit.hit("sign-letter", str(letter.pk), per_letter)
 
 
 def _member_organisations(request: HttpRequest):
@@ -60,15 +60,19 @@ def _sign_page(
     if not context["accepting"]:
         return render(request, "letters/sign.html", context)
 
-    fixed = invitation.organisation if invitation is not None else None
     member_orgs = _member_organisations(request)
-    if fixed is not None:
-        member_orgs = member_orgs.filter(pk=fixed.pk)
-    use_member_form = (
-        request.user.is_authenticated
-        and member_orgs.exists()
-        and (request.POST.get("form") == "member" if request.method == "POST" else True)
-    )
+    if invitation is not None:
+        # Through an invitation, a member signs only for the organisation it names.
+        member_orgs = (
+            member_orgs.filter(pk=invitation.organisation_id)
+            if invitation.organisation_id
+            else member_orgs.none()
+        )
+    if request.method == "POST":
+        wants_member_form = request.POST.get("form") == "member"
+    else:
+        wants_member_form = not request.GET.get("other")  # "Use the full form" link
+    use_member_form = wants_member_form and member_orgs.exists()
     status = 200
 
     if request.method == "POST":
@@ -78,13 +82,13 @@ def _sign_page(
                 _("Too many attempts from your connection. Please wait a while and try again."),
             )
             status = 429
-            form = _bound_form(request, use_member_form, fixed, member_orgs)
+            form = _bound_form(request, use_member_form, invitation, member_orgs)
         elif use_member_form:
             form = MemberSignForm(request.POST, organisations=member_orgs)
             if form.is_valid():
                 return _submit(request, form, context, invitation=invitation, member=True)
         else:
-            form = SignForm(request.POST, fixed_organisation=fixed)
+            form = SignForm(request.POST, invitation=invitation)
             if form.is_spam:
                 # Say nothing useful to a bot; save nothing.
                 return redirect("letters:sign-sent", slug=letter.slug)
@@ -103,28 +107,27 @@ def _sign_page(
                 "signer_email": invitation.email,
                 "organisation_name": invitation.organisation_name,
             }
-        form = SignForm(initial=initial, fixed_organisation=fixed)
+        form = SignForm(initial=initial, invitation=invitation)
 
     return _render_sign(request, context, form=form, member=use_member_form, status=status)
 
 
 def _render_sign(request, context: dict, *, form, member: bool, status: int = 200):
-    fixed = getattr(form, "fixed_organisation", None)
+    invited = context["invitation"] is not None
     context = {
         **context,
         "form": form,
         "member_form": member,
-        "fixed_organisation": fixed,
-        "verified_names": [] if fixed or member else selectors.verified_organisation_names(),
+        "verified_names": [] if invited or member else selectors.verified_organisation_names(),
     }
     return render(request, "letters/sign.html", context, status=status)
 
 
-def _bound_form(request, use_member_form, fixed, member_orgs):
+def _bound_form(request, use_member_form, invitation, member_orgs):
     if use_member_form:
         form = MemberSignForm(request.POST, organisations=member_orgs)
     else:
-        form = SignForm(request.POST, fixed_organisation=fixed)
+        form = SignForm(request.POST, invitation=invitation)
     form.is_valid()
     return form
 
@@ -135,8 +138,9 @@ def _submit(request, form, context: dict, *, invitation: Invitation | None, memb
     if member:
         choice = services.OrganisationChoice(organisation=data["organisation"])
         email = request.user.email
-    elif form.fixed_organisation is not None:
-        choice = services.OrganisationChoice(organisation=form.fixed_organisation)
+    elif invitation is not None:
+        # sign_letter takes the organisation from the invitation; only based_in is ours.
+        choice = services.OrganisationChoice(based_in=data.get("based_in", ""))
         email = data["signer_email"]
     else:
         choice = services.OrganisationChoice(

@@ -133,8 +133,13 @@ def sign_letter(
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.letter_id != letter.pk or not invitation.is_live:
             raise NotAllowed(_("This invitation link is no longer valid."))
+        # The invitation vouches for the organisation it names, and for no other.
         if invitation.organisation is not None:
             organisation = OrganisationChoice(organisation=invitation.organisation)
+        else:
+            organisation = OrganisationChoice(
+                new_name=invitation.organisation_name, based_in=organisation.based_in
+            )
     elif letter.sign_on_mode != Letter.SignOnMode.OPEN:
         raise NotAllowed(_("This letter can only be signed by invitation."))
 
@@ -367,6 +372,12 @@ def expire_unconfirmed_signatures(*, now: dt.datetime | None = None) -> int:
             )
             if won:
                 signature = Signature.objects.get(pk=pk)
+                if signature.invitation_id is not None:
+                    # Never confirmed, so the invitation was not really used: its link works
+                    # again.
+                    Invitation.objects.filter(
+                        pk=signature.invitation_id, status=Invitation.Status.ACCEPTED
+                    ).update(status=Invitation.Status.SENT, responded_at=None, updated_at=now)
                 record_event(
                     action="signature.expired",
                     organisation=signature.organisation,
