@@ -28,6 +28,13 @@ class AuditEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="audit_events",
     )
+    letter = models.ForeignKey(
+        "letters.Letter",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
     # What the event is about, when it is not just the organisation: "letters.letter:12".
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.PositiveBigIntegerField(null=True, blank=True)

@@ -24,8 +24,19 @@ def record_event(
         action=action,
         actor=actor,
         organisation=organisation,
+        letter_id=_letter_id_of(target),
         target_type=target._meta.label_lower if target is not None else "",
         target_id=target.pk if target is not None else None,
         reason=reason,
         data=data or {},
     )
+
+
+def _letter_id_of(target: models.Model | None) -> int | None:
+    """Events about a letter, or about something of a letter's (a signature, an invitation),
+    are filed under that letter, so the trail can be read per letter."""
+    if target is None:
+        return None
+    if target._meta.label_lower == "letters.letter":
+        return target.pk
+    return getattr(target, "letter_id", None)

@@ -90,6 +90,19 @@ class Letter(TimeStampedModel):
         default=False,
         help_text=_("If off, the list of signatories stays private until the letter is published."),
     )
+    coordinators_moderate = models.BooleanField(
+        _("coordinators approve and reject signatures"),
+        default=False,
+        help_text=_(
+            "Set by a moderator: delegates the review of this letter's signatures to its "
+            "coordinators."
+        ),
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("reminder, days before the deadline"),
+        default=3,
+        help_text=_("Invitations not yet answered get one reminder this many days before."),
+    )
     lead_organisations = models.ManyToManyField(
         "organisations.Organisation",
         blank=True,
@@ -282,6 +295,16 @@ class Invitation(TimeStampedModel):
     responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
     decline_reason = models.TextField(_("reason for declining"), blank=True, max_length=1000)
     last_error = models.TextField(_("last error"), blank=True)
+    # The latest email sent for this invitation (invitation or reminder): its delivery status
+    # is the invitation's sending status.
+    outbound_email = models.ForeignKey(
+        "outbox.OutboundEmail",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reminder_count = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -392,7 +415,20 @@ class Signature(TimeStampedModel):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    rejection_reason = models.CharField(_("rejection reason"), max_length=32, blank=True)
+
+    class RejectionReason(models.TextChoices):
+        CANNOT_VERIFY_AUTHORITY = (
+            "cannot_verify_authority",
+            _("We could not verify the authority to sign"),
+        )
+        DUPLICATE = "duplicate", _("Duplicate of another signature")
+        NOT_AN_ORGANISATION = "not_an_organisation", _("Not an organisation")
+        SPAM = "spam", _("Spam")
+        OTHER = "other", _("Other")
+
+    rejection_reason = models.CharField(
+        _("rejection reason"), max_length=32, blank=True, choices=RejectionReason.choices
+    )
     rejection_note = models.TextField(_("rejection note"), blank=True, max_length=2000)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 
@@ -442,3 +478,32 @@ class Signature(TimeStampedModel):
     @property
     def signer_domain(self) -> str:
         return self.signer_email.rsplit("@", 1)[-1].lower()
+
+
+class LetterDelivery(TimeStampedModel):
+    """The record of a published letter's delivery: when, to whom, how, which version, and the
+    signatory list frozen at that moment. Later withdrawals do not rewrite it."""
+
+    letter = models.OneToOneField(Letter, on_delete=models.PROTECT, related_name="delivery")
+    delivered_on = models.DateField(_("delivered on"))
+    delivered_to = models.CharField(_("delivered to"), max_length=300)
+    method = models.CharField(
+        _("how"), max_length=300, blank=True, help_text=_("e.g. by email to the Secretary's office")
+    )
+    version = models.ForeignKey(
+        LetterVersion, on_delete=models.PROTECT, related_name="+", verbose_name=_("version")
+    )
+    # [{"signature": id, "organisation": id, "name": str, "based_in": str, "visibility": str,
+    #   "signer": str | None}] in display order; names of hidden organisations are kept only for
+    # the recipient edition and never rendered on public surfaces.
+    signatories = models.JSONField(_("signatories at delivery"), default=list)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.letter} → {self.delivered_to} ({self.delivered_on})"
