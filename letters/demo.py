@@ -234,11 +234,13 @@ def load_demo() -> DemoResult:
                 defaults={"role": Membership.Role.ADMIN},
             )
     coordinator = next(user for spec, user in users if spec.role == "coordinator")
-    letters = _ensure_letters(coordinator, organisations)
+    letters = _ensure_letters(coordinator, moderator, organisations)
     return DemoResult(users=users, organisations=len(organisations), letters=letters)
 
 
-def _ensure_letters(coordinator: User, organisations: dict[str, Organisation]) -> list[Letter]:
+def _ensure_letters(
+    coordinator: User, moderator: User, organisations: dict[str, Organisation]
+) -> list[Letter]:
     existing = {letter.title: letter for letter in Letter.objects.all()}
     lead = [organisations["Human Rights Watch"], organisations["International Campaign for Tibet"]]
 
@@ -257,7 +259,7 @@ def _ensure_letters(coordinator: User, organisations: dict[str, Organisation]) -
             lead_organisations=lead,
         )
         letter_services.open_letter(letter=seed, actor=coordinator)
-        _demo_signatures(seed, organisations)
+        _demo_signatures(seed, organisations, moderator)
 
     draft = existing.get(DRAFT_LETTER_TITLE)
     if draft is None:
@@ -287,9 +289,10 @@ def _ensure_letters(coordinator: User, organisations: dict[str, Organisation]) -
     return [seed, draft, published]
 
 
-def _demo_signatures(letter: Letter, organisations: dict[str, Organisation]) -> None:
+def _demo_signatures(
+    letter: Letter, organisations: dict[str, Organisation], moderator: User
+) -> None:
     """Signatures in every state, made the way real ones are: through the services."""
-    version = letter.versions.get(is_current=True)
     for name, signer, title, local, status, visibility, show in SEED_SIGNATURES:
         organisation = organisations[name]
         domain = organisation.website.split("//", 1)[-1].strip("/")
@@ -314,9 +317,12 @@ def _demo_signatures(letter: Letter, organisations: dict[str, Organisation]) -> 
         signature = letter_services.confirm_signature(signature=signature)
         if status == "withdrawn":
             letter_services.withdraw_signature(signature=signature)
-        elif status in {"approved", "rejected"} and signature.status == "pending_review":
-            # Moderation decisions come with the moderation work; until then the demo sets
-            # the outcome directly, as a moderator's decision would.
-            Signature.objects.filter(pk=signature.pk).update(
-                status=status, decided_at=timezone.now(), version=version
+        elif status == "approved" and signature.status == "pending_review":
+            letter_services.approve_signature(signature=signature, moderator=moderator)
+        elif status == "rejected":
+            letter_services.reject_signature(
+                signature=signature,
+                moderator=moderator,
+                reason=Signature.RejectionReason.CANNOT_VERIFY_AUTHORITY,
+                note="The address is a personal one and the organisation is unknown to us.",
             )

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from outbox.models import OutboundEmail
-from outbox.services import queue_email
+from outbox.services import EmailSpec, queue_email, queue_emails
 
 from . import tokens
 from .models import Invitation, LetterVersion, Signature
@@ -43,13 +43,29 @@ def confirmation_request(signature: Signature) -> OutboundEmail:
     )
 
 
-def signature_approved(signature: Signature) -> OutboundEmail:
-    return queue_email(
-        kind="signature_approved",
+def _decision_spec(signature: Signature) -> EmailSpec:
+    approved = signature.status == Signature.Status.APPROVED
+    kind = "signature_approved" if approved else "signature_rejected"
+    return EmailSpec(
+        kind=kind,
         to=signature.signer_email,
         context=_signature_context(signature),
-        dedupe_key=f"signature:{signature.pk}:approved",
+        dedupe_key=f"signature:{signature.pk}:{'approved' if approved else 'rejected'}",
     )
+
+
+def signature_approved(signature: Signature) -> OutboundEmail:
+    return queue_email(**vars(_decision_spec(signature)))
+
+
+def signature_rejected(signature: Signature) -> OutboundEmail:
+    """Tells the signer the coded reason and the moderator's note."""
+    return queue_email(**vars(_decision_spec(signature)))
+
+
+def decisions(signatures: list[Signature]) -> list[int]:
+    """The approval / rejection emails of a bulk decision, queued in constant queries."""
+    return queue_emails(_decision_spec(signature) for signature in signatures)
 
 
 def signature_withdrawn(signature: Signature) -> OutboundEmail:

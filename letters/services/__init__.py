@@ -3,6 +3,7 @@
 - lifecycle: drafting, versions, coordinators, draft → open → closed → published
 - signatures: signing for an organisation, confirmation, withdrawal, re-confirmation, expiry
 - invitations: inviting an organisation's contact
+- moderation: approving and rejecting signatures, one by one or in bulk
 """
 
 from .invitations import invite
@@ -20,6 +21,13 @@ from .lifecycle import (
     set_coordinator_role,
     update_letter,
 )
+from .moderation import (
+    Decisions,
+    approve_signature,
+    can_moderate,
+    decide_signatures,
+    reject_signature,
+)
 from .signatures import (
     AlreadySigned,
     OrganisationChoice,
@@ -35,6 +43,11 @@ from .signatures import (
 
 __all__ = [
     "SETTINGS_FIELDS",
+    "Decisions",
+    "approve_signature",
+    "can_moderate",
+    "decide_signatures",
+    "reject_signature",
     "AlreadySigned",
     "OrganisationChoice",
     "change_visibility",
