@@ -1,0 +1,80 @@
+"""Fixtures for the account tests: staff users without an authenticator, TOTP codes, links
+found in emails, and a clean cache (allauth keeps its rate limits and used TOTP codes there).
+"""
+
+import re
+import time
+
+import pytest
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.urls import reverse
+
+from accounts.roles import COORDINATORS, MODERATORS
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache(settings):
+    """Rate-limit counters and used TOTP codes live in the cache: one test's failed logins
+    must not lock the next test out. A private local-memory cache even when REDIS_URL is
+    set, because clearing a Redis cache flushes the whole Redis database that a developer's
+    worker (and other test runs) share."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tests-accounts",
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _totp_tolerance(settings):
+    """Accept the codes of the neighbouring 30-second periods as well, so that a test that
+    computes a code a moment before a period ends does not fail on the clock. Codes are
+    still computed from the real secret and checked by allauth's real validation."""
+    settings.MFA_TOTP_TOLERANCE = 1
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now for this secret."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+
+
+def link_in(body: str, path_prefix: str) -> str:
+    """The one absolute link in an email body whose path starts with path_prefix."""
+    links = re.findall(rf"https?://[^\s/]+{re.escape(path_prefix)}\S*", body)
+    assert len(links) == 1, f"expected one link to {path_prefix} in:\n{body}"
+    return links[0]
+
+
+def log_in(client, email: str, password: str = PASSWORD):
+    """Post the real login form."""
+    return client.post(reverse("account_login"), {"login": email, "password": password})
+
+
+def is_logged_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+STAFF_KINDS = ("coordinator", "moderator", "is_staff")
+
+
+def make_staff_without_2fa(kind: str, email: str):
+    """A user with staff rights of the given kind and no authenticator yet."""
+    user = UserFactory(email=email, is_staff=(kind == "is_staff"))
+    if kind == "coordinator":
+        user.groups.add(Group.objects.get(name=COORDINATORS))
+    elif kind == "moderator":
+        user.groups.add(Group.objects.get(name=MODERATORS))
+    return user
+
+
+@pytest.fixture(params=STAFF_KINDS)
+def staff_without_2fa(request, db):
+    return make_staff_without_2fa(request.param, f"{request.param}-no2fa@example.org")

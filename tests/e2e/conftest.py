@@ -1,0 +1,92 @@
+"""Browser tests: Playwright driving Debian's chromium against pytest-django's live server.
+
+Browsers cannot be downloaded here, so Playwright launches the system chromium (installed by
+`.ci/run` with apt). Without it the tests skip with a reason; with REQUIRE_SERVICES=1 they
+fail instead. A failing test leaves a screenshot in /tmp/shots-e2e/.
+"""
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import skip_or_fail
+
+# Playwright's sync API runs an event loop in the test's thread; Django refuses database
+# access from a thread with a running loop unless told it is safe (it is: the loop only
+# talks to the browser).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SHOTS = Path(os.environ.get("E2E_SHOTS_DIR") or Path(tempfile.gettempdir()) / "shots-e2e")
+TIMEOUT_MS = 10_000
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failure at teardown."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        found = shutil.which("chromium")
+        skip_or_fail(
+            f"chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
+            + (f"; one was found at {found}, set CHROMIUM_PATH" if found else "")
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - the dev dependency group has it
+        skip_or_fail(f"playwright is not installed: {exc}")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def e2e_db(django_db_serialized_rollback, transactional_db):
+    """The live server reads committed data, so browser tests are transactional. Their flush
+    also empties data-migration rows (the role groups); serialized rollback restores them."""
+
+
+@pytest.fixture(autouse=True)
+def _e2e_settings(settings):
+    # A code computed a moment before its 30-second period ends is still accepted.
+    settings.MFA_TOTP_TOLERANCE = 1
+
+
+@pytest.fixture
+def page(request, browser, live_server, e2e_db) -> Iterator:
+    """A fresh browser context per test (no cookies carried over), based at the live server.
+    Content Security Policy violations reported by the browser are collected on
+    `page.csp_violations`; a failing test saves a full-page screenshot."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda message: (
+            page.csp_violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    context.close()
