@@ -18,7 +18,7 @@ from core.errors import DomainError, NotAllowed
 
 from . import logos, services
 from .domains import normalise_domain
-from .models import EmailDomain, Membership, Organisation
+from .models import EmailDomain, Membership, MembershipInvitation, Organisation
 from .names import normalise_name
 
 # --- Organisations -------------------------------------------------------------------------
@@ -189,7 +189,7 @@ class OrganisationAdmin(admin.ModelAdmin):
                 request,
                 services.add_member,
                 organisation=organisation,
-                email=membership.user.email,
+                user=membership.user,
                 role=membership.role,
             )
 
@@ -308,3 +308,57 @@ class EmailDomainAdmin(admin.ModelAdmin):
                 changed,
             )
         self.message_user(request, message % {"count": changed}, level=messages.SUCCESS)
+
+
+# --- Membership invitations ----------------------------------------------------------------
+
+
+@admin.register(MembershipInvitation)
+class MembershipInvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent from the organisation's members page; here they can be looked up
+    and revoked. The secret of the link is never stored, so it cannot be shown."""
+
+    list_display = ["email", "organisation", "role", "status", "invited_by", "created_at"]
+    list_filter = ["status", "role"]
+    search_fields = ["email", "organisation__name"]
+    list_select_related = ["organisation", "invited_by"]
+    readonly_fields = [
+        "organisation",
+        "email",
+        "role",
+        "status",
+        "invited_by",
+        "accepted_by",
+        "responded_at",
+        "created_at",
+    ]
+    fields = readonly_fields
+    actions = ["revoke_selected"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # The row is the record of who was invited, by whom; revoking keeps it.
+        return False
+
+    @admin.action(description=_("Revoke selected pending invitations"))
+    def revoke_selected(
+        self, request: HttpRequest, queryset: QuerySet[MembershipInvitation]
+    ) -> None:
+        revoked = 0
+        for invitation in queryset.select_related("organisation"):
+            try:
+                services.revoke_membership_invitation(invitation=invitation, actor=request.user)
+            except NotAllowed as exc:
+                _report(self, request, exc)
+                return
+            except DomainError as exc:
+                _report(self, request, exc)
+                continue
+            revoked += 1
+        message = ngettext(
+            "%(count)d invitation revoked.", "%(count)d invitations revoked.", revoked
+        )
+        self.message_user(request, message % {"count": revoked}, level=messages.SUCCESS)

@@ -144,12 +144,8 @@ class OrganisationEditForm(OrganisationDetailsForm):
         return cleaned
 
 
-class AddMemberForm(Form):
-    email = forms.EmailField(
-        label=_("Email address"),
-        max_length=254,
-        help_text=_("They need an account with this address, already confirmed."),
-    )
+class InviteMemberForm(Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(
         label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER
     )

@@ -1,6 +1,11 @@
+import hashlib
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
@@ -155,3 +160,92 @@ class EmailDomain(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class MembershipInvitation(TimeStampedModel):
+    """An emailed invitation to join an organisation, accepted by the owner of the address.
+
+    Admins never learn whether an address has an account: they invite, and the invitee
+    accepts while logged in with that address confirmed. The link carries a random secret;
+    the database keeps only its SHA-256, so a leaked database does not leak working links.
+    """
+
+    VALID_FOR = timedelta(days=14)
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="membership_invitations"
+    )
+    email = models.EmailField(_("email address"), max_length=254)
+    role = models.CharField(
+        _("role"), max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership invitation")
+        verbose_name_plural = _("membership invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "accepted", "revoked", "expired"]),
+                name="organisations_invitation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["admin", "member"]),
+                name="organisations_invitation_role_valid",
+            ),
+            # Inviting an address twice must not send it a second live link.
+            models.UniqueConstraint(
+                "organisation",
+                Lower("email"),
+                condition=models.Q(status="pending"),
+                name="organisations_one_pending_invitation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation} ({self.get_status_display()})"
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.created_at + self.VALID_FOR
+
+    @property
+    def is_expired(self) -> bool:
+        """Past its date, whether or not a sweep has marked it "expired" yet."""
+        if self.status == self.Status.EXPIRED:
+            return True
+        return self.status == self.Status.PENDING and timezone.now() >= self.expires_at
+
+    @property
+    def is_acceptable(self) -> bool:
+        return self.status == self.Status.PENDING and not self.is_expired

@@ -3,7 +3,7 @@ from django.contrib.auth.models import AnonymousUser
 from accounts.models import User
 from accounts.roles import is_moderator
 
-from .models import Membership, Organisation
+from .models import Membership, MembershipInvitation, Organisation
 
 
 def membership_of(user: User | AnonymousUser, organisation: Organisation) -> Membership | None:
@@ -22,3 +22,11 @@ def can_manage_organisation(user: User | AnonymousUser, organisation: Organisati
 
 def can_see_members(user: User | AnonymousUser, organisation: Organisation) -> bool:
     return is_moderator(user) or membership_of(user, organisation) is not None
+
+
+def can_accept_invitation(user: User | AnonymousUser, invitation: MembershipInvitation) -> bool:
+    """Only the owner of the invited address: logged in with it confirmed. The link alone is
+    not enough, since emails get forwarded."""
+    if not user.is_authenticated:
+        return False
+    return user.emailaddress_set.filter(email__iexact=invitation.email, verified=True).exists()

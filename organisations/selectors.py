@@ -1,10 +1,11 @@
 import re
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 
-from .models import Membership, Organisation
+from .models import Membership, MembershipInvitation, Organisation
 from .names import acronym_of, normalise_name, similarity
 
 SIMILAR_ENOUGH = 0.86
@@ -47,3 +48,19 @@ def organisations_of(user: User) -> QuerySet[Membership]:
 def members_of(organisation: Organisation) -> QuerySet[Membership]:
     # "admin" sorts before "member": administrators first.
     return organisation.memberships.select_related("user").order_by("role", "user__email")
+
+
+def pending_invitations_of(organisation: Organisation) -> QuerySet[MembershipInvitation]:
+    """Invitations that can still be accepted, newest first."""
+    return organisation.membership_invitations.filter(
+        status=MembershipInvitation.Status.PENDING,
+        created_at__gt=timezone.now() - MembershipInvitation.VALID_FOR,
+    ).order_by("-created_at", "-pk")
+
+
+def invitation_by_secret(secret: str) -> MembershipInvitation | None:
+    return (
+        MembershipInvitation.objects.select_related("organisation", "invited_by")
+        .filter(token_hash=MembershipInvitation.hash_secret(secret))
+        .first()
+    )

@@ -8,34 +8,47 @@ messages here, never a 500.
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import is_moderator
-from core.errors import DomainError
+from core import ratelimit
+from core.errors import DomainError, TransitionError
 
 from . import services
 from .forms import (
-    AddMemberForm,
     EmailDomainForm,
+    InviteMemberForm,
     MemberRoleForm,
     OrganisationCreateForm,
     OrganisationEditForm,
 )
-from .models import EmailDomain, Membership, Organisation
+from .models import EmailDomain, Membership, MembershipInvitation, Organisation
 from .names import normalise_name
-from .permissions import can_manage_organisation, can_see_members
-from .selectors import likely_duplicates, members_of, organisations_of
+from .permissions import can_accept_invitation, can_manage_organisation, can_see_members
+from .selectors import (
+    invitation_by_secret,
+    likely_duplicates,
+    members_of,
+    organisations_of,
+    pending_invitations_of,
+)
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 # Logos are shown inside this box (CSS pixels), keeping their proportions.
 LOGO_BOX = (192, 96)
+# Anyone can register an organisation, so the invitation form could otherwise send mail
+# from Undersigned to any address, as fast as one can type.
+INVITATIONS_PER_HOUR = ratelimit.Limit(30, 60 * 60)
 
 
 def _organisation(slug: str) -> Organisation:
@@ -205,40 +218,56 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @GET_OR_POST
 def members(request: HttpRequest, slug: str) -> HttpResponse:
-    """The member list; org admins add people here by the email of their account."""
+    """The member list; org admins invite people here by email.
+
+    Inviting says the same whether or not the address has an account on Undersigned: this
+    page must not tell anyone who registers an organisation who uses the site.
+    """
     organisation = _organisation(slug)
     access = _require_members_view(request, organisation)
-    form = AddMemberForm(data=request.POST if request.method == "POST" else None)
+    form = InviteMemberForm(data=request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST":
         if not access["can_manage"]:
             raise PermissionDenied
         if form.is_valid():
-            try:
-                membership = services.add_member(
-                    organisation=organisation,
-                    email=form.cleaned_data["email"],
-                    role=form.cleaned_data["role"],
-                    actor=request.user,
+            if not ratelimit.hit("member-invite", str(request.user.pk), INVITATIONS_PER_HOUR):
+                form.add_error(
+                    None,
+                    _("You have sent many invitations in the last hour. Please wait a while."),
                 )
-            except DomainError as exc:
-                form.add_error("email", exc.message)
+                status = 429
             else:
-                messages.success(
-                    request,
-                    _("%(email)s is now a member of %(organisation)s.")
-                    % {"email": membership.user.email, "organisation": organisation.name},
-                )
-                return redirect("organisations:members", slug=organisation.slug)
+                try:
+                    invitation = services.invite_member(
+                        organisation=organisation,
+                        email=form.cleaned_data["email"],
+                        role=form.cleaned_data["role"],
+                        actor=request.user,
+                    )
+                except DomainError as exc:
+                    form.add_error("email", exc.message)
+                else:
+                    messages.success(
+                        request,
+                        _("Invitation sent to %(email)s. They join when they accept it.")
+                        % {"email": invitation.email},
+                    )
+                    return redirect("organisations:members", slug=organisation.slug)
     return render(
         request,
         "organisations/members.html",
         {
             "organisation": organisation,
             "memberships": members_of(organisation),
+            # Invitees have not agreed to anything yet: only those who manage see them.
+            "invitations": pending_invitations_of(organisation) if access["can_manage"] else [],
+            "invitation_days": MembershipInvitation.VALID_FOR.days,
             "form": form,
             "roles": MemberRoleForm.base_fields["role"].choices,
             **access,
         },
+        status=status,
     )
 
 
@@ -306,6 +335,91 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "organisations/member_remove.html",
         {"organisation": organisation, "target": membership, "leaving": leaving},
     )
+
+
+# --- Invitations ---------------------------------------------------------------------------
+
+
+def _with_next(url_name: str, next_url: str) -> str:
+    return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_accept(request: HttpRequest, secret: str) -> HttpResponse:
+    """From the invitee's email. A GET only shows the invitation (mail scanners open every
+    link); its button POSTs. Only the owner of the invited address, logged in with it
+    confirmed, can accept: holding the link is not enough, since emails get forwarded."""
+    invitation = invitation_by_secret(secret)
+    if invitation is None:
+        return render(request, "organisations/invitation_unusable.html", status=404)
+    if not invitation.is_acceptable:
+        return render(
+            request,
+            "organisations/invitation_unusable.html",
+            {"invitation": invitation, "reason": services.unusable_reason(invitation)},
+            status=410,
+        )
+    status = 200
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.path)
+        try:
+            membership = services.accept_membership_invitation(secret=secret, user=request.user)
+        except TransitionError as exc:  # revoked or accepted a moment ago
+            return render(
+                request,
+                "organisations/invitation_unusable.html",
+                {"invitation": invitation, "reason": exc.message},
+                status=410,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            status = 403
+        else:
+            messages.success(
+                request,
+                _("You are now a member of %(organisation)s.")
+                % {"organisation": membership.organisation.name},
+            )
+            return redirect("organisations:members", slug=membership.organisation.slug)
+    user = request.user
+    context: dict[str, Any] = {
+        "invitation": invitation,
+        "organisation": invitation.organisation,
+        "can_accept": can_accept_invitation(user, invitation),
+    }
+    if user.is_authenticated:
+        context["address"] = user.emailaddress_set.filter(email__iexact=invitation.email).first()
+        context["already_member"] = invitation.organisation.memberships.filter(user=user).exists()
+        context["logout_url"] = _with_next("account_logout", request.path)
+    else:
+        context["login_url"] = _with_next("account_login", request.path)
+        context["signup_url"] = _with_next("account_signup", request.path)
+    return render(request, "organisations/invitation_accept.html", context, status=status)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(
+        MembershipInvitation.objects.select_related("organisation"),
+        pk=pk,
+        organisation__slug=slug,
+    )
+    organisation = invitation.organisation
+    if not can_manage_organisation(request.user, organisation):
+        raise PermissionDenied
+    try:
+        services.revoke_membership_invitation(invitation=invitation, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The invitation to %(email)s is revoked: its link no longer works.")
+            % {"email": invitation.email},
+        )
+    return redirect("organisations:members", slug=organisation.slug)
 
 
 # --- Email domains -------------------------------------------------------------------------

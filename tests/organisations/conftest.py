@@ -6,9 +6,13 @@ plain member of it; `signer` belongs to another organisation, and `coordinator` 
 """
 
 import pytest
+from django.core.cache import cache
 
+from organisations import services
 from organisations.models import Membership
 from tests.factories import MembershipFactory, UserFactory
+
+from .invitation_links import INVITEE_EMAIL, secret_of
 
 
 @pytest.fixture
@@ -26,3 +30,33 @@ def member(own_organisation):
 @pytest.fixture
 def unconfirmed_user(db):
     return UserFactory(email="unconfirmed@ngo.example.org", verified=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the cache, which outlives a test's database."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def invitation(org_admin, own_organisation):
+    """A pending invitation of INVITEE_EMAIL to be a member of `own_organisation`."""
+    return services.invite_member(
+        organisation=own_organisation,
+        email=INVITEE_EMAIL,
+        role=Membership.Role.MEMBER,
+        actor=org_admin,
+    )
+
+
+@pytest.fixture
+def secret(invitation):
+    return secret_of(invitation)
+
+
+@pytest.fixture
+def invitee(db):
+    """The owner of the invited address, with it confirmed."""
+    return UserFactory(email=INVITEE_EMAIL, name="Dolkar Invitee")

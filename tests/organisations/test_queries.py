@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from organisations.models import MembershipInvitation
 from tests.factories import EmailDomainFactory, MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,17 +45,40 @@ def test_public_page(client, own_organisation, org_admin):
     assert few == count_queries(client, url) == 6
 
 
+def add_invitations(organisation, n: int, invited_by) -> None:
+    start = organisation.membership_invitations.count()
+    for i in range(start, start + n):
+        MembershipInvitation.objects.create(
+            organisation=organisation,
+            email=f"invitee{i}@elsewhere.example.org",
+            token_hash=f"{i:064x}",
+            invited_by=invited_by,
+        )
+
+
 def test_members_page(client, own_organisation, org_admin):
     # session, user, organisation, groups, two membership checks (can_manage,
-    # can_see_members), the members joined with their users.
+    # can_see_members), the members joined with their users, the pending invitations.
     client.force_login(org_admin)
     url = reverse("organisations:members", kwargs={"slug": own_organisation.slug})
+    add_invitations(own_organisation, 1, org_admin)
     few = count_queries(client, url)
 
     for _ in range(19):
         MembershipFactory(organisation=own_organisation)
+    add_invitations(own_organisation, 19, org_admin)
 
-    assert few == count_queries(client, url) == 7
+    assert few == count_queries(client, url) == 8
+    assert own_organisation.membership_invitations.count() == 20
+
+
+def test_members_page_of_a_member(client, own_organisation, member, org_admin):
+    # As above without the invitations, which only those who manage the organisation see.
+    client.force_login(member)
+    url = reverse("organisations:members", kwargs={"slug": own_organisation.slug})
+    add_invitations(own_organisation, 3, org_admin)
+
+    assert count_queries(client, url) == 7
 
 
 def test_domains_page(client, own_organisation, org_admin):

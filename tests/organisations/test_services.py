@@ -268,17 +268,15 @@ def test_only_moderators_verify_organisations(request, who, own_organisation):
 # --- members -------------------------------------------------------------------------------
 
 
-def test_org_admin_adds_a_member_by_email(org_admin, own_organisation):
+def test_moderator_adds_an_account_directly(moderator, own_organisation):
     colleague = UserFactory(email="colleague@ngo.example.org")
 
-    membership = services.add_member(
-        organisation=own_organisation, email="  Colleague@NGO.example.org ", actor=org_admin
-    )
+    membership = services.add_member(organisation=own_organisation, user=colleague, actor=moderator)
 
     assert (membership.user, membership.role, membership.added_by) == (
         colleague,
         "member",
-        org_admin,
+        moderator,
     )
     event = AuditEvent.objects.get()
     assert (event.action, event.target_id, event.data) == (
@@ -288,63 +286,53 @@ def test_org_admin_adds_a_member_by_email(org_admin, own_organisation):
     )
 
 
-def test_org_admin_adds_another_admin(org_admin, own_organisation):
-    UserFactory(email="colleague@ngo.example.org")
+def test_moderator_adds_an_admin(moderator, own_organisation):
+    colleague = UserFactory(email="colleague@ngo.example.org")
 
     membership = services.add_member(
-        organisation=own_organisation,
-        email="colleague@ngo.example.org",
-        actor=org_admin,
-        role=Membership.Role.ADMIN,
+        organisation=own_organisation, user=colleague, actor=moderator, role=Membership.Role.ADMIN
     )
 
     assert membership.role == "admin"
 
 
-def test_moderator_adds_a_member(moderator, organisation):
-    colleague = UserFactory(email="colleague@ngo.example.org")
-
-    services.add_member(organisation=organisation, email=colleague.email, actor=moderator)
-
-    assert list(organisation.members.all()) == [colleague]
-
-
-def test_add_member_needs_an_existing_account(org_admin, own_organisation):
-    with pytest.raises(DomainError, match="Nobody with a confirmed account uses nobody@x.org"):
-        services.add_member(organisation=own_organisation, email="nobody@x.org", actor=org_admin)
-
-    assert own_organisation.memberships.count() == 1
-    assert actions() == []
-
-
-def test_add_member_needs_a_confirmed_address(org_admin, own_organisation, unconfirmed_user):
-    with pytest.raises(DomainError):
-        services.add_member(
-            organisation=own_organisation, email=unconfirmed_user.email, actor=org_admin
-        )
+def test_add_member_needs_a_confirmed_address(moderator, own_organisation, unconfirmed_user):
+    with pytest.raises(DomainError, match="has not confirmed an email address yet"):
+        services.add_member(organisation=own_organisation, user=unconfirmed_user, actor=moderator)
 
     assert not own_organisation.members.filter(pk=unconfirmed_user.pk).exists()
     assert actions() == []
 
 
-def test_add_member_refuses_someone_already_in(org_admin, own_organisation, member):
+def test_add_member_refuses_someone_already_in(moderator, own_organisation, member):
     with pytest.raises(DomainError, match="already a member"):
-        services.add_member(organisation=own_organisation, email=member.email, actor=org_admin)
+        services.add_member(organisation=own_organisation, user=member, actor=moderator)
 
     assert own_organisation.memberships.count() == 2
     assert actions() == []
 
 
-@pytest.mark.parametrize("who", ["member", "signer", "coordinator"])
-def test_only_admins_add_members(request, who, own_organisation):
+def test_add_member_refuses_an_unknown_role(moderator, own_organisation):
+    colleague = UserFactory(email="colleague@ngo.example.org")
+
+    with pytest.raises(DomainError, match="Unknown role"):
+        services.add_member(
+            organisation=own_organisation, user=colleague, actor=moderator, role="owner"
+        )
+
+    assert own_organisation.memberships.count() == 1
+    assert actions() == []
+
+
+@pytest.mark.parametrize("who", ["org_admin", "member", "signer", "coordinator"])
+def test_only_moderators_add_an_account_directly(request, who, own_organisation):
+    """Org admins invite by email instead: adding by account would tell them who has one."""
     actor = request.getfixturevalue(who)
-    UserFactory(email="colleague@ngo.example.org")
+    colleague = UserFactory(email="colleague@ngo.example.org")
     before = own_organisation.memberships.count()
 
     with pytest.raises(NotAllowed):
-        services.add_member(
-            organisation=own_organisation, email="colleague@ngo.example.org", actor=actor
-        )
+        services.add_member(organisation=own_organisation, user=colleague, actor=actor)
 
     assert own_organisation.memberships.count() == before
     assert actions() == []

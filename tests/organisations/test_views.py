@@ -11,9 +11,10 @@ from PIL import Image
 from audit.models import AuditEvent
 from organisations import services
 from organisations.models import EmailDomain, Membership, Organisation
-from tests.factories import EmailDomainFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import EmailDomainFactory, MembershipFactory, OrganisationFactory
 
 from .images import SVG, image_bytes, jpeg_with_gps, upload
+from .invitation_links import accept_url
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def as_role(request, client):
 
 
 @pytest.fixture
-def urls(own_organisation, member):
+def urls(own_organisation, member, invitation, secret):
     slug = own_organisation.slug
     member_pk = member.memberships.get().pk
     email_domain = EmailDomainFactory(organisation=own_organisation, domain="ngo.example.org")
@@ -46,6 +47,10 @@ def urls(own_organisation, member):
         "member-role": reverse("organisations:member-role", kwargs={"slug": slug, "pk": member_pk}),
         "member-remove": reverse(
             "organisations:member-remove", kwargs={"slug": slug, "pk": member_pk}
+        ),
+        "invitation-accept": accept_url(secret),
+        "invitation-revoke": reverse(
+            "organisations:invitation-revoke", kwargs={"slug": slug, "pk": invitation.pk}
         ),
         "domains": reverse("organisations:domains", kwargs={"slug": slug}),
         "domain-remove": reverse(
@@ -67,7 +72,9 @@ def audit_actions() -> list[str]:
 
 LOGIN = "login"
 # What each role gets on GET. "member-remove" targets the member's own membership (so the
-# member is asked to confirm leaving); "member-role" and "domain-remove" only take POST.
+# member is asked to confirm leaving); "member-role", "invitation-revoke" and "domain-remove"
+# only take POST. "invitation-accept" is the invitee's link: anyone holding it sees the
+# invitation (only the invitee can accept, see test_membership_invitations.py).
 GET_MATRIX = {
     #                anonymous signer member org_admin coordinator moderator
     "mine": (LOGIN, 200, 200, 200, 200, 200),
@@ -77,6 +84,8 @@ GET_MATRIX = {
     "members": (LOGIN, 403, 200, 200, 403, 200),
     "member-role": (LOGIN, 405, 405, 405, 405, 405),
     "member-remove": (LOGIN, 403, 200, 200, 403, 200),
+    "invitation-accept": (200, 200, 200, 200, 200, 200),
+    "invitation-revoke": (LOGIN, 405, 405, 405, 405, 405),
     "domains": (LOGIN, 403, 200, 200, 403, 200),
     "domain-remove": (LOGIN, 405, 405, 405, 405, 405),
 }
@@ -576,7 +585,9 @@ def members_url(organisation: Organisation) -> str:
     return reverse("organisations:members", kwargs={"slug": organisation.slug})
 
 
-def test_a_member_sees_the_members_but_cannot_add(client, member, org_admin, own_organisation):
+def test_a_member_sees_the_members_but_cannot_invite(
+    client, member, org_admin, own_organisation, invitation
+):
     client.force_login(member)
 
     response = client.get(members_url(own_organisation))
@@ -584,57 +595,31 @@ def test_a_member_sees_the_members_but_cannot_add(client, member, org_admin, own
     content = response.content.decode()
     assert member.email in content
     assert org_admin.email in content
-    assert "Only the organisation's administrators can add members." in content
+    assert "Only the organisation's administrators can invite members." in content
     assert 'name="email"' not in content
     assert "member-role" not in content
     assert f"/members/{org_admin.memberships.get().pk}/remove/" not in content
     assert f"/members/{member.memberships.get().pk}/remove/" in content  # leave
+    # Invitees have agreed to nothing yet: members do not see who was invited.
+    assert invitation.email not in content
+    assert "Pending invitations" not in content
 
 
-def test_org_admin_sees_the_add_form_and_the_buttons(client, org_admin, member, own_organisation):
+def test_org_admin_sees_the_invite_form_and_the_buttons(
+    client, org_admin, member, own_organisation
+):
     client.force_login(org_admin)
 
     content = client.get(members_url(own_organisation)).content.decode()
 
     assert 'name="email"' in content
+    assert "Send the invitation" in content
+    assert "No invitations are waiting to be accepted." in content
     assert f"/members/{member.memberships.get().pk}/role/" in content
     assert f"/members/{member.memberships.get().pk}/remove/" in content
 
 
-@pytest.mark.parametrize("role", ["org_admin", "moderator"])
-def test_admins_and_moderators_add_a_member_by_email(request, client, own_organisation, role):
-    colleague = UserFactory(email="colleague@ngo.example.org")
-    client.force_login(request.getfixturevalue(role))
-
-    response = client.post(
-        members_url(own_organisation), {"email": "Colleague@ngo.example.org", "role": "member"}
-    )
-
-    assert response.status_code == 302
-    assert response["Location"] == members_url(own_organisation)
-    assert own_organisation.memberships.get(user=colleague).role == "member"
-    assert audit_actions() == ["organisation.member_added"]
-
-
-def test_adding_an_unknown_email_is_a_form_error(client, org_admin, own_organisation):
-    client.force_login(org_admin)
-
-    response = client.post(
-        members_url(own_organisation), {"email": "nobody@example.org", "role": "member"}
-    )
-
-    assert response.status_code == 200
-    assert (
-        response.context["form"]
-        .errors["email"][0]
-        .startswith("Nobody with a confirmed account uses nobody@example.org yet.")
-    )
-    assert own_organisation.memberships.count() == 1
-    assert audit_actions() == []
-
-
-def test_adding_with_an_unknown_role_is_a_form_error(client, org_admin, own_organisation):
-    UserFactory(email="colleague@ngo.example.org")
+def test_inviting_with_an_unknown_role_is_a_form_error(client, org_admin, own_organisation):
     client.force_login(org_admin)
 
     response = client.post(
@@ -642,21 +627,7 @@ def test_adding_with_an_unknown_role_is_a_form_error(client, org_admin, own_orga
     )
 
     assert "role" in response.context["form"].errors
-    assert own_organisation.memberships.count() == 1
-
-
-@pytest.mark.parametrize("role", ["signer", "member", "coordinator"])
-def test_others_cannot_add_members(request, client, own_organisation, role):
-    UserFactory(email="colleague@ngo.example.org")
-    client.force_login(request.getfixturevalue(role))
-    before = own_organisation.memberships.count()
-
-    response = client.post(
-        members_url(own_organisation), {"email": "colleague@ngo.example.org", "role": "admin"}
-    )
-
-    assert response.status_code == 403
-    assert own_organisation.memberships.count() == before
+    assert own_organisation.membership_invitations.count() == 0
     assert audit_actions() == []
 
 

@@ -1,0 +1,44 @@
+"""Every change to organisations, their members and their email domains, one function per use
+case (re-exported here).
+
+- organisations: register, edit, verify (moderators)
+- members: a moderator's direct addition, roles, removal and leaving
+- invitations: invite by email, accept, revoke
+- domains: list, verify (moderators), remove
+"""
+
+from .domains import add_email_domain, remove_email_domain, set_email_domain_verified
+from .invitations import (
+    accept_membership_invitation,
+    invite_member,
+    revoke_membership_invitation,
+    unusable_reason,
+)
+from .members import add_member, change_member_role, remove_member
+from .organisations import (
+    EDITABLE_FIELDS,
+    RESERVED_SLUGS,
+    DuplicateOrganisation,
+    create_organisation,
+    update_organisation,
+    verify_organisation,
+)
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "RESERVED_SLUGS",
+    "DuplicateOrganisation",
+    "accept_membership_invitation",
+    "add_email_domain",
+    "add_member",
+    "change_member_role",
+    "create_organisation",
+    "invite_member",
+    "remove_email_domain",
+    "remove_member",
+    "revoke_membership_invitation",
+    "set_email_domain_verified",
+    "unusable_reason",
+    "update_organisation",
+    "verify_organisation",
+]
