@@ -19,6 +19,8 @@ ALLOWED_URL_NAMES = frozenset(
         "mfa_download_recovery_codes",
         "account_logout",
         "account_reauthenticate",
+        "account_request_reauthentication_code",
+        "account_confirm_reauthentication_code",
         "account_email_verification_sent",
         "account_confirm_email",
         "account_email",

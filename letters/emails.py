@@ -108,3 +108,25 @@ def invitation(invitation: Invitation, secret: str) -> OutboundEmail:
         dedupe_key=f"invitation:{invitation.pk}:{invitation.token_hash[:16]}",
         batch=f"letter:{letter.pk}:invitations",
     )
+
+
+def duplicate_signature_notice(*, letter, organisation_name: str, email: str) -> OutboundEmail:
+    """Someone tried to sign for an organisation that has a live signature already. The answer
+    goes to the address they gave, not to the browser: the sign form must not tell anyone who
+    types an organisation's name whether it signed (it may be counted only, or embargoed)."""
+    from django.utils import timezone
+
+    from organisations.names import normalise_name
+
+    day = timezone.now().date().isoformat()
+    return queue_email(
+        kind="signature_duplicate",
+        to=email,
+        context={
+            "letter": letter,
+            "organisation_name": organisation_name,
+            "letter_url": _url("letters:detail", slug=letter.slug),
+        },
+        # One notice a day per organisation and address, however often the form is sent.
+        dedupe_key=f"duplicate:{letter.pk}:{normalise_name(organisation_name)}:{email.lower()}:{day}",
+    )

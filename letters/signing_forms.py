@@ -12,6 +12,8 @@ class PlainTextField(forms.CharField):
     """A one-line text in any script, without control characters, markup or emoji."""
 
     default_validators = [validate_plain_text]
+    # Names in Uyghur or Arabic script read right to left: let the browser pick the direction.
+    widget = forms.TextInput(attrs={"dir": "auto"})
 
     def to_python(self, value):
         value = super().to_python(value)

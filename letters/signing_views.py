@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from core import ratelimit
 from core.errors import DomainError
 from organisations.models import Organisation
 
-from . import selectors, services, tokens
+from . import emails, selectors, services, tokens
 from .diffs import word_diff
 from .models import Invitation, Letter, Signature
 from .permissions import get_coordinated_letter, get_visible_letter
@@ -160,10 +161,23 @@ def _submit(request, form, context: dict, *, invitation: Invitation | None, memb
             invitation=invitation,
             user=request.user if request.user.is_authenticated else None,
         )
+    except services.AlreadySigned as exc:
+        if member:
+            # A member of the organisation may know its own signatures.
+            form.add_error(None, exc.message)
+            return _render_sign(request, context, form=form, member=member, status=409)
+        # Anyone else gets the same page as a successful submission; the explanation goes to
+        # the address they gave (see emails.duplicate_signature_notice).
+        with transaction.atomic():
+            emails.duplicate_signature_notice(
+                letter=letter,
+                organisation_name=data.get("organisation_name") or invitation.organisation_name,
+                email=email,
+            )
+        return redirect("letters:sign-sent", slug=letter.slug)
     except DomainError as exc:
         form.add_error(None, exc.message)
-        status = 409 if isinstance(exc, services.AlreadySigned) else 400
-        return _render_sign(request, context, form=form, member=member, status=status)
+        return _render_sign(request, context, form=form, member=member, status=400)
     if signature.status == Signature.Status.PENDING_CONFIRMATION:
         return redirect("letters:sign-sent", slug=letter.slug)
     if signature.status == Signature.Status.APPROVED:

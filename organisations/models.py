@@ -42,6 +42,14 @@ class Organisation(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+        help_text=_("Set when a moderator merged this duplicate into another organisation."),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Membership",

@@ -37,6 +37,14 @@ def _media_and_eager_tasks(settings, tmp_path):
     from config.celery import app
 
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Each test its own cache: clearing a shared Redis would also empty Celery's broker, and
+    # rate-limit counters must not leak from one test into the next.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4().hex}",
+        }
+    }
     # Hashing cost is not under test; a deliberate slow hash would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     app.conf.task_always_eager = True

@@ -5,7 +5,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 
 from accounts.models import User
-from accounts.roles import COORDINATORS, MODERATORS
+from accounts.roles import COORDINATORS, MODERATORS, sync_role_groups
 from organisations.models import EmailDomain, Membership, Organisation
 
 PASSWORD = "a-long-test-password-1"
@@ -34,16 +34,23 @@ def enrol_totp(user: User) -> str:
     return secret
 
 
+def _role_group(name: str) -> Group:
+    # A transactional test empties every table, migrations' groups included: recreate them.
+    if not Group.objects.filter(name=name).exists():
+        sync_role_groups()
+    return Group.objects.get(name=name)
+
+
 def make_coordinator(**kwargs) -> User:
     user = UserFactory(**kwargs)
-    user.groups.add(Group.objects.get(name=COORDINATORS))
+    user.groups.add(_role_group(COORDINATORS))
     enrol_totp(user)
     return user
 
 
 def make_moderator(**kwargs) -> User:
     user = UserFactory(**kwargs)
-    user.groups.add(Group.objects.get(name=MODERATORS))
+    user.groups.add(_role_group(MODERATORS))
     enrol_totp(user)
     return user
 

@@ -191,7 +191,7 @@ def update_letter(
         if new_leads != set(letter.lead_organisations.values_list("pk", flat=True)):
             letter.lead_organisations.set(new_leads)
             changed.append("lead_organisations")
-    if version is not None and version.is_substantive and letter.status == S.OPEN:
+    if version is not None and version.is_substantive and letter.status in {S.OPEN, S.CLOSED}:
         # Signers agreed to an older text: each is asked to re-confirm the new one.
         request_reconfirmations(letter=letter, version=version)
     if version is not None:

@@ -260,6 +260,7 @@ def withdraw_signature(*, signature: Signature, actor: User | None = None) -> Si
     if not won:
         raise TransitionError(_("This signature is no longer live: nothing to withdraw."))
     signature.refresh_from_db()
+    _reopen_invitation(signature, now=now)
     record_event(
         action="signature.withdrawn",
         actor=actor,
@@ -357,6 +358,29 @@ def request_reconfirmations(*, letter: Letter, version: LetterVersion) -> int:
     return len(signatures)
 
 
+def _reopen_invitation(signature: Signature, *, now: dt.datetime) -> None:
+    """A signature that expired unconfirmed or was withdrawn no longer uses its invitation:
+    the link works again, so the organisation can still sign through it."""
+    invitation = signature.invitation
+    if invitation is None or invitation.status != Invitation.Status.ACCEPTED:
+        return
+    # Unless the coordinators sent a new invitation to the same address meanwhile: there is
+    # at most one live invitation per address, and the newer one wins.
+    if (
+        Invitation.objects.filter(
+            letter_id=invitation.letter_id,
+            email__iexact=invitation.email,
+            status__in=Invitation.LIVE,
+        )
+        .exclude(pk=invitation.pk)
+        .exists()
+    ):
+        return
+    Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.ACCEPTED).update(
+        status=Invitation.Status.SENT, responded_at=None, updated_at=now
+    )
+
+
 def expire_unconfirmed_signatures(*, now: dt.datetime | None = None) -> int:
     """Beat: signatures never confirmed within SIGNATURE_CONFIRMATION_DAYS expire (freeing the
     organisation to sign again). Idempotent."""
@@ -372,12 +396,7 @@ def expire_unconfirmed_signatures(*, now: dt.datetime | None = None) -> int:
             )
             if won:
                 signature = Signature.objects.get(pk=pk)
-                if signature.invitation_id is not None:
-                    # Never confirmed, so the invitation was not really used: its link works
-                    # again.
-                    Invitation.objects.filter(
-                        pk=signature.invitation_id, status=Invitation.Status.ACCEPTED
-                    ).update(status=Invitation.Status.SENT, responded_at=None, updated_at=now)
+                _reopen_invitation(signature, now=now)
                 record_event(
                     action="signature.expired",
                     organisation=signature.organisation,

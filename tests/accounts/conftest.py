@@ -69,9 +69,9 @@ def make_staff_without_2fa(kind: str, email: str):
     """A user with staff rights of the given kind and no authenticator yet."""
     user = UserFactory(email=email, is_staff=(kind == "is_staff"))
     if kind == "coordinator":
-        user.groups.add(Group.objects.get(name=COORDINATORS))
+        user.groups.add(Group.objects.get_or_create(name=COORDINATORS)[0])
     elif kind == "moderator":
-        user.groups.add(Group.objects.get(name=MODERATORS))
+        user.groups.add(Group.objects.get_or_create(name=MODERATORS)[0])
     return user
 
 

@@ -65,7 +65,7 @@ def test_a_wrong_password_keeps_the_signer_out(page, live_server):
 def test_a_moderator_logs_in_with_password_then_code(page, live_server):
     # Given a moderator with an authenticator app whose secret we know
     moderator = UserFactory(email="morgan@undersigned.example.org", name="Morgan Lee")
-    moderator.groups.add(Group.objects.get(name=MODERATORS))
+    moderator.groups.add(Group.objects.get_or_create(name=MODERATORS)[0])
     secret = enrol_totp(moderator)
 
     # When they log in with email and password
@@ -91,7 +91,7 @@ def test_a_moderator_logs_in_with_password_then_code(page, live_server):
 def test_a_coordinator_without_2fa_is_sent_to_enrolment_and_enrols(page, live_server):
     # Given a coordinator who has not set up an authenticator app
     coordinator = UserFactory(email="camila@lead.example.org", name="Camila Ortiz")
-    coordinator.groups.add(Group.objects.get(name=COORDINATORS))
+    coordinator.groups.add(Group.objects.get_or_create(name=COORDINATORS)[0])
 
     # When they log in
     log_in(page, coordinator.email)

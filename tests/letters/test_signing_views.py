@@ -116,11 +116,12 @@ def test_the_chosen_visibility_and_name_display_are_recorded(client, letter):
     assert (signature.visibility, signature.show_signer_name) == ("counted_only", True)
 
 
-def test_a_second_signature_for_the_same_organisation_says_so_without_naming_the_first(
-    client, letter
-):
+def test_a_second_signature_is_answered_by_email_not_on_the_page(client, letter):
+    """The page must not tell whoever types an organisation's name whether it signed (it may
+    be counted only, or under embargo): the answer goes to the address given."""
     client.post(_sign_url(letter), sign_form_data())
-    before = world()
+    signatures_before = list(Signature.objects.values_list("pk", "status"))
+    emails_before = OutboundEmail.objects.count()
 
     response = client.post(
         _sign_url(letter),
@@ -131,12 +132,25 @@ def test_a_second_signature_for_the_same_organisation_says_so_without_naming_the
         ),
     )
 
-    assert response.status_code == 409
-    page = text_of(response)
-    assert "This organisation has already signed this letter" in page
-    assert SIGNER_NAME not in page
-    assert SIGNER_EMAIL not in page
-    assert world() == before
+    assert response.status_code == 302
+    assert response["Location"] == reverse("letters:sign-sent", args=[letter.slug])
+    assert list(Signature.objects.values_list("pk", "status")) == signatures_before
+    notice = OutboundEmail.objects.exclude(pk__lte=0).order_by("-pk").first()
+    assert OutboundEmail.objects.count() == emails_before + 1
+    assert (notice.kind, notice.to) == ("signature_duplicate", "karma@elsewhere.example.org")
+    assert "has already signed this letter, or a signature for it is awaiting" in notice.body_text
+    assert SIGNER_NAME not in notice.body_text
+    assert SIGNER_EMAIL not in notice.body_text
+
+
+def test_the_duplicate_notice_is_sent_once_a_day_per_organisation_and_address(client, letter):
+    client.post(_sign_url(letter), sign_form_data())
+    again = sign_form_data(signer_email="karma@elsewhere.example.org")
+
+    client.post(_sign_url(letter), again)
+    client.post(_sign_url(letter), again)
+
+    assert OutboundEmail.objects.filter(kind="signature_duplicate").count() == 1
 
 
 def test_a_proposed_organisation_that_exists_is_not_duplicated(client, letter, organisation):
