@@ -23,6 +23,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "organisations.view_emaildomain",
             "organisations.change_emaildomain",
             "organisations.view_membership",
+            "organisations.view_membershipinvitation",
             "letters.view_letter",
             "letters.view_letterversion",
             "letters.view_signature",
