@@ -287,6 +287,10 @@ class Invitation(TimeStampedModel):
     contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
     email = models.EmailField(_("email"), max_length=254)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The link's secret is an HMAC of this seed under SECRET_KEY (letters.tokens): the database
+    # alone cannot rebuild a working link, yet a reminder can carry the same link as the
+    # invitation. Blank for invitations whose secret was random (never re-sent as is).
+    token_seed = models.CharField(max_length=43, blank=True, editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
@@ -332,6 +336,9 @@ class Invitation(TimeStampedModel):
                 name="letters_one_live_invitation_per_email",
             ),
         ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["letter", "status"], name="letters_inv_letter_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation_name} <{self.email}>"
@@ -339,6 +346,44 @@ class Invitation(TimeStampedModel):
     @property
     def is_live(self) -> bool:
         return self.status in self.LIVE
+
+
+class InvitationImport(TimeStampedModel):
+    """A CSV of contacts a coordinator uploaded, held server-side between the preview and the
+    confirmation (never in the session). `rows` is the parsed file, one dict per line with the
+    problems found in it (letters.invitation_csv); it is emptied once confirmed or cancelled,
+    and pending imports are purged after a day: it holds people's contact details."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmation")
+        CONFIRMED = "confirmed", _("Invitations sent")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="invitation_imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(_("file"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    rows = models.JSONField(default=list)
+    invited_count = models.PositiveIntegerField(_("invitations created"), default=0)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation import")
+        verbose_name_plural = _("invitation imports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "confirmed", "cancelled"]),
+                name="letters_invitation_import_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'CSV'} → {self.letter_id} ({self.status})"
 
 
 class Signature(TimeStampedModel):
