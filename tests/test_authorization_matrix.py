@@ -1,0 +1,325 @@
+"""Every URL pattern × every role (DESIGN.md §7).
+
+The matrix below says what a GET of each named URL answers to each role. The first test fails
+when a URL pattern has no entry, so no view ships without a decision about who may see it;
+the second walks the matrix. Each app's own tests check the POSTs and that refusals change
+nothing; here the point is that nothing is reachable by accident.
+
+"login" means a redirect to the login page. Third-party URL sets are listed in EXEMPT with the
+place where they are tested.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from letters import services as letter_services
+from letters import tokens
+from letters.models import Letter, LetterCoordinator, Signature
+from organisations import services as organisation_services
+from organisations.models import EmailDomain, MembershipInvitation
+from tests.factories import (
+    EmailDomainFactory,
+    MembershipFactory,
+    UserFactory,
+    enrol_totp,
+    make_coordinator,
+    make_moderator,
+)
+
+ROLES = (
+    "anonymous",
+    "signer",
+    "member",
+    "org_admin",
+    "coordinator",
+    "other_coordinator",
+    "moderator",
+    "superuser",
+)
+LOGIN = "login"
+
+# URL sets tested elsewhere: allauth's account and 2FA pages (tests/accounts), the admin
+# (tests/moderation and tests/organisations/test_admin.py), media files (DEBUG only).
+EXEMPT_PREFIXES = ("accounts/", "admin/", "media/")
+
+
+def _named_patterns(patterns=None, prefix: str = "", namespace: str = "") -> dict[str, str]:
+    found: dict[str, str] = {}
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace or ""
+            found |= _named_patterns(
+                pattern.url_patterns, route, inner if pattern.namespace else namespace
+            )
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            found[name] = route
+    return {n: r for n, r in found.items() if not r.startswith(EXEMPT_PREFIXES)}
+
+
+@dataclass
+class World:
+    """One of everything, so that every URL has something to point at."""
+
+    users: dict
+    organisation: object
+    draft: Letter
+    open: Letter
+    closed: Letter
+    published: Letter
+    signature: Signature
+    invitation_secret: str
+    membership_invitation_secret: str
+    email_domain: EmailDomain
+    editor_row: LetterCoordinator
+
+
+@pytest.fixture
+def world(db) -> World:
+    org_admin_membership = MembershipFactory(
+        user=UserFactory(email="admin@tai.example.org"), role="admin"
+    )
+    organisation = org_admin_membership.organisation
+    member = MembershipFactory(
+        organisation=organisation, user=UserFactory(email="member@tai.example.org")
+    ).user
+    signer = MembershipFactory(user=UserFactory(email="signer@other.example.org")).user
+    coordinator = make_coordinator(email="owner@lead.example.org")
+    other_coordinator = make_coordinator(email="other@lead.example.org")
+    editor = make_coordinator(email="editor@lead.example.org")
+    moderator = make_moderator(email="mod@undersigned.example.org", is_staff=True)
+    superuser = UserFactory(email="root@undersigned.example.org", is_staff=True, is_superuser=True)
+    enrol_totp(superuser)
+
+    def letter(title: str, *, author=coordinator, **kwargs) -> Letter:
+        return letter_services.create_letter(
+            author=author,
+            title=title,
+            body="We ask you to raise human rights.",
+            recipient="The Secretary of State",
+            sign_on_mode=Letter.SignOnMode.OPEN,
+            **kwargs,
+        )
+
+    draft = letter("A draft")
+    letter_services.add_coordinator(letter=draft, actor=coordinator, email=editor.email)
+    open_letter = letter("An open letter")
+    letter_services.open_letter(letter=open_letter, actor=coordinator)
+    closed = letter("A closed letter")
+    letter_services.open_letter(letter=closed, actor=coordinator)
+    letter_services.close_letter(letter=closed, actor=coordinator)
+    published = letter("A published letter")
+    letter_services.open_letter(letter=published, actor=coordinator)
+    letter_services.close_letter(letter=published, actor=coordinator)
+    letter_services.publish_letter(letter=published, actor=coordinator)
+    letter("Someone else's letter", author=other_coordinator)
+
+    signature = letter_services.sign_letter(
+        letter=open_letter,
+        organisation=letter_services.OrganisationChoice(organisation=organisation),
+        signer_name="Pema",
+        signer_email="member@tai.example.org",
+        consent=True,
+        user=member,
+    )
+    invitation = letter_services.invite(
+        letter=open_letter,
+        actor=coordinator,
+        email="contact@invited.example.org",
+        organisation_name="Invited Organisation",
+    )
+    invitation_secret = tokens.new_invitation_secret()[0]
+    type(invitation).objects.filter(pk=invitation.pk).update(
+        token_hash=tokens.hash_secret(invitation_secret)
+    )
+    membership_invitation = organisation_services.invite_member(
+        organisation=organisation,
+        email="newcomer@tai.example.org",
+        role="member",
+        actor=org_admin_membership.user,
+    )
+    membership_secret = "matrix-membership-secret"
+    MembershipInvitation.objects.filter(pk=membership_invitation.pk).update(
+        token_hash=tokens.hash_secret(membership_secret)
+    )
+    return World(
+        users={
+            "signer": signer,
+            "member": member,
+            "org_admin": org_admin_membership.user,
+            "coordinator": coordinator,
+            "other_coordinator": other_coordinator,
+            "moderator": moderator,
+            "superuser": superuser,
+        },
+        organisation=organisation,
+        draft=draft,
+        open=open_letter,
+        closed=closed,
+        published=published,
+        signature=signature,
+        invitation_secret=invitation_secret,
+        membership_invitation_secret=membership_secret,
+        email_domain=EmailDomainFactory(organisation=organisation, domain="tai.example.org"),
+        editor_row=draft.coordinators.get(user=editor),
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    kwargs: Callable[[World], dict]
+    expect: tuple  # one answer per role, in ROLES order
+    label: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}[{self.label}]" if self.label else self.name
+
+
+def _row(anonymous, signer, member, org_admin, coordinator, other, moderator, superuser):
+    return (anonymous, signer, member, org_admin, coordinator, other, moderator, superuser)
+
+
+EVERYONE = _row(200, 200, 200, 200, 200, 200, 200, 200)
+LOGGED_IN = _row(LOGIN, 200, 200, 200, 200, 200, 200, 200)
+POST_ONLY = _row(LOGIN, 405, 405, 405, 405, 405, 405, 405)
+LETTER_COORDINATORS = _row(LOGIN, 404, 404, 404, 200, 404, 404, 404)
+COORDINATOR_ROLE = _row(LOGIN, 403, 403, 403, 200, 200, 403, 403)
+ORG_MANAGERS = _row(LOGIN, 403, 403, 200, 403, 403, 200, 200)
+ORG_MEMBERS = _row(LOGIN, 403, 200, 200, 403, 403, 200, 200)
+
+no_kwargs = lambda w: {}  # noqa: E731
+draft_slug = lambda w: {"slug": w.draft.slug}  # noqa: E731
+org_slug = lambda w: {"slug": w.organisation.slug}  # noqa: E731
+
+
+def _token(purpose: str, **extra) -> Callable[[World], dict]:
+    return lambda w: {
+        "token": tokens.make_signature_token(signature_id=w.signature.pk, purpose=purpose, **extra)
+    }
+
+
+CASES = [
+    # Site
+    Case("home", no_kwargs, EVERYONE),
+    Case("healthz", no_kwargs, EVERYONE),
+    Case("privacy", no_kwargs, EVERYONE),
+    # Organisations
+    Case("organisations:mine", no_kwargs, LOGGED_IN),
+    Case("organisations:create", no_kwargs, LOGGED_IN),
+    Case("organisations:detail", org_slug, EVERYONE),
+    Case("organisations:edit", org_slug, ORG_MANAGERS),
+    Case("organisations:members", org_slug, ORG_MEMBERS),
+    Case("organisations:domains", org_slug, ORG_MEMBERS),
+    Case(
+        "organisations:member-role",
+        lambda w: {"slug": w.organisation.slug, "pk": w.users["member"].memberships.get().pk},
+        POST_ONLY,
+    ),
+    Case(
+        "organisations:member-remove",
+        lambda w: {"slug": w.organisation.slug, "pk": w.users["member"].memberships.get().pk},
+        _row(LOGIN, 403, 200, 200, 403, 403, 200, 200),
+        "the member's own row",
+    ),
+    Case(
+        "organisations:domain-remove",
+        lambda w: {"slug": w.organisation.slug, "pk": w.email_domain.pk},
+        POST_ONLY,
+    ),
+    Case(
+        "organisations:invitation-accept",
+        lambda w: {"secret": w.membership_invitation_secret},
+        EVERYONE,
+    ),
+    Case(
+        "organisations:invitation-revoke",
+        lambda w: {
+            "slug": w.organisation.slug,
+            "pk": MembershipInvitation.objects.get(organisation=w.organisation).pk,
+        },
+        POST_ONLY,
+    ),
+    # Letters: public
+    Case("letters:index", no_kwargs, EVERYONE),
+    Case("letters:detail", lambda w: {"slug": w.open.slug}, EVERYONE, "open"),
+    Case("letters:detail", lambda w: {"slug": w.published.slug}, EVERYONE, "published"),
+    Case("letters:detail", draft_slug, _row(404, 404, 404, 404, 200, 404, 404, 404), "draft"),
+    # Letters: coordinators
+    Case("letters:dashboard", no_kwargs, COORDINATOR_ROLE),
+    Case("letters:create", no_kwargs, COORDINATOR_ROLE),
+    Case("letters:edit", draft_slug, LETTER_COORDINATORS),
+    Case("letters:settings", draft_slug, LETTER_COORDINATORS),
+    Case("letters:coordinators", draft_slug, LETTER_COORDINATORS),
+    Case(
+        "letters:coordinator-role",
+        lambda w: {"slug": w.draft.slug, "pk": w.editor_row.pk},
+        POST_ONLY,
+    ),
+    Case(
+        "letters:coordinator-remove",
+        lambda w: {"slug": w.draft.slug, "pk": w.editor_row.pk},
+        LETTER_COORDINATORS,
+    ),
+    Case("letters:open", draft_slug, LETTER_COORDINATORS),
+    Case("letters:close", lambda w: {"slug": w.open.slug}, LETTER_COORDINATORS),
+    Case("letters:reopen", lambda w: {"slug": w.closed.slug}, LETTER_COORDINATORS),
+    Case("letters:publish", lambda w: {"slug": w.closed.slug}, LETTER_COORDINATORS),
+    Case("letters:versions", draft_slug, LETTER_COORDINATORS),
+    Case("letters:version", lambda w: {"slug": w.draft.slug, "number": 1}, LETTER_COORDINATORS),
+    # Signing
+    Case("letters:sign", lambda w: {"slug": w.open.slug}, EVERYONE),
+    Case("letters:sign", draft_slug, _row(404, 404, 404, 404, 200, 404, 404, 404), "draft"),
+    Case("letters:sign-sent", lambda w: {"slug": w.open.slug}, EVERYONE),
+    Case("letters:sign-invitation", lambda w: {"secret": w.invitation_secret}, EVERYONE),
+    Case("letters:signature-confirm", _token(tokens.CONFIRM), EVERYONE),
+    Case("letters:signature-manage", _token(tokens.MANAGE), EVERYONE),
+    Case("letters:signature-reconfirm", _token(tokens.RECONFIRM, version=1), EVERYONE),
+    Case(
+        "letters:signature-withdraw",
+        lambda w: {"pk": w.signature.pk},
+        _row(LOGIN, 404, 200, 200, 404, 404, 404, 404),
+    ),
+    Case("letters:my-signatures", no_kwargs, LOGGED_IN),
+    Case(
+        "letters:letter-signatures",
+        lambda w: {"slug": w.open.slug},
+        _row(LOGIN, 404, 404, 404, 200, 404, 200, 200),
+    ),
+]
+
+
+def test_every_url_pattern_has_an_entry_in_the_matrix():
+    patterns = _named_patterns()
+    covered = {case.name for case in CASES}
+
+    missing = sorted(set(patterns) - covered)
+    stale = sorted(covered - set(patterns))
+
+    assert missing == [], f"URL patterns without an entry in the matrix: {missing}"
+    assert stale == [], f"Matrix entries for URL patterns that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_get_answers_each_role_as_the_matrix_says(client, world, case):
+    url = reverse(case.name, kwargs=case.kwargs(world))
+    answers = {}
+
+    for role in ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(world.users[role])
+        response = client.get(url)
+        answers[role] = (
+            LOGIN
+            if response.status_code == 302
+            and response["Location"].startswith(reverse("account_login"))
+            else response.status_code
+        )
+
+    assert answers == dict(zip(ROLES, case.expect, strict=True)), url
