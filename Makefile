@@ -24,7 +24,8 @@ TEST_ENV := DEBUG=1 SECRET_KEY=tests-only-not-secret
 # A production-shaped configuration for `check --deploy`.
 DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=undersigned.example.org SITE_URL=https://undersigned.example.org \
-	DATABASE_URL=sqlite:///$(CURDIR)/.deploy-check.sqlite3
+	DATABASE_URL=sqlite:///$(CURDIR)/.deploy-check.sqlite3 EMAIL_URL=smtp+tls://mail.example.org:587 \
+	REDIS_URL=redis://127.0.0.1:6379/0
 
 .PHONY: help uv venv install install-dev run serve migrate demo test lint format check-deploy worker beat clean
 
@@ -43,7 +44,7 @@ $(VENV)/.created: | uv
 	@touch $@
 
 install: $(VENV)/.created
-	$(UV) sync --frozen --no-dev
+	$(UV) sync --frozen --no-dev --inexact
 
 install-dev: $(VENV)/.created
 	$(UV) sync --frozen
