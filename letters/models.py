@@ -115,6 +115,9 @@ class Letter(TimeStampedModel):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Bumped (in the same transaction) by every service that changes what the public list of
+    # signatories shows; with updated_at it keys the cached list (letters.selectors).
+    list_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = LetterQuerySet.as_manager()
 
@@ -523,6 +526,16 @@ class Signature(TimeStampedModel):
     @property
     def signer_domain(self) -> str:
         return self.signer_email.rsplit("@", 1)[-1].lower()
+
+
+class PendingSignature(Signature):
+    """The moderators' queue: signatures awaiting review, as their own page of the admin
+    (letters.admin.PendingSignatureAdmin). Same table; a proxy has its own permissions."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("signature awaiting review")
+        verbose_name_plural = _("signatures awaiting review")
 
 
 class LetterDelivery(TimeStampedModel):
