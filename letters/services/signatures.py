@@ -85,16 +85,20 @@ def _authority(
 
 def _auto_approves(signature: Signature) -> bool:
     """The letter's policy approves at once a verified organisation whose signer's address is
-    at one of its verified domains."""
-    return (
+    at one of its verified domains — or who signed as a logged-in member of it: membership is
+    granted by the organisation's administrators and accepted from a confirmed address."""
+    if not (
         signature.letter.moderation_policy == Letter.ModerationPolicy.AUTO_VERIFIED
         and signature.organisation.is_verified
-        and EmailDomain.objects.filter(
-            organisation=signature.organisation,
-            domain=signature.signer_domain,
-            is_verified=True,
-        ).exists()
-    )
+    ):
+        return False
+    if signature.authority == Signature.Authority.MEMBERSHIP:
+        return True
+    return EmailDomain.objects.filter(
+        organisation=signature.organisation,
+        domain=signature.signer_domain,
+        is_verified=True,
+    ).exists()
 
 
 def live_invitation(*, letter: Letter, secret_hash: str) -> Invitation | None:

@@ -430,6 +430,33 @@ def test_a_logged_in_member_of_a_verified_organisation_is_approved_at_once(auto_
     ]
 
 
+def test_a_member_of_a_verified_organisation_is_approved_at_once_whatever_their_address(
+    auto_letter,
+):
+    """Membership is granted by the organisation's administrators and accepted from a
+    confirmed address: under the auto-approve policy it counts like a verified domain."""
+    organisation = verified_organisation(domain="tibetwatch.example.net")
+    member = _member_of(organisation, email="dawa@personal.example.com")
+
+    signature = sign(auto_letter, organisation=organisation, signer_email=member.email, user=member)
+
+    signature.refresh_from_db()
+    assert (signature.authority, signature.status) == (Signature.Authority.MEMBERSHIP, S.APPROVED)
+    assert list(OutboundEmail.objects.values_list("kind", flat=True)) == ["signature_approved"]
+
+
+def test_a_member_of_an_unverified_organisation_waits_for_review_under_auto_approve(
+    auto_letter, organisation
+):
+    member = _member_of(organisation, email="dawa@personal.example.com")
+
+    signature = sign(auto_letter, organisation=organisation, signer_email=member.email, user=member)
+
+    signature.refresh_from_db()
+    assert (signature.authority, signature.status) == (Signature.Authority.NONE, S.PENDING_REVIEW)
+    assert OutboundEmail.objects.count() == 0
+
+
 def test_a_member_signing_with_another_address_still_confirms_by_email(letter, organisation):
     member = _member_of(organisation)
 
