@@ -186,6 +186,8 @@ if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
     }
 elif _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
     _email_options = {"file_path": _email.get("EMAIL_FILE_PATH") or str(BASE_DIR / "sent-emails")}
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    _email["EMAIL_BACKEND"] = "core.mail.ReadableConsoleBackend"  # links printed whole
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Undersigned <noreply@undersigned.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -322,3 +324,8 @@ SIGN_RATE_PER_CLIENT = env.int("SIGN_RATE_PER_CLIENT", default=10)
 SIGN_RATE_PER_LETTER = env.int("SIGN_RATE_PER_LETTER", default=120)
 # Behind a reverse proxy that sets X-Forwarded-For (and strips a client's own), trust it.
 RATELIMIT_TRUST_X_FORWARDED_FOR = env.bool("RATELIMIT_TRUST_X_FORWARDED_FOR", default=False)
+
+# --- Benchmarks -------------------------------------------------------------------------------
+# The bare baseline views of bench/ (a fixed string; one INSERT) under /bench/. Only the
+# benchmark scripts turn this on, for a server they start themselves. Never on in production.
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
