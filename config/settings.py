@@ -329,3 +329,15 @@ RATELIMIT_TRUST_X_FORWARDED_FOR = env.bool("RATELIMIT_TRUST_X_FORWARDED_FOR", de
 # The bare baseline views of bench/ (a fixed string; one INSERT) under /bench/. Only the
 # benchmark scripts turn this on, for a server they start themselves. Never on in production.
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+
+# --- Publication ------------------------------------------------------------------------------
+# The public list of signatories is cached; every change that affects it changes its key, so
+# this is only how long an unused list stays in the cache.
+SIGNATORY_LIST_CACHE_SECONDS = env.int("SIGNATORY_LIST_CACHE_SECONDS", default=24 * 60 * 60)
+# Named organisations per page of the letter page's list (search and the exports show all).
+SIGNATORIES_PER_PAGE = env.int("SIGNATORIES_PER_PAGE", default=1000)
+# Rendered PDFs are cached under the list's key: 10,000 signatories take seconds to lay out.
+EXPORT_PDF_CACHE_SECONDS = env.int("EXPORT_PDF_CACHE_SECONDS", default=7 * 24 * 60 * 60)
+# Who may frame the embeddable count (letters:embed), as CSP frame-ancestors sources. Every
+# other page refuses to be framed ('none' and X-Frame-Options: DENY).
+EMBED_FRAME_ANCESTORS = env.list("EMBED_FRAME_ANCESTORS", default=["https:"])

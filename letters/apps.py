@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class LettersConfig(AppConfig):
     name = "letters"
     verbose_name = _("Letters")
+
+    def ready(self) -> None:
+        from organisations.signals import public_details_changed
+        from outbox.signals import email_status_changed
+
+        from .receivers import invitation_email_status_changed, organisation_details_changed
+
+        public_details_changed.connect(
+            organisation_details_changed, dispatch_uid="letters.organisation_details_changed"
+        )
+        email_status_changed.connect(
+            invitation_email_status_changed, dispatch_uid="letters.invitation_email_status"
+        )

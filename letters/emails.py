@@ -1,6 +1,8 @@
 """Which email, to whom, with which context. Called by services inside their transaction; the
 outbox sends after commit. Each email's dedupe key makes queueing it twice harmless."""
 
+import itertools
+
 from django.conf import settings
 from django.urls import reverse
 
@@ -130,3 +132,69 @@ def duplicate_signature_notice(*, letter, organisation_name: str, email: str) ->
         # One notice a day per organisation and address, however often the form is sent.
         dedupe_key=f"duplicate:{letter.pk}:{normalise_name(organisation_name)}:{email.lower()}:{day}",
     )
+
+
+# Publication emails rendered and inserted per round: memory stays flat however many signed.
+PUBLISHED_QUEUE_CHUNK = 500
+
+
+def letter_published(signatures, *, letter, delivery) -> int:
+    """Tell every approved signer that the letter is out, and how their organisation appears in
+    it. Queued in bulk inside publish_letter's transaction, a few queries per 500 signers."""
+    letter_url = _url("letters:detail", slug=letter.slug)
+    queued = 0
+    for chunk in itertools.batched(signatures, PUBLISHED_QUEUE_CHUNK):
+        queued += len(
+            queue_emails(
+                EmailSpec(
+                    kind="letter_published",
+                    to=signature.signer_email,
+                    context={
+                        "signature": signature,
+                        "letter": letter,
+                        "organisation": signature.organisation,
+                        "version": delivery.version,
+                        "delivery": delivery,
+                        "letter_url": letter_url,
+                    },
+                    dedupe_key=f"signature:{signature.pk}:published",
+                    batch=f"letter:{letter.pk}:published",
+                )
+                for signature in chunk
+            )
+        )
+    return queued
+
+
+def moderation_digests(moderators, letters, *, period: int) -> list[int]:
+    """One digest per moderator for this period: how many signatures await review on each
+    letter, with links to the queue. Counts only — no signer's name or address."""
+    queue_url = _url("admin:letters_pendingsignature_changelist")
+    rows = [
+        {
+            "letter": letter,
+            "awaiting": letter.awaiting,
+            "oldest": letter.oldest,
+            "queue_url": f"{queue_url}?letter={letter.pk}",
+        }
+        for letter in letters
+    ]
+    specs = {
+        f"moderation-digest:{moderator.pk}:{period}": EmailSpec(
+            kind="moderation_digest",
+            to=moderator.email,
+            context={
+                "moderator": moderator,
+                "letters": rows,
+                "total": sum(row["awaiting"] for row in rows),
+                "queue_url": queue_url,
+            },
+            dedupe_key=f"moderation-digest:{moderator.pk}:{period}",
+            batch=f"moderation-digest:{period}",
+        )
+        for moderator in moderators
+    }
+    queued_before = set(
+        OutboundEmail.objects.filter(dedupe_key__in=specs).values_list("dedupe_key", flat=True)
+    )
+    return queue_emails(spec for key, spec in specs.items() if key not in queued_before)

@@ -1,7 +1,10 @@
 """Read queries behind the letters pages, written for a constant number of queries."""
 
+import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -20,7 +23,15 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 
-from .models import Invitation, Letter, LetterCoordinator, LetterVersion, Signature
+from . import collation
+from .models import (
+    Invitation,
+    Letter,
+    LetterCoordinator,
+    LetterDelivery,
+    LetterVersion,
+    Signature,
+)
 
 
 def public_index() -> QuerySet[Letter]:
@@ -157,29 +168,311 @@ def signature_counts(letter: Letter) -> dict[str, int]:
     return counts
 
 
+def publication_preview(letter: Letter) -> dict[str, int]:
+    """What publishing now would put on the record: approved signatures by visibility, and
+    how many are still waiting (they will not be on it). One query."""
+    counts = dict.fromkeys(["public", "recipient_only", "counted_only", "waiting"], 0)
+    for row in (
+        Signature.objects.filter(
+            letter=letter,
+            status__in=[
+                Signature.Status.APPROVED,
+                Signature.Status.PENDING_REVIEW,
+                Signature.Status.PENDING_CONFIRMATION,
+            ],
+        )
+        .values("status", "visibility")
+        .annotate(n=Count("pk"))
+    ):
+        if row["status"] == Signature.Status.APPROVED:
+            counts[row["visibility"]] += row["n"]
+        else:
+            counts["waiting"] += row["n"]
+    counts["approved"] = counts["public"] + counts["recipient_only"] + counts["counted_only"]
+    return counts
+
+
+# --- The public record: who signed, as the public may know it -----------------------------------
+#
+# DESIGN.md §1. Only approved signatures are signatories. Organisations that chose to be named
+# only to the recipient, or only counted, are one number on every public surface; a signer's own
+# name appears only if they opted in; emails never. Under embargo (letter.signatories_are_public
+# is False) the public gets nothing: no names and no number (docs/decisions.md).
+
+PUBLIC_EDITION = "public"
+RECIPIENT_EDITION = "recipient"
+
+ORDER_BY_PLACE = "place"
+ORDER_BY_NAME = "name"
+ORDERS = (ORDER_BY_PLACE, ORDER_BY_NAME)
+
+
 @dataclass(frozen=True)
-class PublicSignatories:
-    """What the public may know of a letter's signatories (DESIGN.md §1).
+class Signatory:
+    name: str
+    slug: str
+    based_in: str
+    signer: str  # "Name, Title" if the signer opted in, else ""
+    lead: bool
+    signed_on: dt.date | None
+    version: int
+    # Named only in the recipient edition (never in a public list).
+    recipient_only: bool = False
+    # Signed the letter as delivered, withdrew afterwards: the record keeps them, marked.
+    withdrawn_after_delivery: bool = False
 
-    `named`: approved signatures whose organisation chose to be public, with the version each
-    signed. `unnamed`: approved ones that are recipient-only or counted-only — a number, never
-    a name. Empty when the list is under embargo; `total` is then the only figure shown.
-    """
 
-    total: int
-    named: list[Signature]
-    unnamed: int
+@dataclass(frozen=True)
+class Delivery:
+    delivered_on: dt.date
+    delivered_to: str
+    method: str
+    version: int
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class SignatoryGroup:
+    kind: str  # "lead", "place", "unplaced" (no place given) or "all" (alphabetical)
+    label: str
+    signatories: tuple[Signatory, ...]
+
+
+@dataclass(frozen=True)
+class SignatoryList:
+    """The list of signatories of one edition. `public` is False under embargo, and then
+    everything else is empty: the public edition says nothing, not even a number."""
+
     public: bool
+    named: tuple[Signatory, ...] = ()
+    # Approved but not named in this edition: "and N organisations that cannot be named".
+    unnamed: int = 0
+    withdrawn_after_delivery: int = 0
+    delivery: Delivery | None = None
+    edition: str = PUBLIC_EDITION
+
+    @property
+    def total(self) -> int:
+        return len(self.named) + self.unnamed
+
+    @property
+    def places(self) -> int:
+        """Distinct places among the named organisations only: counting the places of unnamed
+        ones would say where an organisation that cannot be named is based."""
+        return len({collation.place_key(s.based_in) for s in self.named if s.based_in.strip()})
+
+    def matching(self, query: str) -> tuple[Signatory, ...]:
+        needle = collation.search_key(query)
+        if not needle:
+            return self.named
+        return tuple(s for s in self.named if needle in collation.search_key(s.name))
+
+    def groups(
+        self, order: str, signatories: tuple[Signatory, ...] | None = None
+    ) -> list[SignatoryGroup]:
+        """Lead organisations first, then by place (places in collation order, "place not
+        given" last) or all others alphabetically. Names keep the collation order."""
+        chosen = self.named if signatories is None else signatories
+        leads = tuple(s for s in chosen if s.lead)
+        others = tuple(s for s in chosen if not s.lead)
+        groups = [SignatoryGroup("lead", "", leads)] if leads else []
+        if order != ORDER_BY_PLACE:
+            return groups + ([SignatoryGroup("all", "", others)] if others else [])
+        by_place: dict[str, list[Signatory]] = {}
+        labels: dict[str, str] = {}
+        unplaced = []
+        for signatory in others:
+            key = collation.place_key(signatory.based_in)
+            if not key:
+                unplaced.append(signatory)
+                continue
+            by_place.setdefault(key, []).append(signatory)
+            labels.setdefault(key, " ".join(signatory.based_in.split()))
+        for key in sorted(by_place, key=lambda k: collation.sort_key(labels[k])):
+            groups.append(SignatoryGroup("place", labels[key], tuple(by_place[key])))
+        if unplaced:
+            groups.append(SignatoryGroup("unplaced", "", tuple(unplaced)))
+        return groups
 
 
-def public_signatories(letter: Letter) -> PublicSignatories:
-    approved = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
-    if not letter.signatories_are_public:
-        return PublicSignatories(total=approved.count(), named=[], unnamed=0, public=False)
-    named = list(
-        approved.filter(visibility=Signature.Visibility.PUBLIC)
-        .select_related("organisation", "version")
-        .order_by("organisation__name")
+EMBARGOED = SignatoryList(public=False)
+
+
+def signatory_cache_key(letter: Letter, edition: str = PUBLIC_EDITION) -> str:
+    """Changes whenever the list may have: services bump list_version with every change of a
+    signature on the list or of an organisation named on it; any change of the letter itself
+    (status, settings, text) changes updated_at."""
+    return (
+        f"letters:signatories:{edition}:{letter.pk}:{letter.list_version}:"
+        f"{letter.updated_at.timestamp():.6f}"
     )
-    unnamed = approved.exclude(visibility=Signature.Visibility.PUBLIC).count()
-    return PublicSignatories(total=len(named) + unnamed, named=named, unnamed=unnamed, public=True)
+
+
+def public_signatories(letter: Letter) -> SignatoryList:
+    """What the public may know of the letter's signatories, from the cache when it can:
+    two queries on a miss, none on a hit, however many organisations signed."""
+    if not letter.signatories_are_public:
+        return EMBARGOED
+    key = signatory_cache_key(letter)
+    signatories = cache.get(key)
+    if signatories is None:
+        signatories = _signatory_list(letter, PUBLIC_EDITION)
+        cache.set(key, signatories, settings.SIGNATORY_LIST_CACHE_SECONDS)
+    return signatories
+
+
+def public_edition(letter: Letter) -> SignatoryList:
+    """The public edition whatever the embargo, uncached: for coordinators preparing the
+    publication (the press summary), never for a public page."""
+    return _signatory_list(letter, PUBLIC_EDITION)
+
+
+def recipient_signatories(letter: Letter) -> SignatoryList:
+    """The recipient edition, for the letter's coordinators (and moderators): also names the
+    organisations that chose to be named to the recipient only. Never cached, never public."""
+    return _signatory_list(letter, RECIPIENT_EDITION)
+
+
+def delivery_of(letter: Letter) -> LetterDelivery | None:
+    if letter.status != Letter.Status.PUBLISHED:
+        return None
+    return LetterDelivery.objects.select_related("version").filter(letter=letter).first()
+
+
+def _signatory_list(letter: Letter, edition: str) -> SignatoryList:
+    delivery = delivery_of(letter)
+    if delivery is not None:
+        return _from_delivery(letter, delivery, edition)
+    return _from_signatures(letter, edition)
+
+
+def _named_in(edition: str) -> set[str]:
+    if edition == RECIPIENT_EDITION:
+        return {Signature.Visibility.PUBLIC, Signature.Visibility.RECIPIENT_ONLY}
+    return {Signature.Visibility.PUBLIC}
+
+
+def _from_signatures(letter: Letter, edition: str) -> SignatoryList:
+    """Before publication (or a letter published before delivery records existed): the
+    approved signatures as they are now."""
+    lead_ids = set(letter.lead_organisations.values_list("pk", flat=True))
+    rows = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED).values_list(
+        "visibility",
+        "show_signer_name",
+        "signer_name",
+        "signer_title",
+        "confirmed_at",
+        "created_at",
+        "version__number",
+        "organisation_id",
+        "organisation__name",
+        "organisation__slug",
+        "organisation__based_in",
+    )
+    named_in = _named_in(edition)
+    named, unnamed = [], 0
+    for (
+        visibility,
+        show,
+        signer,
+        title,
+        confirmed,
+        created,
+        version,
+        org_id,
+        name,
+        slug,
+        place,
+    ) in rows.iterator(chunk_size=2000):
+        if visibility not in named_in:
+            unnamed += 1  # the row's names are never kept
+            continue
+        named.append(
+            Signatory(
+                name=name,
+                slug=slug,
+                based_in=place,
+                signer=", ".join(p for p in (signer, title) if p) if show else "",
+                lead=org_id in lead_ids,
+                signed_on=(confirmed or created).date(),
+                version=version,
+                recipient_only=visibility == Signature.Visibility.RECIPIENT_ONLY,
+            )
+        )
+    return SignatoryList(
+        public=True, named=_in_order(named), unnamed=unnamed, edition=edition, delivery=None
+    )
+
+
+def _from_delivery(letter: Letter, delivery: LetterDelivery, edition: str) -> SignatoryList:
+    """A published letter: the list frozen at delivery. A signature withdrawn since stays on
+    the record, marked; nothing else about it changes."""
+    withdrawn = set(
+        Signature.objects.filter(letter=letter, status=Signature.Status.WITHDRAWN).values_list(
+            "pk", flat=True
+        )
+    )
+    named_in = _named_in(edition)
+    named, unnamed, withdrawn_count = [], 0, 0
+    for entry in delivery.signatories:
+        gone = entry["signature"] in withdrawn
+        withdrawn_count += gone
+        if entry["visibility"] not in named_in or not entry.get("name"):
+            unnamed += 1
+            continue
+        named.append(
+            Signatory(
+                name=entry["name"],
+                slug=entry.get("slug") or "",
+                based_in=entry.get("based_in") or "",
+                signer=entry.get("signer") or "",
+                lead=bool(entry.get("lead")),
+                signed_on=dt.date.fromisoformat(entry["signed_on"])
+                if entry.get("signed_on")
+                else None,
+                version=entry.get("version") or delivery.version.number,
+                recipient_only=entry["visibility"] == Signature.Visibility.RECIPIENT_ONLY,
+                withdrawn_after_delivery=gone,
+            )
+        )
+    return SignatoryList(
+        public=True,
+        named=_in_order(named),
+        unnamed=unnamed,
+        withdrawn_after_delivery=withdrawn_count,
+        delivery=Delivery(
+            delivered_on=delivery.delivered_on,
+            delivered_to=delivery.delivered_to,
+            method=delivery.method,
+            version=delivery.version.number,
+            content_hash=delivery.version.content_hash,
+        ),
+        edition=edition,
+    )
+
+
+def _in_order(signatories: list[Signatory]) -> tuple[Signatory, ...]:
+    return tuple(sorted(signatories, key=lambda s: (not s.lead, collation.sort_key(s.name))))
+
+
+def letters_signed_publicly_by(organisation) -> QuerySet[Letter]:
+    """The letters an organisation's public page lists: those whose list of signatories is
+    public (published, or collecting with a public list) and on which it chose to be named.
+    A signature that is recipient-only or counted-only is never listed, nor an embargoed one."""
+    return (
+        Letter.objects.filter(
+            signatures__organisation=organisation,
+            signatures__status=Signature.Status.APPROVED,
+            signatures__visibility=Signature.Visibility.PUBLIC,
+        )
+        .filter(
+            Q(status=Letter.Status.PUBLISHED)
+            | Q(
+                status__in=[Letter.Status.OPEN, Letter.Status.CLOSED],
+                signatories_public_while_open=True,
+            )
+        )
+        .annotate(went_public=Coalesce("published_at", "opened_at", "created_at"))
+        .order_by(F("went_public").desc(), "-pk")
+    )
+

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import signing_urls, views
+from . import publication_urls, signing_urls, views
 
 app_name = "letters"
 
@@ -31,4 +31,5 @@ urlpatterns = [
     path("<str:slug>/publish/", views.letter_publish, name="publish"),
     path("<str:slug>/versions/", views.letter_versions, name="versions"),
     path("<str:slug>/versions/<int:number>/", views.letter_version, name="version"),
+    *publication_urls.urlpatterns,
 ]

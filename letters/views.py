@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.roles import is_coordinator
+from accounts.roles import is_coordinator, is_moderator
 from core.errors import DomainError
 
-from . import permissions, selectors, services
+from . import permissions, publication_views, selectors, services
 from .diffs import diff_stats, word_diff
 from .forms import (
     AddCoordinatorForm,
@@ -36,6 +36,7 @@ from .forms import (
 )
 from .markdown import markdown_to_plain_text
 from .models import Letter, LetterCoordinator, LetterVersion
+from .publication_forms import PublishForm
 
 INDEX_PAGE_SIZE = 20
 DASHBOARD_PAGE_SIZE = 20
@@ -61,6 +62,8 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     description = page_letter.summary or Truncator(markdown_to_plain_text(version.body)).words(
         OG_DESCRIPTION_WORDS
     )
+    # From the cache: no query however many signed (publication_views.signatories_section).
+    signatories = selectors.public_signatories(letter)
     return render(
         request,
         "letters/letter_detail.html",
@@ -69,7 +72,11 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "version": version,
             "versions": selectors.versions_of(letter),
             "role": role,
-            "signatories": selectors.public_signatories(letter),
+            "signatories": signatories,
+            "signatories_html": publication_views.signatories_section(
+                request, letter, signatories, version.number
+            ),
+            "can_see_records": role is not None or is_moderator(request.user),
             "og_description": description,
             "absolute_url": settings.SITE_URL + letter.get_absolute_url(),
         },
@@ -384,7 +391,39 @@ def letter_reopen(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def letter_publish(request: HttpRequest, slug: str) -> HttpResponse:
-    return _transition(request, slug, "publish")
+    """Publishing records the delivery: when, to whom (the recipient unless told otherwise),
+    how. The list is frozen at that moment and every approved signer is emailed."""
+    letter = permissions.get_coordinated_letter(request.user, slug)
+    transition = TRANSITIONS["publish"]
+    form = PublishForm(
+        request.POST if request.method == "POST" else None,
+        initial={"delivered_on": timezone.localdate(), "delivered_to": letter.recipient},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.publish_letter(letter=letter, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The letter is published."))
+            return redirect(letter)
+    possible = letter.status == transition.from_status
+    return render(
+        request,
+        "letters/letter_transition.html",
+        {
+            "letter": letter,
+            "transition": transition,
+            "possible": possible,
+            "form": form,
+            "version": selectors.current_version_of(letter),
+            "publication": selectors.publication_preview(letter) if possible else None,
+            "embargo_until": letter.publication_date
+            if letter.publication_date and letter.publication_date > timezone.localdate()
+            else None,
+            "section": "lifecycle",
+        },
+    )
 
 
 # --- Versions -------------------------------------------------------------------------------

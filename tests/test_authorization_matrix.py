@@ -190,6 +190,8 @@ LOGGED_IN = _row(LOGIN, 200, 200, 200, 200, 200, 200, 200)
 POST_ONLY = _row(LOGIN, 405, 405, 405, 405, 405, 405, 405)
 LETTER_COORDINATORS = _row(LOGIN, 404, 404, 404, 200, 404, 404, 404)
 COORDINATOR_ROLE = _row(LOGIN, 403, 403, 403, 200, 200, 403, 403)
+# Signers' contacts and the recipient edition: the letter's coordinators; moderators read.
+LETTER_RECORDS = _row(LOGIN, 404, 404, 404, 200, 404, 200, 200)
 ORG_MANAGERS = _row(LOGIN, 403, 403, 200, 403, 403, 200, 200)
 ORG_MEMBERS = _row(LOGIN, 403, 200, 200, 403, 403, 200, 200)
 
@@ -286,6 +288,24 @@ CASES = [
         _row(LOGIN, 404, 200, 200, 404, 404, 404, 404),
     ),
     Case("letters:my-signatures", no_kwargs, LOGGED_IN),
+    # Publication: exports, the coordinators' publication page, the embeddable count
+    Case("letters:pdf", lambda w: {"slug": w.open.slug}, EVERYONE, "open"),
+    Case("letters:pdf", lambda w: {"slug": w.published.slug}, EVERYONE, "published"),
+    Case("letters:pdf", draft_slug, _row(404, 404, 404, 404, 200, 404, 404, 404), "draft"),
+    Case("letters:csv", lambda w: {"slug": w.published.slug}, EVERYONE, "published"),
+    Case(
+        "letters:csv",
+        lambda w: {"slug": w.open.slug},
+        _row(404, 404, 404, 404, 404, 404, 404, 404),
+        "open, list under embargo",
+    ),
+    Case("letters:pdf-recipient", lambda w: {"slug": w.published.slug}, LETTER_RECORDS),
+    Case("letters:pdf-recipient", draft_slug, LETTER_COORDINATORS, "draft"),
+    Case("letters:csv-coordinator", lambda w: {"slug": w.open.slug}, LETTER_RECORDS),
+    Case("letters:publication", lambda w: {"slug": w.closed.slug}, LETTER_RECORDS),
+    Case("letters:publication", draft_slug, LETTER_COORDINATORS, "draft"),
+    Case("letters:embed", lambda w: {"slug": w.open.slug}, EVERYONE, "open"),
+    Case("letters:embed", draft_slug, _row(404, 404, 404, 404, 404, 404, 404, 404), "draft"),
     Case(
         "letters:letter-signatures",
         lambda w: {"slug": w.open.slug},

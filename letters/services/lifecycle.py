@@ -21,6 +21,7 @@ from organisations.models import Organisation
 
 from ..models import Letter, LetterCoordinator, LetterVersion, content_hash
 from ..permissions import can_edit_letter, can_manage_coordinators
+from .publication import invalidate_public_list, record_delivery
 from .signatures import request_reconfirmations
 
 S = Letter.Status
@@ -191,6 +192,7 @@ def update_letter(
         if new_leads != set(letter.lead_organisations.values_list("pk", flat=True)):
             letter.lead_organisations.set(new_leads)
             changed.append("lead_organisations")
+            invalidate_public_list(letter_ids=[letter.pk])  # leads come first on the list
     if version is not None and version.is_substantive and letter.status in {S.OPEN, S.CLOSED}:
         # Signers agreed to an older text: each is asked to re-confirm the new one.
         request_reconfirmations(letter=letter, version=version)
@@ -270,19 +272,43 @@ def reopen_letter(*, letter: Letter, actor: User, deadline: dt.datetime | None) 
 
 
 @transaction.atomic
-def publish_letter(*, letter: Letter, actor: User) -> Letter:
-    """Make the letter and its list of signatories public. Final: the text is frozen."""
+def publish_letter(
+    *,
+    letter: Letter,
+    actor: User,
+    delivered_on: dt.date | None = None,
+    delivered_to: str = "",
+    method: str = "",
+) -> Letter:
+    """Make the letter and its list of signatories public. Final: the text is frozen. Records
+    the delivery (by default today, to the letter's recipient) with the list as it stands, and
+    emails every approved signer (services.publication)."""
     letter = _lock(letter)
     _require_editor(actor, letter)
     _require_status(letter, S.CLOSED)
+    version = current_version(letter)
     letter.status = S.PUBLISHED
     letter.published_at = timezone.now()
     letter.save(update_fields=["status", "published_at", "updated_at"])
+    delivery = record_delivery(
+        letter=letter,
+        actor=actor,
+        version=version,
+        delivered_on=delivered_on,
+        delivered_to=delivered_to,
+        method=method,
+    )
     record_event(
         action="letter.published",
         actor=actor,
         target=letter,
-        data={"version": current_version(letter).number},
+        data={
+            "version": version.number,
+            "delivered_on": delivery.delivered_on.isoformat(),
+            "delivered_to": delivery.delivered_to,
+            "method": delivery.method,
+            "signatories": len(delivery.signatories),
+        },
     )
     return letter
 

@@ -20,6 +20,7 @@ from core.errors import DomainError, NotAllowed, TransitionError
 
 from .. import emails
 from ..models import Letter, LetterCoordinator, Signature
+from .publication import invalidate_public_list
 
 Status = Signature.Status
 
@@ -130,6 +131,8 @@ def decide_signatures(
         ]
     )
     emails.decisions(to_decide)
+    if approve:
+        invalidate_public_list(letter_ids=(s.letter_id for s in to_decide))
     result.decided = to_decide
     return result
 

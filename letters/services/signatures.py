@@ -24,6 +24,7 @@ from organisations.names import normalise_name
 
 from .. import emails
 from ..models import Invitation, Letter, LetterVersion, Signature
+from .publication import invalidate_public_list
 
 Status = Signature.Status
 
@@ -55,6 +56,10 @@ def _resolve_organisation(choice: OrganisationChoice) -> Organisation:
     if choice.organisation is not None:
         return choice.organisation
     existing = Organisation.objects.filter(normalised_name=normalise_name(choice.new_name)).first()
+    # A duplicate merged away keeps its name (so it cannot be registered again): signing for
+    # it signs for the organisation it was merged into.
+    while existing is not None and existing.merged_into_id is not None:
+        existing = existing.merged_into
     if existing is not None:
         return existing
     try:
@@ -229,6 +234,7 @@ def _confirm(signature: Signature, *, now: dt.datetime) -> Signature:
             data={"letter_id": signature.letter_id},
         )
         emails.signature_approved(signature)
+        invalidate_public_list(letter_ids=[signature.letter_id])
     return signature
 
 
@@ -273,6 +279,7 @@ def withdraw_signature(*, signature: Signature, actor: User | None = None) -> Si
         data={"letter_id": signature.letter_id},
     )
     emails.signature_withdrawn(signature)
+    invalidate_public_list(letter_ids=[signature.letter_id])
     return signature
 
 
@@ -318,6 +325,7 @@ def change_visibility(
             "show_signer_name": show_signer_name,
         },
     )
+    invalidate_public_list(letter_ids=[signature.letter_id])
     return signature
 
 
@@ -346,6 +354,7 @@ def reconfirm_signature(*, signature: Signature, version_number: int) -> Signatu
         target=signature,
         data={"letter_id": signature.letter_id, "from": previous, "to": current.number},
     )
+    invalidate_public_list(letter_ids=[signature.letter_id])  # the list shows the version
     return signature
 
 

@@ -14,8 +14,11 @@ from core.errors import DomainError, NotAllowed
 from ..models import Membership, Organisation
 from ..names import normalise_name
 from ..permissions import can_manage_organisation
+from ..signals import public_details_changed
 
 EDITABLE_FIELDS = ("name", "acronym", "based_in", "website", "description")
+# What lists of signatories show of an organisation: a change is announced to other apps.
+PUBLIC_LIST_FIELDS = {"name", "acronym", "based_in"}
 
 
 class DuplicateOrganisation(DomainError):
@@ -137,6 +140,8 @@ def update_organisation(
         organisation.verified_at = None
         organisation.verified_by = None
     organisation.save()
+    if set(changed) & PUBLIC_LIST_FIELDS:
+        public_details_changed.send(sender=Organisation, organisation=organisation, fields=changed)
     record_event(
         action="organisation.updated",
         actor=actor,

@@ -32,17 +32,18 @@ def test_my_organisations(client, org_admin):
 
 
 def test_public_page(client, own_organisation, org_admin):
-    # Anonymous: the organisation only.
+    # Anonymous: the organisation, and the letters it signed publicly (letters'
+    # publication_tags; tests/publication/test_organisation_page.py adds letters).
     url = own_organisation.get_absolute_url()
-    assert count_queries(client, url) == 1
+    assert count_queries(client, url) == 2
 
     # An admin: session, user, organisation, groups (moderator check), the membership for
-    # can_manage and again for can_see_members.
+    # can_manage and again for can_see_members, the letters signed.
     client.force_login(org_admin)
     few = count_queries(client, url)
     for _ in range(19):
         MembershipFactory(organisation=own_organisation)
-    assert few == count_queries(client, url) == 6
+    assert few == count_queries(client, url) == 7
 
 
 def add_invitations(organisation, n: int, invited_by) -> None:

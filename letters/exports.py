@@ -1,0 +1,291 @@
+"""The letter as files: PDF in two editions, CSV for the public and for coordinators, and the
+press summary.
+
+- The PDF is laid out by WeasyPrint from templates/letters/pdf/letter.html. Its URL fetcher
+  refuses everything: the letter's text is user input, and a PDF renderer that follows
+  `<img src="file:///etc/passwd">` or an internal URL is a classic server-side request forgery.
+  Fonts come from the system (fontconfig), never from a URL. Rendering 10,000 names takes
+  seconds, so the result is cached under the list's key, and one request renders while the
+  others wait for it.
+- CSV cells that a spreadsheet would run as a formula (= + - @, tab, carriage return) are
+  prefixed with an apostrophe (OWASP "CSV injection"). The files start with a byte-order mark
+  so that spreadsheet programs read names in every script as UTF-8. They stream.
+"""
+
+import csv
+import time
+from collections.abc import Callable, Iterator
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import selectors
+from .models import Letter, LetterVersion, Signature
+from .selectors import ORDER_BY_PLACE, PUBLIC_EDITION, RECIPIENT_EDITION, SignatoryList
+
+PDF_RENDER_LOCK_SECONDS = 120
+PDF_WAIT_SECONDS = 60
+PDF_POLL_SECONDS = 0.25
+
+
+class FetchRefused(Exception):
+    """The PDF asked for a resource; nothing is ever fetched."""
+
+
+def refuse_to_fetch(url: str, *args, **kwargs):
+    raise FetchRefused(f"The PDF renderer does not fetch anything ({url[:80]!r}).")
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+def pdf_context(letter: Letter, signatories: SignatoryList, version: LetterVersion) -> dict:
+    return {
+        "letter": letter,
+        "version": version,
+        "signatories": signatories,
+        "groups": signatories.groups(ORDER_BY_PLACE) if signatories.public else [],
+        "recipient_edition": signatories.edition == RECIPIENT_EDITION,
+        "generated_on": timezone.localdate(),
+        "headline": headline(signatories) if signatories.public else "",
+    }
+
+
+def render_pdf(letter: Letter, signatories: SignatoryList, version: LetterVersion) -> bytes:
+    from weasyprint import HTML  # heavy: only the processes that render PDFs load it
+
+    html = render_to_string("letters/pdf/letter.html", pdf_context(letter, signatories, version))
+    return HTML(string=html, base_url=None, url_fetcher=refuse_to_fetch).write_pdf()
+
+
+def _pdf_version(letter: Letter, signatories: SignatoryList) -> LetterVersion:
+    """The version delivered, for a published letter; the current one otherwise."""
+    if signatories.delivery is not None:
+        return letter.versions.get(number=signatories.delivery.version)
+    return selectors.current_version_of(letter)
+
+
+def letter_pdf(letter: Letter, edition: str = PUBLIC_EDITION) -> bytes:
+    """The PDF of one edition. The public edition names only public signatories, and has no
+    list at all under embargo (the text alone); the recipient edition is for coordinators."""
+    if edition == RECIPIENT_EDITION:
+        signatories = selectors.recipient_signatories(letter)
+    else:
+        signatories = selectors.public_signatories(letter)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    key = (
+        f"{selectors.signatory_cache_key(letter, edition)}:pdf:{int(signatories.public)}:{language}"
+    )
+    return _cached(key, lambda: render_pdf(letter, signatories, _pdf_version(letter, signatories)))
+
+
+def _cached(key: str, render: Callable[[], bytes]) -> bytes:
+    """One rendering per key at a time: the first request renders, concurrent ones wait for
+    its result rather than laying out the same thousands of names again."""
+    pdf = cache.get(key)
+    if pdf is not None:
+        return pdf
+    lock = f"{key}:rendering"
+    if not cache.add(lock, 1, PDF_RENDER_LOCK_SECONDS):
+        deadline = time.monotonic() + PDF_WAIT_SECONDS
+        while time.monotonic() < deadline and cache.get(lock) is not None:
+            time.sleep(PDF_POLL_SECONDS)
+            pdf = cache.get(key)
+            if pdf is not None:
+                return pdf
+        # The other renderer died or is very slow: render ourselves.
+    try:
+        pdf = render()
+        cache.set(key, pdf, settings.EXPORT_PDF_CACHE_SECONDS)
+    finally:
+        cache.delete(lock)
+    return pdf
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: a leading apostrophe defuses =HYPERLINK(…) & co."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(header: list[str], rows: Iterator[list[object]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        yield writer.writerow([safe_cell(cell) for cell in row])
+
+
+def public_csv(signatories: SignatoryList) -> Iterator[str]:
+    """Organisation, based in, date signed; the unnamed ones as one closing line with their
+    number, so a count made from the file is still right."""
+    delivered = signatories.delivery is not None
+    header = [_("Organisation"), _("Based in"), _("Signed on")]
+    if delivered:
+        header.append(_("Withdrawn after delivery"))
+
+    def rows() -> Iterator[list[object]]:
+        for signatory in signatories.named:
+            row: list[object] = [
+                signatory.name,
+                signatory.based_in,
+                signatory.signed_on.isoformat() if signatory.signed_on else "",
+            ]
+            if delivered:
+                row.append(_("yes") if signatory.withdrawn_after_delivery else "")
+            yield row
+        if signatories.unnamed:
+            yield [unnamed_line(signatories.unnamed), "", ""] + ([""] if delivered else [])
+
+    return _csv_lines(header, rows())
+
+
+def coordinator_csv(letter: Letter) -> Iterator[str]:
+    """Every signature on the list (approved; for a published letter also those withdrawn
+    after delivery), with the signer's contact details and how their authority was
+    established. Streams rows straight from the database."""
+    delivery = selectors.delivery_of(letter)
+    if delivery is None:
+        signatures = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
+        on_record = None
+    else:
+        # The record is the frozen list: approved then, whatever happened since.
+        signatures = Signature.objects.filter(
+            letter=letter, status__in=[Signature.Status.APPROVED, Signature.Status.WITHDRAWN]
+        )
+        on_record = {entry["signature"] for entry in delivery.signatories}
+    header = [
+        _("Organisation"),
+        _("Based in"),
+        _("Visibility"),
+        _("Signer's name"),
+        _("Signer's title"),
+        _("Signer's email"),
+        _("Name shown publicly"),
+        _("Authority"),
+        _("Version signed"),
+        _("Signed on"),
+        _("Status"),
+    ]
+    visibility = dict(Signature.Visibility.choices)
+    authority = dict(Signature.Authority.choices)
+
+    def rows() -> Iterator[list[object]]:
+        queryset = signatures.select_related("organisation", "version").order_by(
+            "organisation__name", "pk"
+        )
+        for s in queryset.iterator(chunk_size=2000):
+            if on_record is not None and s.pk not in on_record:
+                continue  # withdrawn before delivery: never on the letter
+            if s.status == Signature.Status.WITHDRAWN:
+                status = _("withdrawn after delivery")
+            else:
+                status = _("approved")
+            yield [
+                s.organisation.name,
+                s.organisation.based_in,
+                visibility.get(s.visibility, s.visibility),
+                s.signer_name,
+                s.signer_title,
+                s.signer_email,
+                _("yes") if s.show_signer_name else _("no"),
+                authority.get(s.authority, s.authority),
+                s.version.number,
+                (s.confirmed_at or s.created_at).date().isoformat(),
+                status,
+            ]
+
+    return _csv_lines(header, rows())
+
+
+# --- Words ------------------------------------------------------------------------------------
+
+
+def _n(value: int) -> str:
+    return number_format(value, force_grouping=True)
+
+
+def unnamed_line(count: int) -> str:
+    return ngettext(
+        "and %(count)s organisation that cannot be named for its safety",
+        "and %(count)s organisations that cannot be named for their safety",
+        count,
+    ) % {"count": _n(count)}
+
+
+def headline(signatories: SignatoryList) -> str:
+    """ "Signed by 42 organisations from 6 places." — places of named organisations only."""
+    organisations = ngettext(
+        "%(count)s organisation", "%(count)s organisations", signatories.total
+    ) % {"count": _n(signatories.total)}
+    if not signatories.places:
+        return _("Signed by %(organisations)s.") % {"organisations": organisations}
+    places = ngettext("%(count)s place", "%(count)s places", signatories.places) % {
+        "count": _n(signatories.places)
+    }
+    return _("Signed by %(organisations)s from %(places)s.") % {
+        "organisations": organisations,
+        "places": places,
+    }
+
+
+PRESS_SUMMARY_NAMES = 3
+
+
+def press_summary(letter: Letter, signatories: SignatoryList) -> str:
+    """ "42 organisations, including A, B and C, urged …": lead organisations first, then the
+    list's order. Only publicly named organisations are ever named."""
+    names = [s.name for s in signatories.named if not s.withdrawn_after_delivery][
+        :PRESS_SUMMARY_NAMES
+    ]
+    count = ngettext("%(count)s organisation", "%(count)s organisations", signatories.total) % {
+        "count": _n(signatories.total)
+    }
+    if len(names) > 1:
+        including = _("%(names)s and %(last)s") % {
+            "names": ", ".join(names[:-1]),
+            "last": names[-1],
+        }
+    else:
+        including = "".join(names)
+    subject = (
+        _("%(count)s, including %(names)s,") % {"count": count, "names": including}
+        if including
+        else count
+    )
+    if signatories.delivery is not None:
+        when = _("in a joint letter delivered on %(date)s") % {
+            "date": date_format(signatories.delivery.delivered_on, "j F Y")
+        }
+        verb = _("urged")
+    else:
+        when = _("in a joint letter")
+        verb = _("urge")
+    sentence = _("%(subject)s %(verb)s %(recipient)s %(when)s: “%(title)s”.") % {
+        "subject": subject,
+        "verb": verb,
+        "recipient": letter.recipient,
+        "when": when,
+        "title": letter.title,
+    }
+    parts = [sentence[0].upper() + sentence[1:]]
+    if letter.summary:
+        parts.append(letter.summary)
+    parts.append(settings.SITE_URL + letter.get_absolute_url())
+    return "\n\n".join(parts)

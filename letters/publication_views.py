@@ -1,0 +1,251 @@
+"""The public record of a letter: its list of signatories (a section of the letter page), the
+PDF and CSV exports, the coordinators' publication page (downloads, press summary, embed code)
+and the embeddable count for partner websites.
+
+Who may get what (docs/decisions.md, "Publication"):
+- public PDF: whoever may read the letter; its list only when the list is public.
+- public CSV: whoever may read the letter, once the list is public; 404 under embargo.
+- recipient PDF, coordinator CSV, publication page: the letter's coordinators, and moderators
+  (who read everything, DESIGN.md §7); 404 for anyone else, login first for visitors.
+- embed: anyone, for letters that are not drafts; the only page that may be framed.
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.utils.safestring import SafeString
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_safe
+
+from accounts.models import User
+from accounts.roles import is_moderator
+
+from . import exports, permissions, selectors
+from .models import Letter
+from .selectors import (
+    ORDER_BY_NAME,
+    ORDER_BY_PLACE,
+    ORDERS,
+    PUBLIC_EDITION,
+    RECIPIENT_EDITION,
+    SignatoryList,
+)
+
+MAX_QUERY_LENGTH = 100
+
+
+# --- The list on the letter page ---------------------------------------------------------------
+
+
+def _listing_parameters(request: HttpRequest) -> tuple[str, str, str]:
+    order = request.GET.get("order", ORDER_BY_PLACE)
+    if order not in ORDERS:
+        order = ORDER_BY_PLACE
+    query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
+    return order, query, request.GET.get("signatories-page", "1")
+
+
+def signatories_section(
+    request: HttpRequest, letter: Letter, signatories: SignatoryList, current_number: int
+) -> SafeString:
+    """The rendered list for the letter page. Without a search, the fragment is cached under
+    the list's key (so it changes with the list), its order and page: a page with 10,000
+    signatories costs one cache read."""
+    order, query, page_number = _listing_parameters(request)
+    if not signatories.public or query:
+        return SafeString(
+            _render_section(
+                letter, signatories, order, query=query, page_number="1", current=current_number
+            )
+        )
+    page = Paginator(range(len(signatories.named)) or [0], settings.SIGNATORIES_PER_PAGE)
+    number = page.validate_number(page_number) if page_number.isdigit() else 1
+    key = (
+        f"{selectors.signatory_cache_key(letter)}:html:{order}:{number}:"
+        f"{translation.get_language()}"
+    )
+    html = cache.get(key)
+    if html is None:
+        html = _render_section(
+            letter, signatories, order, query="", page_number=number, current=current_number
+        )
+        cache.set(key, html, settings.SIGNATORY_LIST_CACHE_SECONDS)
+    return SafeString(html)
+
+
+def _render_section(
+    letter: Letter,
+    signatories: SignatoryList,
+    order: str,
+    *,
+    query: str,
+    page_number: str | int,
+    current: int,
+) -> str:
+    context = {
+        "letter": letter,
+        # The version each signature covers is shown when it is not the one on the page.
+        "current_number": signatories.delivery.version if signatories.delivery else current,
+        "signatories": signatories,
+        "order": order,
+        "orders": {"place": ORDER_BY_PLACE, "name": ORDER_BY_NAME},
+        "query": query,
+    }
+    if signatories.public:
+        if query:
+            matches = signatories.matching(query)
+            context.update(groups=signatories.groups(order, matches), matches=len(matches))
+        else:
+            ordered = tuple(s for g in signatories.groups(order) for s in g.signatories)
+            page = Paginator(ordered, settings.SIGNATORIES_PER_PAGE).get_page(page_number)
+            context.update(groups=signatories.groups(order, tuple(page)), page=page)
+        context.update(
+            headline=exports.headline(signatories),
+            organisation_url=reverse("organisations:detail", kwargs={"slug": "-"})[:-2],
+        )
+    return render_to_string("letters/_signatories.html", context)
+
+
+# --- Access ------------------------------------------------------------------------------------
+
+
+def _letter_for_records(user: User, slug: str) -> Letter:
+    """The letter if `user` coordinates it, or is a moderator and it is not a draft; 404
+    otherwise (a draft's existence never leaks)."""
+    letter = Letter.objects.filter(slug=slug).first()
+    if letter is None:
+        raise Http404
+    if permissions.can_edit_letter(user, letter):
+        return letter
+    if is_moderator(user) and not letter.is_draft:
+        return letter
+    raise Http404
+
+
+def _filename(letter: Letter, suffix: str) -> str:
+    return f"{letter.slug}-{suffix}"
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _csv_response(lines, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Exports -----------------------------------------------------------------------------------
+
+
+@require_safe
+def letter_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = permissions.get_visible_letter(request.user, slug)
+    return _pdf_response(
+        exports.letter_pdf(letter, PUBLIC_EDITION), _filename(letter, "letter.pdf")
+    )
+
+
+@login_required
+@require_safe
+def letter_pdf_recipient(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = _letter_for_records(request.user, slug)
+    response = _pdf_response(
+        exports.letter_pdf(letter, RECIPIENT_EDITION),
+        _filename(letter, "recipient-edition-not-for-publication.pdf"),
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def signatories_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    letter = permissions.get_visible_letter(request.user, slug)
+    signatories = selectors.public_signatories(letter)
+    if not signatories.public:
+        raise Http404  # under embargo there is nothing to export
+    return _csv_response(exports.public_csv(signatories), _filename(letter, "signatories.csv"))
+
+
+@login_required
+@require_safe
+def signatories_csv_coordinator(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    letter = _letter_for_records(request.user, slug)
+    response = _csv_response(
+        exports.coordinator_csv(letter), _filename(letter, "signatories-confidential.csv")
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_safe
+def publication(request: HttpRequest, slug: str) -> HttpResponse:
+    """The coordinators' page of downloads, the press summary and the embed code."""
+    letter = _letter_for_records(request.user, slug)
+    signatories = selectors.public_signatories(letter)
+    # Under embargo the summary is drafted from the list as it will be published.
+    draft_list = signatories if signatories.public else selectors.public_edition(letter)
+    embed_url = settings.SITE_URL + reverse("letters:embed", kwargs={"slug": letter.slug})
+    return render(
+        request,
+        "letters/publication.html",
+        {
+            "letter": letter,
+            "signatories": signatories,
+            "press_summary": exports.press_summary(letter, draft_list),
+            "embed_url": embed_url,
+            "embed_code": (
+                f'<iframe src="{embed_url}" title="{letter.title}" width="360" height="220" '
+                'loading="lazy" style="border:0"></iframe>'
+            ),
+            "is_coordinator": permissions.can_edit_letter(request.user, letter),
+            "section": "publication",
+        },
+    )
+
+
+# --- Embed -------------------------------------------------------------------------------------
+
+
+@xframe_options_exempt
+@require_safe
+def embed(request: HttpRequest, slug: str) -> HttpResponse:
+    """Title, count and a sign link, for a partner's <iframe>. The same for everyone (no
+    cookie is read or set: a partner's page must not learn who is logged in here), so
+    browsers and proxies may keep it for a minute."""
+    letter = get_object_or_404(Letter.objects.public(), slug=slug)
+    signatories = selectors.public_signatories(letter)
+    letter_url = settings.SITE_URL + letter.get_absolute_url()
+    html = render_to_string(
+        "letters/embed.html",
+        {
+            "letter": letter,
+            "signatories": signatories,
+            "headline": exports.headline(signatories) if signatories.public else "",
+            "letter_url": letter_url,
+            "sign_url": settings.SITE_URL + reverse("letters:sign", kwargs={"slug": letter.slug})
+            if letter.is_accepting_signatures and letter.sign_on_mode == Letter.SignOnMode.OPEN
+            else "",
+        },
+    )
+    response = HttpResponse(html)
+    # The site's policy, except who may frame this one page (settings.EMBED_FRAME_ANCESTORS).
+    # Set per response rather than with @csp_override, so the setting is read at request time.
+    response._csp_config = {
+        **settings.SECURE_CSP,
+        "frame-ancestors": list(settings.EMBED_FRAME_ANCESTORS),
+    }
+    patch_cache_control(response, public=True, max_age=60)
+    return response

@@ -1,0 +1,107 @@
+"""Publication: the delivery record with its frozen list of signatories, the emails that tell
+every approved signer the letter is out, and the invalidation of the cached public list.
+
+The public list of a letter is cached (letters.selectors.public_signatories) under a key made
+of the letter's `list_version` and `updated_at`. Every service that changes what the list
+shows bumps `list_version` in its own transaction, so the new key is visible exactly when the
+change is: a reader can never cache the old list under the new key.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+
+from .. import collation, emails
+from ..models import Letter, LetterDelivery, LetterVersion, Signature
+
+Visibility = Signature.Visibility
+
+
+def invalidate_public_list(*, letter_ids: Iterable[int]) -> None:
+    """The list of signatories of these letters changed: their cached list is stale."""
+    ids = sorted(set(letter_ids))
+    if ids:
+        Letter.objects.filter(pk__in=ids).update(list_version=F("list_version") + 1)
+
+
+def invalidate_lists_naming(*, organisation_id: int) -> None:
+    """An organisation changed its name, acronym or place: every letter it signed shows it
+    (letters.receivers calls this when organisations say so; organisations cannot import
+    letters)."""
+    Letter.objects.filter(
+        pk__in=Signature.objects.filter(organisation_id=organisation_id).values("letter_id")
+    ).update(list_version=F("list_version") + 1)
+
+
+def signer_line(signature: Signature) -> str | None:
+    """The signer's name and title, only if they chose to show them beside the organisation."""
+    if not signature.show_signer_name:
+        return None
+    return ", ".join(p for p in (signature.signer_name, signature.signer_title) if p)
+
+
+def signatory_snapshot(letter: Letter) -> list[dict]:
+    """The approved signatories as the letter is delivered, lead organisations first, then in
+    collation order. Counted-only organisations are kept as a number: their names are not
+    needed by any edition, so the record does not hold them."""
+    lead_ids = set(letter.lead_organisations.values_list("pk", flat=True))
+    signatures = (
+        Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
+        .select_related("organisation", "version")
+        .order_by("pk")
+    )
+    entries = []
+    for signature in signatures:
+        organisation = signature.organisation
+        hidden = signature.visibility == Visibility.COUNTED_ONLY
+        signed_at = signature.confirmed_at or signature.created_at
+        entries.append(
+            {
+                "signature": signature.pk,
+                "organisation": organisation.pk,
+                "name": None if hidden else organisation.name,
+                "slug": None if hidden else organisation.slug,
+                "based_in": None if hidden else organisation.based_in,
+                "visibility": signature.visibility,
+                "signer": None if hidden else signer_line(signature),
+                "lead": organisation.pk in lead_ids and not hidden,
+                "signed_on": signed_at.date().isoformat(),
+                "version": signature.version.number,
+            }
+        )
+    entries.sort(key=lambda e: (not e["lead"], collation.sort_key(e["name"] or "")))
+    return entries
+
+
+def record_delivery(
+    *,
+    letter: Letter,
+    actor: User,
+    version: LetterVersion,
+    delivered_on: dt.date | None = None,
+    delivered_to: str = "",
+    method: str = "",
+) -> LetterDelivery:
+    """Part of publish_letter's transaction: the delivery record and its frozen list, then one
+    email to every approved signer (queued in bulk: a constant number of queries)."""
+    delivery = LetterDelivery.objects.create(
+        letter=letter,
+        delivered_on=delivered_on or timezone.localdate(),
+        delivered_to=" ".join(delivered_to.split()) or letter.recipient,
+        method=" ".join(method.split()),
+        version=version,
+        signatories=signatory_snapshot(letter),
+        recorded_by=actor,
+    )
+    approved = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
+    emails.letter_published(
+        approved.select_related("organisation").order_by("pk").iterator(chunk_size=500),
+        letter=letter,
+        delivery=delivery,
+    )
+    invalidate_public_list(letter_ids=[letter.pk])
+    return delivery
