@@ -165,9 +165,39 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "outbox.requeue_stuck_emails",
         "schedule": 60,
     },
+    "send-invitation-reminders": {
+        "task": "letters.send_invitation_reminders",
+        "schedule": 60 * 60,
+    },
+    "expire-invitations": {
+        "task": "letters.expire_invitations",
+        "schedule": 60 * 60,
+    },
+    "purge-invitation-imports": {
+        "task": "letters.purge_invitation_imports",
+        "schedule": 60 * 60,
+    },
 }
+# Moderators' digest of the signatures awaiting review: at most one per moderator every
+# MODERATION_DIGEST_HOURS (0 turns it off), none when nothing awaits. Beat looks every hour;
+# the digest goes out at the first look of each period.
+MODERATION_DIGEST_HOURS = env.int("MODERATION_DIGEST_HOURS", default=24)
+if MODERATION_DIGEST_HOURS > 0:
+    CELERY_BEAT_SCHEDULE["send-moderation-digest"] = {
+        "task": "letters.send_moderation_digest",
+        "schedule": 60 * 60,
+    }
 # Emails sent per task (one SMTP connection each) in a fan-out.
 OUTBOX_CHUNK_SIZE = env.int("OUTBOX_CHUNK_SIZE", default=50)
+# Invitations from a CSV: the largest file and the most contacts one upload may hold.
+INVITATION_CSV_MAX_BYTES = env.int("INVITATION_CSV_MAX_BYTES", default=2 * 1024 * 1024)
+INVITATION_CSV_MAX_ROWS = env.int("INVITATION_CSV_MAX_ROWS", default=10_000)
+# An uploaded file never confirmed is deleted after this many hours (it holds contact details).
+INVITATION_IMPORT_KEEP_HOURS = env.int("INVITATION_IMPORT_KEEP_HOURS", default=24)
+# No reminder to an invitation sent less than this many hours ago.
+INVITATION_REMINDER_MIN_AGE_HOURS = env.int("INVITATION_REMINDER_MIN_AGE_HOURS", default=24)
+# Declines and hand-overs through invitation links: attempts per client address per hour.
+INVITATION_ANSWER_RATE_PER_CLIENT = env.int("INVITATION_ANSWER_RATE_PER_CLIENT", default=20)
 
 # --- Email ----------------------------------------------------------------------------------
 # Django 6.1 mailers. EMAIL_URL: smtp://user:pass@host:port (smtp+tls:// for STARTTLS,

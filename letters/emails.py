@@ -96,20 +96,81 @@ def reconfirmation_request(signature: Signature, version: LetterVersion) -> Outb
     )
 
 
-def invitation(invitation: Invitation, secret: str) -> OutboundEmail:
+# --- Invitations ---------------------------------------------------------------------------------
+
+# Emails rendered and inserted per round in a fan-out: memory stays flat however many there are.
+INVITATION_QUEUE_CHUNK = 500
+
+
+def _invitation_context(invitation: Invitation, secret: str) -> dict:
     letter = invitation.letter
-    return queue_email(
-        kind="invitation",
+    return {
+        "invitation": invitation,
+        "letter": letter,
+        "letter_url": _url("letters:detail", slug=letter.slug),
+        "sign_url": _url("letters:sign-invitation", secret=secret),
+        "decline_url": _url("letters:invitation-decline", secret=secret),
+        "forward_url": _url("letters:invitation-forward", secret=secret),
+    }
+
+
+def _invitation_spec(invitation: Invitation, secret: str) -> EmailSpec:
+    # The key names the link's hash: a resend (a new secret) is a new email, a retry is not.
+    return EmailSpec(
+        kind="invitation_forwarded" if invitation.forwarded_from_id else "invitation",
         to=invitation.email,
         context={
-            "invitation": invitation,
-            "letter": letter,
-            "letter_url": _url("letters:detail", slug=letter.slug),
-            "sign_url": _url("letters:sign-invitation", secret=secret),
+            **_invitation_context(invitation, secret),
+            "forwarded_from": invitation.forwarded_from if invitation.forwarded_from_id else None,
         },
         dedupe_key=f"invitation:{invitation.pk}:{invitation.token_hash[:16]}",
-        batch=f"letter:{letter.pk}:invitations",
+        batch=f"letter:{invitation.letter_id}:invitations",
     )
+
+
+def _reminder_spec(invitation: Invitation, secret: str) -> EmailSpec:
+    letter = invitation.letter
+    return EmailSpec(
+        kind="invitation_reminder",
+        to=invitation.email,
+        context=_invitation_context(invitation, secret),
+        # One reminder per invitation per deadline: extending the deadline opens a new window.
+        dedupe_key=f"invitation:{invitation.pk}:reminder:{letter.deadline:%Y%m%dT%H%M%S}",
+        batch=f"letter:{letter.pk}:reminders",
+    )
+
+
+def invitation(invitation: Invitation, secret: str) -> OutboundEmail:
+    """The personal invitation (or, for a forwarded one, the hand-over) with its link, and the
+    links to decline or to pass it on."""
+    return queue_email(**vars(_invitation_spec(invitation, secret)))
+
+
+def _queue_many(specs: list[EmailSpec]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for start in range(0, len(specs), INVITATION_QUEUE_CHUNK):
+        chunk = specs[start : start + INVITATION_QUEUE_CHUNK]
+        queue_emails(chunk)
+        ids.update(
+            OutboundEmail.objects.filter(
+                dedupe_key__in=[spec.dedupe_key for spec in chunk]
+            ).values_list("dedupe_key", "pk")
+        )
+    return ids
+
+
+def invitations(pairs: list[tuple[Invitation, str]]) -> dict[int, int]:
+    """Queue many invitations in a few queries per chunk; returns {invitation id: email id}."""
+    specs = [(invitation.pk, _invitation_spec(invitation, secret)) for invitation, secret in pairs]
+    ids = _queue_many([spec for _pk, spec in specs])
+    return {pk: ids[spec.dedupe_key] for pk, spec in specs}
+
+
+def invitation_reminders(pairs: list[tuple[Invitation, str]]) -> dict[int, int]:
+    """Queue reminders (the same link as the invitation); returns {invitation id: email id}."""
+    specs = [(invitation.pk, _reminder_spec(invitation, secret)) for invitation, secret in pairs]
+    ids = _queue_many([spec for _pk, spec in specs])
+    return {pk: ids[spec.dedupe_key] for pk, spec in specs}
 
 
 def duplicate_signature_notice(*, letter, organisation_name: str, email: str) -> OutboundEmail:

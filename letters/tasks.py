@@ -15,3 +15,21 @@ def close_letters_past_deadline() -> list[int]:
 def expire_unconfirmed_signatures() -> int:
     """Beat, hourly: signatures never confirmed by email expire."""
     return services.expire_unconfirmed_signatures()
+
+
+@shared_task(name="letters.send_invitation_reminders")
+def send_invitation_reminders() -> int:
+    """Beat, hourly: one reminder per unanswered invitation, N days before the deadline."""
+    return services.send_invitation_reminders()
+
+
+@shared_task(name="letters.expire_invitations")
+def expire_invitations() -> int:
+    """Beat, hourly: the invitation links of published letters expire."""
+    return services.expire_invitations()
+
+
+@shared_task(name="letters.purge_invitation_imports")
+def purge_invitation_imports() -> int:
+    """Beat, hourly: uploaded contact files never confirmed are deleted after a day."""
+    return services.purge_stale_imports()

@@ -5,7 +5,9 @@ version; the purpose is part of the salt, so a withdraw link cannot confirm and 
 Invitation links carry a random secret whose SHA-256 alone is stored.
 """
 
+import base64
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -71,3 +73,17 @@ def new_invitation_secret() -> tuple[str, str]:
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def new_invitation_seed() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def invitation_secret(seed: str) -> str:
+    """The secret of an invitation's link: an HMAC of its stored seed under SECRET_KEY. The
+    database keeps the seed and the secret's hash, so a leaked database alone opens no link,
+    while a reminder can repeat the link of the invitation (DESIGN.md §4, docs/decisions.md)."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"undersigned.letters.invitation:{seed}".encode(), "sha256"
+    ).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from .models import OutboundEmail
 from .rendering import render_email
+from .signals import email_status_changed
 
 logger = logging.getLogger(__name__)
 
@@ -199,6 +200,7 @@ def deliver(*, email_id: int, mailer=None) -> Outcome:
                     ]
                 )
                 logger.warning("email %s failed for good: %s", row.pk, row.last_error)
+                _announce(row)
                 return Outcome("failed")
             delay = backoff(row.attempts)
             row.next_attempt_at = timezone.now() + timedelta(seconds=delay)
@@ -219,7 +221,26 @@ def deliver(*, email_id: int, mailer=None) -> Outcome:
                 "updated_at",
             ]
         )
+        _announce(row)
         return Outcome("sent")
+
+
+def _announce(row: OutboundEmail) -> None:
+    """Tell listeners (letters: an invitation follows its email) in the claim's transaction,
+    inside a savepoint: a failing receiver is logged and never undoes the delivery."""
+    if not email_status_changed.has_listeners(OutboundEmail):
+        return
+    try:
+        with transaction.atomic():
+            email_status_changed.send(
+                sender=OutboundEmail,
+                email_id=row.pk,
+                kind=row.kind,
+                status=row.status,
+                error=row.last_error,
+            )
+    except Exception:  # a receiver's bug must not turn a sent email into a resent one
+        logger.exception("email_status_changed receiver failed for email %s", row.pk)
 
 
 def deliver_many(email_ids: Iterable[int]) -> dict[int, Outcome]:

@@ -2,11 +2,31 @@
 
 - lifecycle: drafting, versions, coordinators, draft → open → closed → published
 - signatures: signing for an organisation, confirmation, withdrawal, re-confirmation, expiry
-- invitations: inviting an organisation's contact
+- invitations: inviting contacts one by one or from a CSV, resending, revoking, the
+  invitee's decline or hand-over, reminders, following the delivery of the email
 - moderation: approving and rejecting signatures, one by one or in bulk
 """
 
-from .invitations import invite
+from .invitations import (
+    INVITING_STATES,
+    cancel_import,
+    confirm_import,
+    current_secret,
+    decline_invitation,
+    expire_invitations,
+    fix_import_rows,
+    follow_email_status,
+    forward_invitation,
+    invitation_by_secret,
+    invite,
+    purge_stale_imports,
+    reminder_candidates,
+    resend_failed_invitations,
+    resend_invitation,
+    revoke_invitation,
+    send_invitation_reminders,
+    start_import,
+)
 from .lifecycle import (
     SETTINGS_FIELDS,
     add_coordinator,
@@ -53,7 +73,24 @@ __all__ = [
     "change_visibility",
     "confirm_signature",
     "expire_unconfirmed_signatures",
+    "INVITING_STATES",
+    "cancel_import",
+    "confirm_import",
+    "current_secret",
+    "decline_invitation",
+    "expire_invitations",
+    "fix_import_rows",
+    "follow_email_status",
+    "forward_invitation",
+    "invitation_by_secret",
     "invite",
+    "purge_stale_imports",
+    "reminder_candidates",
+    "resend_failed_invitations",
+    "resend_invitation",
+    "revoke_invitation",
+    "send_invitation_reminders",
+    "start_import",
     "live_invitation",
     "reconfirm_signature",
     "request_reconfirmations",

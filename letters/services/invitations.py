@@ -1,16 +1,173 @@
-"""Inviting an organisation's contact to sign."""
+"""Invitations: inviting organisations' contacts one by one or from a CSV, resending, revoking,
+the invitee's answers (decline, pass on to a colleague), reminders before the deadline, and
+the invitation following the delivery of its email.
 
+Invitation: queued → sent → accepted | declined, plus failed, revoked, expired. `sent` and
+`failed` follow the outbox row of the invitation's email (follow_email_status, called by the
+outbox's signal). Every change is a conditional update or runs on a locked row, so a resend
+racing a decline, or two coordinators at once, change an invitation once.
+
+The link carries a secret derived from a stored seed (letters.tokens.invitation_secret); only
+its hash identifies the invitation. A resend, a hand-over or a revocation changes the seed or
+the status, and the old link stops working.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.models import AuditEvent
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
+from organisations import services as organisation_services
 from organisations.models import Organisation
+from organisations.names import normalise_name
+from outbox.models import OutboundEmail
 
-from .. import emails, tokens
-from ..models import Invitation, Letter
+from .. import emails, invitation_csv, invitation_selectors, tokens
+from ..models import Invitation, InvitationImport, Letter
 from ..permissions import can_edit_letter
+
+Status = Invitation.Status
+INVITING_STATES = (Letter.Status.DRAFT, Letter.Status.OPEN)
+# Statuses of an earlier invitation that make a new one to the same address pointless: it is
+# live, or it was answered. Failed, revoked and expired ones may be replaced.
+ANSWERED_OR_LIVE = (Status.QUEUED, Status.SENT, Status.ACCEPTED, Status.DECLINED)
+
+
+def _check_can_invite(letter: Letter, actor: User) -> None:
+    if not can_edit_letter(actor, letter):
+        raise NotAllowed(_("Only the letter's coordinators can invite."))
+    if letter.status not in INVITING_STATES:
+        raise TransitionError(
+            _("Invitations can only be sent while the letter is a draft or open.")
+        )
+
+
+def _new_link() -> tuple[str, str, str]:
+    """(seed, secret, hash) for a fresh link."""
+    seed = tokens.new_invitation_seed()
+    secret = tokens.invitation_secret(seed)
+    return seed, secret, tokens.hash_secret(secret)
+
+
+def _give_new_link(invitation: Invitation) -> str:
+    invitation.token_seed, secret, invitation.token_hash = _new_link()
+    return secret
+
+
+def current_secret(invitation: Invitation) -> str | None:
+    """The secret of the invitation's live link, rebuilt from its seed; None when it cannot be
+    (a random secret from before seeds, or SECRET_KEY changed since)."""
+    if not invitation.token_seed:
+        return None
+    secret = tokens.invitation_secret(invitation.token_seed)
+    return secret if tokens.hash_secret(secret) == invitation.token_hash else None
+
+
+def invitation_by_secret(secret: str) -> Invitation | None:
+    """The invitation a link opens, whatever its state (pages explain a used link)."""
+    return (
+        Invitation.objects.select_related("letter", "organisation")
+        .filter(token_hash=tokens.hash_secret(secret))
+        .first()
+    )
+
+
+# --- Which organisation a contact belongs to ----------------------------------------------------
+
+
+def _chunks(values: list, size: int = 900) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _free_slugs(names: list[str]) -> list[str]:
+    """A unique slug for each new organisation, in a few queries whatever their number."""
+    bases = [slugify(name, allow_unicode=True)[:70].strip("-") or "organisation" for name in names]
+    chosen: list[str | None] = [None] * len(names)
+    suffix = [1] * len(names)
+    used: set[str] = set(organisation_services.RESERVED_SLUGS)
+    pending = list(range(len(names)))
+    for _round in range(20):
+        if not pending:
+            break
+        candidates = {i: bases[i] if suffix[i] == 1 else f"{bases[i]}-{suffix[i]}" for i in pending}
+        taken: set[str] = set()
+        for chunk in _chunks(sorted(set(candidates.values()))):
+            taken.update(Organisation.objects.filter(slug__in=chunk).values_list("slug", flat=True))
+        still = []
+        for i in pending:
+            if candidates[i] in taken or candidates[i] in used:
+                suffix[i] += 1
+                still.append(i)
+            else:
+                chosen[i] = candidates[i]
+                used.add(candidates[i])
+        pending = still
+    for i in pending:  # pathological: twenty taken in a row
+        chosen[i] = f"{bases[i][:60]}-{tokens.new_invitation_seed()[:8].lower()}"
+    return [slug for slug in chosen if slug is not None]
+
+
+def _create_organisations(
+    wanted: dict[str, tuple[str, str]], *, actor: User
+) -> dict[str, Organisation]:
+    """Create the unknown organisations of an import, unverified, in bulk: {normalised name:
+    (name, based_in)} → {normalised name: organisation}. The organisations app's own
+    create_organisation does one at a time (slug, savepoint, event), too slow for 10,000; this
+    keeps its rules: unique normalised name, reserved slugs, an audit event each."""
+    if not wanted:
+        return {}
+    keys = list(wanted)
+    slugs = _free_slugs([wanted[key][0] for key in keys])
+    organisations = [
+        Organisation(
+            name=wanted[key][0],
+            normalised_name=key,
+            slug=slug,
+            based_in=wanted[key][1],
+        )
+        for key, slug in zip(keys, slugs, strict=True)
+    ]
+    try:
+        with transaction.atomic():
+            Organisation.objects.bulk_create(organisations, batch_size=1000)
+    except IntegrityError:
+        # Someone registered one of these names meanwhile: fall back to one at a time.
+        created = {}
+        for key in keys:
+            name, based_in = wanted[key]
+            try:
+                created[key] = organisation_services.create_organisation(
+                    name=name, based_in=based_in, created_by=None
+                )
+            except organisation_services.DuplicateOrganisation as exc:
+                created[key] = exc.existing
+        return created
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                action="organisation.created",
+                actor=actor,
+                organisation=organisation,
+                reason=_("Named in an invitation"),
+            )
+            for organisation in organisations
+        ],
+        batch_size=1000,
+    )
+    return {organisation.normalised_name: organisation for organisation in organisations}
+
+
+# --- Inviting -----------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -23,32 +180,51 @@ def invite(
     organisation_name: str = "",
     contact_name: str = "",
 ) -> Invitation:
-    """Invite one contact. The personal link goes out by email through the outbox; only the
-    hash of its secret is stored."""
-    if not can_edit_letter(actor, letter):
-        raise NotAllowed(_("Only the letter's coordinators can invite."))
-    if letter.status not in {Letter.Status.DRAFT, Letter.Status.OPEN}:
-        raise TransitionError(
-            _("Invitations can only be sent while the letter is a draft or open.")
-        )
-    name = organisation.name if organisation is not None else " ".join(organisation_name.split())
-    if not name:
+    """Invite one contact. The organisation is the one given, else the existing one of that
+    name (or of the address's verified domain); an unknown one is registered when the invitee
+    signs, with the details they give. The personal link goes out by email through the
+    outbox; only the hash of its secret is stored."""
+    _check_can_invite(letter, actor)
+    email = email.strip()
+    row = invitation_csv.clean_cells(
+        {
+            "organisation": organisation.name if organisation else organisation_name,
+            "contact_name": contact_name,
+            "email": email,
+        }
+    )
+    if not row["organisation"]:
         raise DomainError(_("Name the organisation you are inviting."))
-    secret, token_hash = tokens.new_invitation_secret()
+    errors = invitation_csv.row_errors(row, contact_name_required=False)
+    if errors:
+        raise DomainError(" ".join(errors))
+    if (
+        Invitation.objects.filter(letter=letter, email__iexact=row["email"])
+        .filter(status__in=Invitation.LIVE)
+        .exists()
+    ):
+        raise DomainError(
+            _("%(email)s already has a live invitation to this letter.") % {"email": row["email"]}
+        )
+    if organisation is None:
+        pair = (row["organisation"], row["email"])
+        organisation = invitation_selectors.match_organisations([pair])[pair].organisation
+    seed, secret, token_hash = _new_link()
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # savepoint: the constraint decides between racing invites
             invitation = Invitation.objects.create(
                 letter=letter,
                 organisation=organisation,
-                organisation_name=name,
-                contact_name=" ".join(contact_name.split()),
-                email=email.strip(),
+                organisation_name=organisation.name if organisation else row["organisation"],
+                contact_name=row["contact_name"],
+                email=row["email"],
+                token_seed=seed,
                 token_hash=token_hash,
                 invited_by=actor,
             )
     except IntegrityError as exc:
         raise DomainError(
-            _("%(email)s already has a live invitation to this letter.") % {"email": email}
+            _("%(email)s already has a live invitation to this letter.") % {"email": row["email"]}
         ) from exc
     record_event(
         action="invitation.created",
@@ -57,5 +233,478 @@ def invite(
         target=invitation,
         data={"letter_id": letter.pk},
     )
-    emails.invitation(invitation, secret)
+    outbound = emails.invitation(invitation, secret)
+    Invitation.objects.filter(pk=invitation.pk).update(outbound_email=outbound)
+    invitation.outbound_email = outbound
     return invitation
+
+
+# --- Importing a CSV --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_import(
+    *, letter: Letter, actor: User, parsed: invitation_csv.ParsedFile, filename: str
+) -> InvitationImport:
+    """Keep an uploaded file's rows server-side for the preview; nothing is invited yet."""
+    _check_can_invite(letter, actor)
+    return InvitationImport.objects.create(
+        letter=letter,
+        created_by=actor,
+        filename=filename[:255],
+        rows=invitation_csv.check_rows(parsed.rows),
+    )
+
+
+def _pending_import(invitation_import: InvitationImport, actor: User) -> InvitationImport:
+    locked = (
+        InvitationImport.objects.select_for_update()
+        .select_related("letter")
+        .get(pk=invitation_import.pk)
+    )
+    _check_can_invite(locked.letter, actor)
+    if locked.status != InvitationImport.Status.PENDING:
+        raise TransitionError(_("This file has already been sent or cancelled."))
+    return locked
+
+
+@transaction.atomic
+def fix_import_rows(
+    *,
+    invitation_import: InvitationImport,
+    actor: User,
+    changes: dict[int, dict[str, str]],
+    drop: Iterable[int] = (),
+    drop_invalid: bool = False,
+) -> InvitationImport:
+    """The coordinator corrects rows of the preview ({line: {column: value}}), drops some, or
+    drops every row that still has a problem. Every row is checked again (a fix can create or
+    resolve a duplicate)."""
+    invitation_import = _pending_import(invitation_import, actor)
+    drop = set(drop)
+    rows = []
+    for row in invitation_import.rows:
+        line = row["line"]
+        if line in drop or (drop_invalid and row["errors"]):
+            continue
+        if line in changes:
+            row = {**row, **{k: v for k, v in changes[line].items() if k in invitation_csv.COLUMNS}}
+            row.pop("extra_cells", None)  # the coordinator has now placed each cell
+        rows.append(row)
+    if not rows:
+        raise DomainError(_("That would leave no contacts. Cancel the upload instead."))
+    invitation_import.rows = invitation_csv.check_rows(rows)
+    invitation_import.save(update_fields=["rows", "updated_at"])
+    return invitation_import
+
+
+@transaction.atomic
+def cancel_import(*, invitation_import: InvitationImport, actor: User) -> InvitationImport:
+    invitation_import = _pending_import(invitation_import, actor)
+    invitation_import.status = InvitationImport.Status.CANCELLED
+    invitation_import.rows = []  # contact details are kept no longer than needed
+    invitation_import.save(update_fields=["status", "rows", "updated_at"])
+    return invitation_import
+
+
+@transaction.atomic
+def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[Invitation]:
+    """Invite every new contact of a checked file, all or none: the invitations, any new
+    (unverified) organisations and the outbox rows are written in this one transaction, and
+    the emails go out after it commits. Rows already invited or already signed are skipped;
+    a file with a row still in error invites nobody."""
+    invitation_import = _pending_import(invitation_import, actor)
+    letter = invitation_import.letter
+    invalid = sum(1 for row in invitation_import.rows if row["errors"])
+    if invalid:
+        raise DomainError(
+            _(
+                "%(count)s rows still have a problem. Fix or drop them: nobody is invited until "
+                "every row can be."
+            )
+            % {"count": invalid}
+        )
+    preview = invitation_selectors.classify_import_rows(letter, invitation_import.rows)
+    new_rows = [row for row in preview if row.state == invitation_selectors.RowState.NEW]
+
+    wanted = {}
+    for row in new_rows:
+        if row.match.organisation is None:
+            key = normalise_name(row.organisation)
+            wanted.setdefault(key, (row.organisation, row.based_in))
+    created = _create_organisations(wanted, actor=actor)
+
+    pairs: list[tuple[Invitation, str]] = []
+    for row in new_rows:
+        organisation = row.match.organisation or created[normalise_name(row.organisation)]
+        seed, secret, token_hash = _new_link()
+        invitation = Invitation(
+            letter=letter,
+            organisation=organisation,
+            organisation_name=organisation.name,
+            contact_name=row.contact_name,
+            email=row.email,
+            token_seed=seed,
+            token_hash=token_hash,
+            invited_by=actor,
+        )
+        pairs.append((invitation, secret))
+    try:
+        with transaction.atomic():
+            Invitation.objects.bulk_create([inv for inv, _secret in pairs], batch_size=1000)
+    except IntegrityError as exc:
+        raise DomainError(
+            _(
+                "Someone invited some of these addresses while you were checking the file. "
+                "Look at the preview again: those rows now show as already invited."
+            )
+        ) from exc
+    outbound = emails.invitations(pairs)
+    invitations = [inv for inv, _secret in pairs]
+    for invitation in invitations:
+        invitation.outbound_email_id = outbound[invitation.pk]
+    Invitation.objects.bulk_update(invitations, ["outbound_email"], batch_size=1000)
+
+    invitation_import.status = InvitationImport.Status.CONFIRMED
+    invitation_import.invited_count = len(invitations)
+    invitation_import.confirmed_at = timezone.now()
+    invitation_import.rows = []
+    invitation_import.save(
+        update_fields=["status", "invited_count", "confirmed_at", "rows", "updated_at"]
+    )
+    record_event(
+        action="invitations.imported",
+        actor=actor,
+        target=letter,
+        data={
+            "import_id": invitation_import.pk,
+            "file": invitation_import.filename,
+            "invited": len(invitations),
+            "skipped": len(preview) - len(new_rows),
+            "organisations_created": len(created),
+            "invitation_ids": [inv.pk for inv in invitations],
+        },
+    )
+    return invitations
+
+
+def purge_stale_imports(*, now: dt.datetime | None = None) -> int:
+    """Beat: uploaded files never confirmed are deleted after a day (contact details)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(hours=settings.INVITATION_IMPORT_KEEP_HOURS)
+    deleted, _by_model = InvitationImport.objects.filter(
+        status=InvitationImport.Status.PENDING, created_at__lt=cutoff
+    ).delete()
+    InvitationImport.objects.exclude(status=InvitationImport.Status.PENDING).exclude(
+        rows=[]
+    ).update(rows=[])
+    return deleted
+
+
+# --- The coordinator's actions on one invitation, or on all failed ones ----------------------
+
+
+def _locked_invitation(invitation: Invitation) -> Invitation:
+    return (
+        Invitation.objects.select_for_update()
+        .select_related("letter", "organisation")
+        .get(pk=invitation.pk)
+    )
+
+
+@transaction.atomic
+def resend_invitation(*, invitation: Invitation, actor: User) -> Invitation:
+    """Send the invitation again with a new link (the old one stops working): the secret is
+    not stored, and a lost or failed email is the usual reason to resend."""
+    invitation = _locked_invitation(invitation)
+    _check_can_invite(invitation.letter, actor)
+    if invitation.status not in (Status.SENT, Status.FAILED):
+        raise TransitionError(_("Only a sent or failed invitation can be sent again."))
+    before = invitation.status
+    secret = _give_new_link(invitation)
+    invitation.status = Status.QUEUED
+    invitation.last_error = ""
+    try:
+        with transaction.atomic():
+            invitation.save(
+                update_fields=["token_seed", "token_hash", "status", "last_error", "updated_at"]
+            )
+    except IntegrityError as exc:  # failed, and meanwhile invited again at the same address
+        raise DomainError(
+            _("%(email)s has a newer invitation to this letter.") % {"email": invitation.email}
+        ) from exc
+    outbound = emails.invitation(invitation, secret)
+    Invitation.objects.filter(pk=invitation.pk).update(outbound_email=outbound)
+    invitation.outbound_email = outbound
+    record_event(
+        action="invitation.resent",
+        actor=actor,
+        organisation=invitation.organisation,
+        target=invitation,
+        data={"letter_id": invitation.letter_id, "from": before},
+    )
+    return invitation
+
+
+@transaction.atomic
+def resend_failed_invitations(*, letter: Letter, actor: User) -> int:
+    """Every failed invitation of the letter again, each with a new link, in a few queries.
+    Those whose address was invited again meanwhile are left as they are."""
+    _check_can_invite(letter, actor)
+    failed = list(
+        Invitation.objects.select_for_update()
+        .filter(letter=letter, status=Status.FAILED)
+        .select_related("letter")
+        .order_by("pk")
+    )
+    if not failed:
+        return 0
+    live = {
+        email.lower()
+        for email in Invitation.objects.filter(letter=letter, status__in=Invitation.LIVE)
+        .values_list("email", flat=True)
+        .iterator()
+    }
+    pairs = []
+    for invitation in failed:
+        if invitation.email.lower() in live:
+            continue
+        live.add(invitation.email.lower())  # two failed ones to one address: the first wins
+        secret = _give_new_link(invitation)
+        invitation.status = Status.QUEUED
+        invitation.last_error = ""
+        pairs.append((invitation, secret))
+    invitations = [inv for inv, _secret in pairs]
+    Invitation.objects.bulk_update(
+        invitations, ["token_seed", "token_hash", "status", "last_error"], batch_size=1000
+    )
+    outbound = emails.invitations(pairs)
+    for invitation in invitations:
+        invitation.outbound_email_id = outbound[invitation.pk]
+    Invitation.objects.bulk_update(invitations, ["outbound_email"], batch_size=1000)
+    Invitation.objects.filter(pk__in=[inv.pk for inv in invitations]).update(
+        updated_at=timezone.now()
+    )
+    record_event(
+        action="invitations.resent_failed",
+        actor=actor,
+        target=letter,
+        data={"count": len(invitations), "invitation_ids": [inv.pk for inv in invitations]},
+    )
+    return len(invitations)
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation, actor: User) -> Invitation:
+    """The link stops working and no reminder will follow. An answered invitation stays
+    answered."""
+    invitation = _locked_invitation(invitation)
+    if not can_edit_letter(actor, invitation.letter):
+        raise NotAllowed(_("Only the letter's coordinators can revoke invitations."))
+    if invitation.status not in (Status.QUEUED, Status.SENT, Status.FAILED):
+        raise TransitionError(_("This invitation was already answered, revoked or expired."))
+    before = invitation.status
+    invitation.status = Status.REVOKED
+    invitation.save(update_fields=["status", "updated_at"])
+    record_event(
+        action="invitation.revoked",
+        actor=actor,
+        organisation=invitation.organisation,
+        target=invitation,
+        data={"letter_id": invitation.letter_id, "from": before},
+    )
+    return invitation
+
+
+# --- The invitee's answers, through the link -------------------------------------------------
+
+
+def _live_for_answer(invitation: Invitation) -> Invitation:
+    invitation = _locked_invitation(invitation)
+    if not invitation.is_live:
+        raise TransitionError(_("This invitation link no longer works."))
+    if invitation.letter.status not in INVITING_STATES:
+        raise TransitionError(_("This letter is no longer collecting signatures."))
+    return invitation
+
+
+@transaction.atomic
+def decline_invitation(*, invitation: Invitation, reason: str = "") -> Invitation:
+    """The invitee says their organisation will not sign. No reminder follows; the
+    coordinators see the reason, if one was given."""
+    invitation = _live_for_answer(invitation)
+    now = timezone.now()
+    invitation.status = Status.DECLINED
+    invitation.responded_at = now
+    invitation.decline_reason = reason.strip()[:1000]
+    invitation.save(update_fields=["status", "responded_at", "decline_reason", "updated_at"])
+    record_event(
+        action="invitation.declined",
+        organisation=invitation.organisation,
+        target=invitation,
+        reason=invitation.decline_reason,
+        data={"letter_id": invitation.letter_id},
+    )
+    return invitation
+
+
+@transaction.atomic
+def forward_invitation(*, invitation: Invitation, contact_name: str, email: str) -> Invitation:
+    """The invitee passes the invitation to the right person at their organisation. The new
+    contact gets a link of their own; the old link stops working. If the new address already
+    has a live invitation, that one stands and no second is sent (the answer is the same, so
+    a link cannot be used to learn who else was invited)."""
+    invitation = _live_for_answer(invitation)
+    row = invitation_csv.clean_cells(
+        {"organisation": invitation.organisation_name, "contact_name": contact_name, "email": email}
+    )
+    errors = invitation_csv.row_errors(row)
+    if errors:
+        raise DomainError(" ".join(errors))
+    contact_name, email = row["contact_name"], row["email"]
+    if email.lower() == invitation.email.lower():
+        raise DomainError(_("That is the address this invitation was sent to."))
+    invitation.status = Status.REVOKED
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["status", "responded_at", "updated_at"])
+    existing = Invitation.objects.filter(
+        letter=invitation.letter, email__iexact=email, status__in=Invitation.LIVE
+    ).first()
+    if existing is not None:
+        record_event(
+            action="invitation.forwarded",
+            organisation=invitation.organisation,
+            target=invitation,
+            data={"letter_id": invitation.letter_id, "to_invitation": existing.pk},
+        )
+        return existing
+    seed, secret, token_hash = _new_link()
+    successor = Invitation.objects.create(
+        letter=invitation.letter,
+        organisation=invitation.organisation,
+        organisation_name=invitation.organisation_name,
+        contact_name=contact_name,
+        email=email,
+        token_seed=seed,
+        token_hash=token_hash,
+        invited_by=invitation.invited_by,
+        forwarded_from=invitation,
+    )
+    record_event(
+        action="invitation.forwarded",
+        organisation=invitation.organisation,
+        target=invitation,
+        data={"letter_id": invitation.letter_id, "to_invitation": successor.pk},
+    )
+    outbound = emails.invitation(successor, secret)
+    Invitation.objects.filter(pk=successor.pk).update(outbound_email=outbound)
+    successor.outbound_email = outbound
+    return successor
+
+
+# --- Delivery, reminders, expiry ------------------------------------------------------------------
+
+
+def follow_email_status(*, email_id: int, status: str, error: str = "") -> int:
+    """The outbox marked an email sent or failed for good: the invitation whose latest email it
+    is follows. Runs inside the outbox's transaction. A failed reminder leaves the invitation
+    sent (its first email arrived) and records the error."""
+    now = timezone.now()
+    invitations = Invitation.objects.filter(outbound_email_id=email_id)
+    if status == OutboundEmail.Status.SENT:
+        return invitations.filter(status__in=[Status.QUEUED, Status.FAILED]).update(
+            status=Status.SENT, sent_at=now, last_error="", updated_at=now
+        )
+    if status == OutboundEmail.Status.FAILED:
+        changed = invitations.filter(status=Status.QUEUED).update(
+            status=Status.FAILED, last_error=error, updated_at=now
+        )
+        invitations.filter(status=Status.SENT).update(last_error=error, updated_at=now)
+        return changed
+    return 0
+
+
+def _reminder_window(letter: Letter) -> dt.datetime | None:
+    if letter.deadline is None or not letter.reminder_days_before:
+        return None
+    return letter.deadline - dt.timedelta(days=letter.reminder_days_before)
+
+
+def reminder_candidates(letter: Letter, *, now: dt.datetime):
+    """Invitations of `letter` due a reminder now: sent (so neither answered, revoked, failed
+    nor still queued), sent at least INVITATION_REMINDER_MIN_AGE_HOURS ago, and not reminded
+    since this deadline's window opened."""
+    window = _reminder_window(letter)
+    if (
+        window is None
+        or letter.status != Letter.Status.OPEN
+        or not (window <= now < letter.deadline)
+    ):
+        return Invitation.objects.none()
+    min_age = dt.timedelta(hours=settings.INVITATION_REMINDER_MIN_AGE_HOURS)
+    return Invitation.objects.filter(
+        letter=letter, status=Status.SENT, sent_at__lte=now - min_age
+    ).filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=window))
+
+
+REMINDER_BATCH = 500
+
+
+def send_invitation_reminders(*, now: dt.datetime | None = None) -> int:
+    """Beat, hourly: one reminder per unanswered invitation when its letter's reminder window
+    opens (N days before the deadline). Idempotent: each batch is claimed by setting
+    reminded_at on locked rows, in the transaction that queues the emails."""
+    now = now or timezone.now()
+    total = 0
+    letters = Letter.objects.filter(
+        status=Letter.Status.OPEN, deadline__gt=now, reminder_days_before__gt=0
+    )
+    for letter in letters:
+        while True:
+            reminded = _remind_batch(letter, now=now)
+            total += reminded
+            if reminded < REMINDER_BATCH:
+                break
+    return total
+
+
+@transaction.atomic
+def _remind_batch(letter: Letter, *, now: dt.datetime) -> int:
+    batch = list(
+        reminder_candidates(letter, now=now)
+        .select_for_update(skip_locked=True)
+        .order_by("pk")[:REMINDER_BATCH]
+    )
+    if not batch:
+        return 0
+    pairs = []
+    for invitation in batch:
+        invitation.letter = letter
+        secret = current_secret(invitation)
+        if secret is None:  # no seed to rebuild the link from: the reminder carries a new one
+            secret = _give_new_link(invitation)
+        invitation.reminded_at = now
+        invitation.reminder_count = F("reminder_count") + 1
+        pairs.append((invitation, secret))
+    Invitation.objects.bulk_update(
+        batch, ["reminded_at", "reminder_count", "token_seed", "token_hash"], batch_size=1000
+    )
+    outbound = emails.invitation_reminders(pairs)
+    for invitation in batch:
+        invitation.outbound_email_id = outbound[invitation.pk]
+    Invitation.objects.bulk_update(batch, ["outbound_email"], batch_size=1000)
+    record_event(
+        action="invitations.reminded",
+        target=letter,
+        data={"count": len(batch), "invitation_ids": [inv.pk for inv in batch]},
+    )
+    return len(batch)
+
+
+def expire_invitations(*, now: dt.datetime | None = None) -> int:
+    """Beat: the links of a published letter's invitations expire (nothing is left to sign)."""
+    now = now or timezone.now()
+    return Invitation.objects.filter(
+        letter__status=Letter.Status.PUBLISHED,
+        status__in=[Status.QUEUED, Status.SENT, Status.FAILED],
+    ).update(status=Status.EXPIRED, updated_at=now)

@@ -116,7 +116,9 @@ def emails_of(kind: str) -> list[OutboundEmail]:
 
 def link_in(text: str, route: str) -> str:
     """The path of the one absolute link to `route` ("signatures/confirm", …) in an email."""
-    found = re.findall(re.escape(SITE_URL) + r"(/letters/" + route + r"/[^\s\"<>]+/)", text)
+    # One path segment after the route: the invitation email also links to
+    # invitations/<secret>/decline/ and …/forward/.
+    found = re.findall(re.escape(SITE_URL) + r"(/letters/" + route + r"/[^\s\"<>/]+/)", text)
     assert len(set(found)) == 1, f"expected one {route} link, found {found}"
     return found[0]
 

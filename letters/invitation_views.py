@@ -1,0 +1,648 @@
+"""The invitations pages. For coordinators: invite one contact, upload a CSV → preview (fix or
+drop rows) → send, the tracking page with its live counts, resend, revoke, export. For the
+invitee, through the link in their email: decline, or pass the invitation on.
+
+Thin views: authorise (letters.permissions; moderators read the tracking page) → validate a
+form → one service call → message → redirect. An email link never changes anything on GET.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.roles import is_moderator
+from core import ratelimit
+from core.errors import DomainError
+
+from . import invitation_csv, invitation_selectors, selectors, services
+from .invitation_forms import (
+    DeclineForm,
+    ForwardForm,
+    ImportRowForm,
+    ImportUploadForm,
+    InvitationFilterForm,
+    InviteForm,
+)
+from .models import Invitation, InvitationImport, Letter
+from .permissions import can_edit_letter, get_coordinated_letter
+
+PAGE_SIZE = 50
+PREVIEW_PAGE_SIZE = 100
+# Rows with a problem shown as editable forms at once; the rest can be dropped in one click.
+EDITABLE_ROWS = 100
+
+
+def _tracking_letter(request: HttpRequest, slug: str) -> tuple[Letter, bool]:
+    """The letter whose invitations `request.user` may see, and whether they may act on them:
+    its coordinators act; moderators read (never a draft's); anyone else gets a 404."""
+    letter = Letter.objects.filter(slug=slug).first()
+    if letter is not None and can_edit_letter(request.user, letter):
+        return letter, True
+    if is_moderator(request.user):
+        return get_object_or_404(Letter.objects.public(), slug=slug), False
+    return get_coordinated_letter(request.user, slug), True  # raises Http404
+
+
+def _counts_context(letter: Letter) -> dict:
+    counts = invitation_selectors.invitation_counts(letter)
+    return {
+        "counts": counts,
+        "count_rows": [(value, label, counts[value]) for value, label in Invitation.Status.choices],
+        "total": sum(counts.values()),
+    }
+
+
+# --- Tracking ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def invitation_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every invitation of the letter with its status and times, filtered and searched."""
+    letter, can_act = _tracking_letter(request, slug)
+    form = InvitationFilterForm(request.GET)
+    status = query = ""
+    if form.is_valid():
+        status, query = form.cleaned_data["status"], form.cleaned_data["q"].strip()
+    page = Paginator(
+        invitation_selectors.invitations_for_coordinator(letter, status=status, query=query),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    return render(
+        request,
+        "letters/invitation_list.html",
+        {
+            "letter": letter,
+            "can_act": can_act,
+            "form": form,
+            "status": status,
+            "query": query,
+            "page": page,
+            "filter_query": filters.urlencode(),
+            "pending_imports": letter.invitation_imports.filter(
+                status=InvitationImport.Status.PENDING
+            ).order_by("-created_at")[:5]
+            if can_act
+            else [],
+            "section": "invitations",
+            **_counts_context(letter),
+        },
+    )
+
+
+@login_required
+@require_GET
+@never_cache
+def invitation_progress(request: HttpRequest, slug: str) -> JsonResponse:
+    """The counts per status, polled by static/js/invitation-progress.js while emails are
+    queued."""
+    letter, _can_act = _tracking_letter(request, slug)
+    counts = invitation_selectors.invitation_counts(letter)
+    return JsonResponse(
+        {"counts": counts, "total": sum(counts.values()), "sending": counts["queued"] > 0}
+    )
+
+
+EXPORT_HEADER = [
+    "organisation",
+    "organisation verified",
+    "contact name",
+    "email",
+    "status",
+    "invited at",
+    "invited by",
+    "sent at",
+    "reminded at",
+    "reminders",
+    "answered at",
+    "reason for declining",
+    "passed on from",
+    "passed on to",
+    "last error",
+]
+
+
+def _iso(value) -> str:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
+
+
+def _export_row(invitation: Invitation) -> list:
+    organisation = invitation.organisation
+    return [
+        invitation.organisation_name,
+        "yes" if organisation is not None and organisation.is_verified else "no",
+        invitation.contact_name,
+        invitation.email,
+        invitation.status,
+        _iso(invitation.created_at),
+        invitation.invited_by.email if invitation.invited_by else "",
+        _iso(invitation.sent_at),
+        _iso(invitation.reminded_at),
+        invitation.reminder_count,
+        _iso(invitation.responded_at),
+        invitation.decline_reason,
+        invitation.forwarded_from.email if invitation.forwarded_from else "",
+        invitation.forwarded_to_email or "",
+        invitation.last_error or invitation.email_error or "",
+    ]
+
+
+@login_required
+@require_GET
+def invitation_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    """Every invitation as CSV, streamed; cells a spreadsheet would run are escaped."""
+    letter, _can_act = _tracking_letter(request, slug)
+    rows = (
+        _export_row(invitation)
+        for invitation in invitation_selectors.invitations_for_export(letter)
+    )
+    response = StreamingHttpResponse(
+        invitation_csv.csv_lines(EXPORT_HEADER, rows), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"invitations-{letter.pk}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"  # contact details: never kept by a shared cache
+    return response
+
+
+# --- Inviting one contact ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = get_coordinated_letter(request.user, slug)
+    names = selectors.verified_organisation_names()
+    form = InviteForm(request.POST or None, organisation_names=names)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            invitation = services.invite(
+                letter=letter,
+                actor=request.user,
+                email=data["email"],
+                organisation_name=data["organisation_name"],
+                contact_name=data["contact_name"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s at %(organisation)s is invited; the email is on its way.")
+                % {"name": invitation.contact_name, "organisation": invitation.organisation_name},
+            )
+            if request.POST.get("action") == "another":
+                return redirect("letters:invitation-create", slug=letter.slug)
+            return redirect("letters:invitations", slug=letter.slug)
+    return render(
+        request,
+        "letters/invitation_create.html",
+        {
+            "letter": letter,
+            "form": form,
+            "organisation_names": names,
+            "can_invite": letter.status in services.INVITING_STATES,
+            "section": "invitations",
+        },
+    )
+
+
+# --- Inviting from a CSV ----------------------------------------------------------------------------
+
+
+class CSVSizeLimit(FileUploadHandler):
+    """Refuses an upload as soon as it passes the limit: the rest of the body is read and
+    thrown away, never kept in memory or on disk (DESIGN.md §9: bounded memory)."""
+
+    def __init__(self, request: HttpRequest, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        if start + len(raw_data) > self.limit:
+            self.request.csv_too_large = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # the next handler (memory or temporary file) keeps the file
+
+
+@csrf_exempt  # only to install the upload handler first; csrf_protect checks below
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_import(request: HttpRequest, slug: str) -> HttpResponse:
+    request.upload_handlers.insert(0, CSVSizeLimit(request, settings.INVITATION_CSV_MAX_BYTES))
+    return _invitation_import(request, slug)
+
+
+@csrf_protect
+def _invitation_import(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = get_coordinated_letter(request.user, slug)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if getattr(request, "csv_too_large", False):
+            form = ImportUploadForm()
+            form.add_error(
+                "file",
+                _("The file is larger than %(max)s MB. Split it into smaller files.")
+                % {"max": settings.INVITATION_CSV_MAX_BYTES // (1024 * 1024)},
+            )
+            status = 413
+        elif form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                parsed = invitation_csv.read_contacts(
+                    upload.file, max_rows=settings.INVITATION_CSV_MAX_ROWS
+                )
+                invitation_import = services.start_import(
+                    letter=letter, actor=request.user, parsed=parsed, filename=upload.name
+                )
+            except DomainError as error:
+                form.add_error("file", error.message)
+                status = 400
+            else:
+                if parsed.ignored_columns:
+                    messages.info(
+                        request,
+                        _("These columns were ignored: %(columns)s.")
+                        % {"columns": ", ".join(parsed.ignored_columns)},
+                    )
+                return redirect(
+                    "letters:invitation-import-preview", slug=letter.slug, pk=invitation_import.pk
+                )
+        else:
+            status = 400
+    return render(
+        request,
+        "letters/invitation_import.html",
+        {
+            "letter": letter,
+            "form": form,
+            "can_invite": letter.status in services.INVITING_STATES,
+            "max_rows": settings.INVITATION_CSV_MAX_ROWS,
+            "max_megabytes": settings.INVITATION_CSV_MAX_BYTES // (1024 * 1024),
+            "section": "invitations",
+        },
+        status=status,
+    )
+
+
+def _row_changes(request: HttpRequest, lines: list[int]) -> tuple[dict[int, dict], set[int]]:
+    changes: dict[int, dict] = {}
+    drop: set[int] = set()
+    for line in lines:
+        form = ImportRowForm(request.POST, prefix=f"row-{line}")
+        if not form.is_valid():
+            continue
+        if form.cleaned_data["drop"]:
+            drop.add(line)
+            continue
+        changes[line] = {column: form.cleaned_data[column] for column in invitation_csv.COLUMNS}
+    return changes, drop
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_import_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Every row of the uploaded file as new / already invited / already signed / invalid.
+    POST: correct or drop rows, drop every invalid row, cancel, or send."""
+    letter = get_coordinated_letter(request.user, slug)
+    invitation_import = get_object_or_404(InvitationImport, pk=pk, letter=letter)
+    if invitation_import.status != InvitationImport.Status.PENDING:
+        messages.info(request, _("This file has already been sent or cancelled."))
+        return redirect("letters:invitations", slug=letter.slug)
+    here = redirect("letters:invitation-import-preview", slug=letter.slug, pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "fix":
+                editable = [row["line"] for row in invitation_import.rows if row["errors"]]
+                changes, drop = _row_changes(request, editable[:EDITABLE_ROWS])
+                invitation_import = services.fix_import_rows(
+                    invitation_import=invitation_import,
+                    actor=request.user,
+                    changes=changes,
+                    drop=drop,
+                )
+                _say_what_is_left(request, invitation_import)
+                return here
+            if action == "drop-invalid":
+                invitation_import = services.fix_import_rows(
+                    invitation_import=invitation_import, actor=request.user, drop_invalid=True
+                )
+                messages.success(request, _("The rows with a problem were dropped."))
+                return here
+            if action == "cancel":
+                services.cancel_import(invitation_import=invitation_import, actor=request.user)
+                messages.info(request, _("The upload was cancelled; nobody was invited."))
+                return redirect("letters:invitations", slug=letter.slug)
+            if action == "confirm":
+                invitations = services.confirm_import(
+                    invitation_import=invitation_import, actor=request.user
+                )
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s invitation is being sent. The counts below follow it.",
+                        "%(count)s invitations are being sent. The counts below follow them.",
+                        len(invitations),
+                    )
+                    % {"count": len(invitations)},
+                )
+                return redirect("letters:invitations", slug=letter.slug)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return here
+    return _render_preview(request, letter, invitation_import)
+
+
+def _say_what_is_left(request: HttpRequest, invitation_import: InvitationImport) -> None:
+    left = sum(1 for row in invitation_import.rows if row["errors"])
+    if left:
+        messages.warning(
+            request,
+            ngettext(
+                "Checked again: %(count)s row still has a problem.",
+                "Checked again: %(count)s rows still have a problem.",
+                left,
+            )
+            % {"count": left},
+        )
+    else:
+        messages.success(request, _("Checked again: every row can be invited."))
+
+
+def _render_preview(
+    request: HttpRequest, letter: Letter, invitation_import: InvitationImport
+) -> HttpResponse:
+    rows = invitation_selectors.classify_import_rows(letter, invitation_import.rows)
+    states = invitation_selectors.RowState
+    counts = {state.value: 0 for state in states}
+    for row in rows:
+        counts[row.state] += 1
+    show = request.GET.get("state", "")
+    if show not in counts:
+        show = ""
+    shown = [row for row in rows if row.state == show] if show else rows
+    page = Paginator(shown, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    invalid_rows = [row for row in rows if row.state == states.INVALID]
+    editable = [
+        (row, ImportRowForm(prefix=f"row-{row.line}", initial=_initial(row)))
+        for row in invalid_rows[:EDITABLE_ROWS]
+    ]
+    return render(
+        request,
+        "letters/invitation_import_preview.html",
+        {
+            "letter": letter,
+            "invitation_import": invitation_import,
+            "page": page,
+            "show": show,
+            "filter_query": f"state={show}" if show else "",
+            "state_rows": [(state.value, state.label, counts[state.value]) for state in states],
+            "counts": counts,
+            "editable": editable,
+            "more_invalid": max(len(invalid_rows) - EDITABLE_ROWS, 0),
+            "can_send": counts[states.INVALID] == 0 and counts[states.NEW] > 0,
+            "can_invite": letter.status in services.INVITING_STATES,
+            "section": "invitations",
+        },
+    )
+
+
+def _initial(row: invitation_selectors.ImportRow) -> dict:
+    return {
+        "organisation": row.organisation,
+        "contact_name": row.contact_name,
+        "email": row.email,
+        "based_in": row.based_in,
+    }
+
+
+# --- Resend, revoke ------------------------------------------------------------------------------
+
+
+def _coordinated_invitation(request: HttpRequest, slug: str, pk: int) -> tuple[Letter, Invitation]:
+    letter = get_coordinated_letter(request.user, slug)
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("organisation"), pk=pk, letter=letter
+    )
+    return letter, invitation
+
+
+def _back_to_list(request: HttpRequest, letter: Letter) -> HttpResponse:
+    """Back to the tracking page, keeping its filters when the form carried them."""
+    url = reverse("letters:invitations", kwargs={"slug": letter.slug})
+    query = request.POST.get("next_query", "")
+    return redirect(f"{url}?{query}" if query and "//" not in query else url)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_resend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    letter, invitation = _coordinated_invitation(request, slug, pk)
+    if request.method == "POST":
+        try:
+            services.resend_invitation(invitation=invitation, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("The invitation to %(email)s is sent again, with a new link.")
+                % {"email": invitation.email},
+            )
+        return _back_to_list(request, letter)
+    return render(
+        request,
+        "letters/invitation_action.html",
+        {
+            "letter": letter,
+            "invitation": invitation,
+            "action": "resend",
+            "possible": invitation.status in (Invitation.Status.SENT, Invitation.Status.FAILED),
+            "section": "invitations",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    letter, invitation = _coordinated_invitation(request, slug, pk)
+    if request.method == "POST":
+        try:
+            services.revoke_invitation(invitation=invitation, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("The invitation to %(email)s is revoked: its link no longer works.")
+                % {"email": invitation.email},
+            )
+        return _back_to_list(request, letter)
+    return render(
+        request,
+        "letters/invitation_action.html",
+        {
+            "letter": letter,
+            "invitation": invitation,
+            "action": "revoke",
+            "possible": invitation.status
+            in (Invitation.Status.QUEUED, Invitation.Status.SENT, Invitation.Status.FAILED),
+            "section": "invitations",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_resend_failed(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = get_coordinated_letter(request.user, slug)
+    if request.method == "POST":
+        try:
+            count = services.resend_failed_invitations(letter=letter, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s failed invitation is sent again.",
+                    "%(count)s failed invitations are sent again.",
+                    count,
+                )
+                % {"count": count},
+            )
+        return _back_to_list(request, letter)
+    failed = invitation_selectors.invitation_counts(letter)[Invitation.Status.FAILED]
+    return render(
+        request,
+        "letters/invitation_action.html",
+        {
+            "letter": letter,
+            "action": "resend-failed",
+            "failed": failed,
+            "possible": failed > 0,
+            "section": "invitations",
+        },
+    )
+
+
+# --- The invitee, through the link in their email ---------------------------------------------------
+
+
+def _answerable(request: HttpRequest, secret: str) -> tuple[Invitation | None, HttpResponse | None]:
+    invitation = services.invitation_by_secret(secret)
+    if invitation is None:
+        return None, render(request, "letters/link_invalid.html", {"reason": "invalid"}, status=400)
+    if (
+        not invitation.is_live
+        or invitation.letter.status not in services.INVITING_STATES
+        or invitation.letter.is_draft
+    ):
+        return None, render(
+            request,
+            "letters/link_used.html",
+            {"invitation": invitation, "letter": invitation.letter},
+            status=410,
+        )
+    return invitation, None
+
+
+def _answers_rate_limited(request: HttpRequest) -> bool:
+    limit = ratelimit.Limit(settings.INVITATION_ANSWER_RATE_PER_CLIENT, 60 * 60)
+    return not ratelimit.hit("invitation-answer", ratelimit.client_key(request), limit)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_decline(request: HttpRequest, secret: str) -> HttpResponse:
+    """'We will not sign', from the invitation email. GET shows the page; the button POSTs."""
+    invitation, refusal = _answerable(request, secret)
+    if refusal is not None:
+        return refusal
+    form = DeclineForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if _answers_rate_limited(request):
+            messages.error(request, _("Too many attempts. Please wait a while and try again."))
+            status = 429
+        elif form.is_valid():
+            try:
+                services.decline_invitation(
+                    invitation=invitation, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                return render(
+                    request,
+                    "letters/invitation_answered.html",
+                    {"invitation": invitation, "letter": invitation.letter, "answer": "declined"},
+                )
+    return render(
+        request,
+        "letters/invitation_decline.html",
+        {"invitation": invitation, "letter": invitation.letter, "form": form, "secret": secret},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_forward(request: HttpRequest, secret: str) -> HttpResponse:
+    """Pass the invitation to the right person at the organisation. GET shows the form."""
+    invitation, refusal = _answerable(request, secret)
+    if refusal is not None:
+        return refusal
+    form = ForwardForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if _answers_rate_limited(request):
+            messages.error(request, _("Too many attempts. Please wait a while and try again."))
+            status = 429
+        elif form.is_valid():
+            try:
+                services.forward_invitation(
+                    invitation=invitation,
+                    contact_name=form.cleaned_data["contact_name"],
+                    email=form.cleaned_data["email"],
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+                status = 400
+            else:
+                return render(
+                    request,
+                    "letters/invitation_answered.html",
+                    {
+                        "invitation": invitation,
+                        "letter": invitation.letter,
+                        "answer": "forwarded",
+                        "name": form.cleaned_data["contact_name"],
+                    },
+                )
+        else:
+            status = 400
+    return render(
+        request,
+        "letters/invitation_forward.html",
+        {"invitation": invitation, "letter": invitation.letter, "form": form, "secret": secret},
+        status=status,
+    )

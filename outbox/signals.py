@@ -1,0 +1,12 @@
+"""What the outbox tells other apps, without knowing them (it must not import them).
+
+`email_status_changed` is sent inside the transaction that marks a row sent or failed for good,
+so a receiver's write commits or rolls back with the row. Receivers run in a savepoint of their
+own: one that fails is logged and can never undo or repeat a delivery.
+"""
+
+from django.dispatch import Signal
+
+# sender=OutboundEmail; kwargs: email_id (int), kind (str), status ("sent" | "failed"),
+# error (str, empty when sent).
+email_status_changed = Signal()
