@@ -14,18 +14,28 @@ MODERATORS = "Moderators"
 STAFF_GROUPS = frozenset({COORDINATORS, MODERATORS})
 
 # Exactly what each role needs in the admin ("app_label.codename"). Moderators work the
-# admin (they must also be is_staff); coordinators never use it.
+# admin (they must also be is_staff); coordinators never use it. "change" is what an admin
+# action that calls a service needs; no role may delete anything from the admin.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     MODERATORS: frozenset(
         {
+            # Verify, edit public details, merge duplicates (organisations.admin, letters.admin)
             "organisations.view_organisation",
             "organisations.change_organisation",
+            # Verify, unverify and remove email domains (actions)
             "organisations.view_emaildomain",
             "organisations.change_emaildomain",
+            # Read on the organisation's page and in the merge preview
             "organisations.view_membership",
             "organisations.view_membershipinvitation",
+            # Letters are read-only in the admin; "change" is the delegation of review to the
+            # letter's coordinators (an action calling letters.services)
             "letters.view_letter",
+            "letters.change_letter",
             "letters.view_letterversion",
+            # The queue, and every signature: approve / reject actions
+            "letters.view_pendingsignature",
+            "letters.change_pendingsignature",
             "letters.view_signature",
             "letters.change_signature",
             "letters.view_invitation",

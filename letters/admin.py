@@ -1,14 +1,38 @@
-"""Letters in the admin: for reading only. Every state change goes through the coordinator
-pages and letters.services, which check the rules and write the audit trail; an admin form
-that saved a letter directly would bypass both."""
+"""Letters in the admin: for reading, and for moderation.
 
-from django.contrib import admin
+Every state change goes through letters.services, which check the rules and write the audit
+trail; an admin form that saved a letter or a signature directly would bypass both. So the
+change forms are read-only and every decision is an admin action calling a service:
+- the moderators' queue (PendingSignature) and every signature: approve, reject with a reason;
+- letters: delegating the review of a letter's signatures to its coordinators;
+- organisations: merging a duplicate (the organisations admin, extended here because the merge
+  moves letters' rows and `organisations` must not import `letters`).
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from audit.admin import trail_table, trail_url
 from audit.models import AuditEvent
+from core.errors import DomainError, NotAllowed
+from organisations.admin import OrganisationAdmin
+from organisations.models import Organisation
 
-from .models import Letter, LetterCoordinator, LetterVersion
+from . import selectors, services
+from .models import Letter, LetterCoordinator, LetterVersion, PendingSignature, Signature
+from .moderation_forms import MergeForm, RejectionForm
 
 # Enough for any real letter's history; the full trail is in the audit events admin.
 AUDIT_EVENTS_SHOWN = 200
@@ -62,6 +86,7 @@ class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "sign_on_mode",
                     "moderation_policy",
                     "signatories_public_while_open",
+                    "coordinators_moderate",
                     "lead_organisations",
                 ]
             },
@@ -83,39 +108,66 @@ class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = [f for _name, options in fieldsets for f in options["fields"]]
     inlines = [LetterCoordinatorInline, LetterVersionInline]
+    actions = ["delegate_review", "take_back_review"]
 
     @admin.display(description=_("Audit trail"))
     def audit_trail(self, obj: Letter) -> str:
-        # Events point at their target by type and id, not a foreign key, so no inline.
+        # Everything filed under the letter: its own lifecycle, and its signatures' and
+        # invitations' events (audit.services files those under their letter).
         events = (
-            AuditEvent.objects.filter(target_type=Letter._meta.label_lower, target_id=obj.pk)
+            AuditEvent.objects.filter(letter=obj)
             .select_related("actor")
             .order_by("-created_at", "-id")[:AUDIT_EVENTS_SHOWN]
         )
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    f"{event.created_at:%Y-%m-%d %H:%M:%S} UTC",
-                    event.action,
-                    event.actor.email if event.actor else _("system"),
-                    event.reason,
+        return trail_table(events, full_trail_url=trail_url(letter__id__exact=obj.pk))
+
+    def has_delegate_permission(self, request: HttpRequest) -> bool:
+        # The admin never edits a letter; "change" on letters is this one decision.
+        return request.user.has_perm("letters.change_letter")
+
+    @admin.action(
+        description=_("Let its coordinators approve and reject signatures"),
+        description_plural=_("Let their coordinators approve and reject signatures"),
+        permissions=["delegate"],
+        location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
+    )
+    def delegate_review(self, request: HttpRequest, queryset: QuerySet[Letter]) -> None:
+        self._set_delegation(request, queryset, delegated=True)
+
+    @admin.action(
+        description=_("Moderators review its signatures (take back)"),
+        description_plural=_("Moderators review their signatures (take back)"),
+        permissions=["delegate"],
+        location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
+    )
+    def take_back_review(self, request: HttpRequest, queryset: QuerySet[Letter]) -> None:
+        self._set_delegation(request, queryset, delegated=False)
+
+    def _set_delegation(self, request, queryset, *, delegated: bool) -> None:
+        changed = 0
+        for letter in queryset:
+            was = letter.coordinators_moderate
+            try:
+                services.set_review_delegation(
+                    letter=letter, moderator=request.user, delegated=delegated
                 )
-                for event in events
-            ),
-        )
-        if not rows:
-            return _("No events.")
-        return format_html(
-            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
-            "<tbody>{}</tbody></table>",
-            _("When"),
-            _("Action"),
-            _("Who"),
-            _("Why"),
-            rows,
-        )
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return
+            changed += was != delegated
+        if delegated:
+            message = ngettext(
+                "%(count)d letter: its coordinators now approve and reject its signatures.",
+                "%(count)d letters: their coordinators now approve and reject their signatures.",
+                changed,
+            )
+        else:
+            message = ngettext(
+                "%(count)d letter: moderators review its signatures again.",
+                "%(count)d letters: moderators review their signatures again.",
+                changed,
+            )
+        self.message_user(request, message % {"count": changed}, messages.SUCCESS)
 
 
 @admin.register(LetterVersion)
@@ -137,3 +189,529 @@ class LetterVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "is_current",
     ]
     readonly_fields = fields
+
+
+# --- Moderation: every signature, and the queue of those awaiting review --------------------
+
+
+class LetterFilter(admin.SimpleListFilter):
+    """By letter, with how many of the listed signatures each letter has."""
+
+    title = _("letter")
+    parameter_name = "letter"
+
+    def lookups(self, request, model_admin):
+        rows = (
+            model_admin.get_queryset(request)
+            .order_by()
+            .values("letter_id", "letter__title")
+            .annotate(n=Count("pk"))
+            .order_by("letter__title", "letter_id")
+        )
+        return [(str(row["letter_id"]), f"{row['letter__title']} ({row['n']})") for row in rows]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(letter_id=int(value))
+        return queryset
+
+
+class VerifiedOrganisationFilter(admin.SimpleListFilter):
+    title = _("organisation verified")
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Verified")), ("no", _("Not verified"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"yes", "no"}:
+            return queryset.filter(organisation__is_verified=self.value() == "yes")
+        return queryset
+
+
+class ReviewChangeList(ChangeList):
+    """Adds, for the page being shown, what a moderator needs to decide (review notes), in a
+    constant number of queries (letters.selectors.add_review_notes)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        if request.method == "GET":  # a POST is an action: the page is not rendered
+            self.result_list = selectors.add_review_notes(list(self.result_list))
+
+
+REJECT_LISTED = 100  # signatures named on the rejection page; the rest are counted
+
+
+class SignatureReviewAdmin(admin.ModelAdmin):
+    """What the queue and the list of every signature share: columns, filters, search, a
+    read-only page with the signature's history, and the decisions as actions."""
+
+    list_select_related = ["letter", "organisation"]
+    search_fields = ["organisation__name", "signer_name", "signer_email"]
+    list_per_page = 100
+    show_full_result_count = False
+    actions = ["approve_selected", "reject_selected"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "letter",
+                    "organisation_link",
+                    "status",
+                    "authority",
+                    "invitation",
+                    "signed_version",
+                    "created_at",
+                    "confirmed_at",
+                ]
+            },
+        ),
+        (
+            _("Signer"),
+            {
+                "fields": [
+                    "signer_name",
+                    "signer_title",
+                    "signer_email",
+                    "visibility",
+                    "show_signer_name",
+                    "submitted_by",
+                ]
+            },
+        ),
+        (
+            _("Review"),
+            {
+                "fields": [
+                    "email_domain",
+                    "warnings",
+                    "decided_by",
+                    "decided_at",
+                    "rejection_reason",
+                    "rejection_note",
+                    "withdrawn_at",
+                ]
+            },
+        ),
+        (_("History"), {"fields": ["audit_trail"]}),
+    ]
+    readonly_fields = [f for _name, options in fieldsets for f in options["fields"]]
+
+    class Media:
+        css = {"all": ["css/admin-moderation.css"]}
+
+    def get_changelist(self, request, **kwargs):
+        return ReviewChangeList
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A signature's page is for reading; "change" is the right to decide (the actions).
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a signature is a record; it is rejected or withdrawn, never deleted
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            selectors.add_review_notes([obj])
+        return obj
+
+    # --- Columns ---------------------------------------------------------------------------
+
+    @admin.display(description=_("organisation"), ordering="organisation__name")
+    def organisation_link(self, obj: Signature) -> str:
+        organisation = obj.organisation
+        url = reverse("admin:organisations_organisation_change", args=[organisation.pk])
+        badge = (
+            format_html('<span class="mod-badge mod-ok">{}</span>', _("verified"))
+            if organisation.is_verified
+            else format_html('<span class="mod-badge mod-warn">{}</span>', _("unverified"))
+        )
+        domains = ""
+        review = getattr(obj, "review", None)
+        if review is not None and review.domains:
+            domains = format_html(
+                '<br><span class="mod-help">{}</span>',
+                format_html_join(
+                    ", ",
+                    "{}{}",
+                    ((d.domain, " ✓" if d.is_verified else "") for d in review.domains),
+                ),
+            )
+        return format_html('<a href="{}">{}</a> {}{}', url, organisation.name, badge, domains)
+
+    @admin.display(description=_("signer"), ordering="signer_name")
+    def signer(self, obj: Signature) -> str:
+        title = format_html(", {}", obj.signer_title) if obj.signer_title else ""
+        return format_html(
+            '{}{}<br><span class="mod-help">{}</span>', obj.signer_name, title, obj.signer_email
+        )
+
+    @admin.display(description=_("email domain"))
+    def email_domain(self, obj: Signature) -> str:
+        review = getattr(obj, "review", None)
+        if review is None:
+            return "—"
+        labels = {
+            selectors.DOMAIN_VERIFIED: (
+                "mod-ok",
+                _("%(domain)s: a verified domain of the organisation"),
+            ),
+            selectors.DOMAIN_LISTED: ("mod-warn", _("%(domain)s: listed, not verified")),
+            selectors.DOMAIN_PUBLIC: ("mod-warn", _("%(domain)s: a public mail service")),
+            selectors.DOMAIN_NONE: ("mod-warn", _("%(domain)s: not one of its domains")),
+        }
+        css, label = labels[review.domain_match]
+        return format_html('<span class="{}">{}</span>', css, label % {"domain": review.domain})
+
+    @admin.display(description=_("warnings"))
+    def warnings(self, obj: Signature) -> str:
+        review = getattr(obj, "review", None)
+        if review is None or not review.has_warnings:
+            return "—"
+        items = []
+        if review.signed_as:
+            items.append(
+                format_html(
+                    "{} {}",
+                    _("Already signed this letter as:"),
+                    format_html_join(
+                        ", ",
+                        '<a href="{}">{}</a> ({})',
+                        (
+                            (
+                                reverse("admin:letters_signature_change", args=[other.pk]),
+                                other.organisation.name,
+                                other.get_status_display(),
+                            )
+                            for other in review.signed_as
+                        ),
+                    ),
+                )
+            )
+        if review.duplicates:
+            items.append(
+                format_html(
+                    "{} {}",
+                    _("Possible duplicate of:"),
+                    format_html_join(
+                        ", ",
+                        '<a href="{}">{}</a>{}',
+                        (
+                            (
+                                reverse("admin:organisations_organisation_change", args=[o.pk]),
+                                o.name,
+                                " ✓" if o.is_verified else "",
+                            )
+                            for o in review.duplicates
+                        ),
+                    ),
+                )
+            )
+        if review.domain_owner is not None:
+            items.append(
+                format_html(
+                    "{} {}",
+                    _("The signer's domain is verified for another organisation:"),
+                    review.domain_owner.name,
+                )
+            )
+        if review.is_new:
+            items.append(format_html("{}", _("New organisation: unverified, never approved")))
+        return format_html(
+            '<ul class="mod-warnings">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((item,) for item in items)),
+        )
+
+    @admin.display(description=_("version signed"))
+    def signed_version(self, obj: Signature) -> str:
+        return format_html("{} ({}…)", obj.version.number, obj.version_hash[:12])
+
+    @admin.display(description=_("History"))
+    def audit_trail(self, obj: Signature) -> str:
+        events = (
+            AuditEvent.objects.filter(target_type=Signature._meta.label_lower, target_id=obj.pk)
+            .select_related("actor")
+            .order_by("-created_at", "-id")[:AUDIT_EVENTS_SHOWN]
+        )
+        return trail_table(events)
+
+    # --- Decisions -------------------------------------------------------------------------
+
+    def _chosen_ids(self, request: HttpRequest, queryset: QuerySet) -> list[int]:
+        """The rows the moderator ticked, as sent — not only those still awaiting review, so
+        that one decided by someone else meanwhile is reported rather than silently dropped.
+        "Select all" across pages means the filtered queryset."""
+        if request.POST.get("select_across") in {"1", "True", "true", "on"}:
+            return list(queryset.values_list("pk", flat=True))
+        return [int(pk) for pk in request.POST.getlist(ACTION_CHECKBOX_NAME) if pk.isdigit()]
+
+    def _after_decision(self, request: HttpRequest) -> HttpResponse | None:
+        # From a signature's own page, back to the queue: the page of a decided signature is
+        # no longer in the queue.
+        match = request.resolver_match
+        if match is not None and match.url_name and match.url_name.endswith("_change"):
+            return HttpResponseRedirect(reverse("admin:letters_pendingsignature_changelist"))
+        return None
+
+    def _report(self, request: HttpRequest, result: services.Decisions, *, approved: bool):
+        if result.decided:
+            count = len(result.decided)
+            message = (
+                ngettext("%(count)d signature approved.", "%(count)d signatures approved.", count)
+                if approved
+                else ngettext(
+                    "%(count)d signature rejected; the signer is told why.",
+                    "%(count)d signatures rejected; their signers are told why.",
+                    count,
+                )
+            )
+            self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        by_reason: dict[str, int] = {}
+        for _pk, why in result.skipped:
+            by_reason[why] = by_reason.get(why, 0) + 1
+        for why, count in by_reason.items():
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d signature was not decided. %(why)s",
+                    "%(count)d signatures were not decided. %(why)s",
+                    count,
+                )
+                % {"count": count, "why": why},
+                messages.WARNING,
+            )
+
+    @admin.action(
+        description=_("Approve"),
+        description_plural=_("Approve selected signatures"),
+        permissions=["change"],
+        location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
+    )
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Signature]):
+        try:
+            result = services.decide_signatures(
+                signature_ids=self._chosen_ids(request, queryset),
+                moderator=request.user,
+                approve=True,
+            )
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return None
+        self._report(request, result, approved=True)
+        return self._after_decision(request)
+
+    @admin.action(
+        description=_("Reject…"),
+        description_plural=_("Reject selected signatures…"),
+        permissions=["change"],
+        location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
+    )
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Signature]):
+        """An intermediate page asks for the reason; it posts back here with `apply`."""
+        ids = self._chosen_ids(request, queryset)
+        form = RejectionForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            try:
+                result = services.decide_signatures(
+                    signature_ids=ids,
+                    moderator=request.user,
+                    approve=False,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                )
+            except NotAllowed as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return None
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self._report(request, result, approved=False)
+                return None
+        pending = (
+            Signature.objects.filter(pk__in=ids, status=Signature.Status.PENDING_REVIEW)
+            .select_related("letter", "organisation")
+            .order_by("confirmed_at", "created_at", "pk")
+        )
+        count = pending.count()
+        if not count:
+            self.message_user(
+                request,
+                _("None of the selected signatures is awaiting review: nothing to reject."),
+                messages.WARNING,
+            )
+            return self._after_decision(request)
+        changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        match = request.resolver_match
+        from_changelist = match is not None and match.url_name.endswith("_changelist")
+        return TemplateResponse(
+            request,
+            "admin/letters/reject_signatures.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": ngettext(
+                    "Reject %(count)d signature", "Reject %(count)d signatures", count
+                )
+                % {"count": count},
+                "opts": self.opts,
+                "form": form,
+                "signatures": pending[:REJECT_LISTED],
+                "count": count,
+                "not_listed": max(count - REJECT_LISTED, 0),
+                # Posted back as they came: with "select all", the ids of the page (the
+                # queryset is taken again on apply); otherwise the ticked rows.
+                "ids": request.POST.getlist(ACTION_CHECKBOX_NAME) or ids,
+                "select_across": request.POST.get("select_across", "0"),
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                # Back to the list the moderator came from, its filters included.
+                "form_url": request.get_full_path() if from_changelist else changelist,
+                "cancel_url": request.get_full_path(),
+                "media": self.media,
+            },
+        )
+
+
+@admin.register(Signature)
+class SignatureAdmin(SignatureReviewAdmin):
+    """Every signature, in every state: look one up, read its history."""
+
+    list_display = [
+        "created_at",
+        "organisation_link",
+        "letter",
+        "signer",
+        "status",
+        "authority",
+        "email_domain",
+        "warnings",
+    ]
+    list_filter = [LetterFilter, "status", "authority", VerifiedOrganisationFilter]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+
+
+@admin.register(PendingSignature)
+class PendingSignatureAdmin(SignatureReviewAdmin):
+    """The moderators' queue: signatures awaiting review across all letters, oldest first."""
+
+    list_display = [
+        "confirmed_at",
+        "organisation_link",
+        "letter",
+        "signer",
+        "authority",
+        "email_domain",
+        "warnings",
+    ]
+    list_filter = [LetterFilter, "authority", VerifiedOrganisationFilter]
+    ordering = ["confirmed_at", "created_at", "pk"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PendingSignature]:
+        return super().get_queryset(request).filter(status=Signature.Status.PENDING_REVIEW)
+
+
+# --- Organisations: merging duplicates ---------------------------------------------------
+
+
+class OrganisationWithMergeAdmin(OrganisationAdmin):
+    """organisations.admin.OrganisationAdmin, plus merging two organisations into one."""
+
+    actions = [*OrganisationAdmin.actions, "merge_selected"]
+
+    def get_urls(self):
+        return [
+            path(
+                "merge/",
+                self.admin_site.admin_view(self.merge_view),
+                name="organisations_organisation_merge",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description=_("Merge the two selected organisations…"), permissions=["change"])
+    def merge_selected(self, request: HttpRequest, queryset: QuerySet[Organisation]):
+        # The one kept by default: verified before unverified, then the older.
+        chosen = list(queryset.order_by("-is_verified", "created_at", "pk")[:3])
+        if len(chosen) != 2:
+            self.message_user(
+                request, _("Select exactly two organisations to merge."), messages.WARNING
+            )
+            return None
+        target, source = chosen
+        return HttpResponseRedirect(_merge_url(source=source, target=target))
+
+    def merge_view(self, request: HttpRequest) -> HttpResponse:
+        """Preview what moves from the duplicate (source) to the kept organisation (target),
+        resolve the conflicts, merge."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        params = request.POST if request.method == "POST" else request.GET
+        ids = [params.get("source", ""), params.get("target", "")]
+        if not all(i.isdigit() for i in ids):
+            raise Http404
+        source = get_object_or_404(Organisation, pk=int(ids[0]))
+        target = get_object_or_404(Organisation, pk=int(ids[1]))
+        if source.pk == target.pk:
+            raise Http404
+        plan = services.plan_merge(source=source, target=target)
+        form = MergeForm(plan, data=request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                services.merge_organisations(
+                    source=source,
+                    target=target,
+                    moderator=request.user,
+                    resolutions=form.resolutions(),
+                )
+            except DomainError as exc:
+                form = MergeForm(services.plan_merge(source=source, target=target))
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(source)s was merged into %(target)s.")
+                    % {"source": source.name, "target": target.name},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:organisations_organisation_change", args=[target.pk])
+                )
+        return TemplateResponse(
+            request,
+            "admin/organisations/merge.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Merge organisations"),
+                "opts": self.opts,
+                "plan": form.plan,
+                "form": form,
+                "conflict_fields": [
+                    (c, form[MergeForm.field_name(c.letter.pk)]) for c in form.plan.conflicts
+                ],
+                "blocked": bool(source.merged_into_id or target.merged_into_id)
+                or bool(form.plan.unresolvable),
+                "swap_url": _merge_url(source=target, target=source),
+                "media": self.media + forms.Media(css={"all": ["css/admin-moderation.css"]}),
+            },
+        )
+
+
+def _merge_url(*, source: Organisation, target: Organisation) -> str:
+    return (
+        reverse("admin:organisations_organisation_merge")
+        + "?"
+        + urlencode({"source": source.pk, "target": target.pk})
+    )
+
+
+# Replaces the registration in organisations/admin.py (apps load in INSTALLED_APPS order, and
+# organisations comes before letters).
+admin.site.unregister(Organisation)
+admin.site.register(Organisation, OrganisationWithMergeAdmin)

@@ -33,3 +33,10 @@ def expire_invitations() -> int:
 def purge_invitation_imports() -> int:
     """Beat, hourly: uploaded contact files never confirmed are deleted after a day."""
     return services.purge_stale_imports()
+
+
+@shared_task(name="letters.send_moderation_digest")
+def send_moderation_digest() -> int:
+    """Beat, hourly: the moderators' digest, once per MODERATION_DIGEST_HOURS period (the
+    dedupe key carries the period, so running twice queues nothing more)."""
+    return services.queue_moderation_digests()

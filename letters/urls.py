@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import invitation_urls, publication_urls, signing_urls, views
+from . import invitation_urls, moderation_urls, publication_urls, signing_urls, views
 
 app_name = "letters"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("new/", views.letter_create, name="create"),
     *signing_urls.urlpatterns,
     *invitation_urls.urlpatterns,
+    *moderation_urls.urlpatterns,
     path("<str:slug>/", views.letter_detail, name="detail"),
     path("<str:slug>/edit/", views.letter_edit, name="edit"),
     path("<str:slug>/settings/", views.letter_settings, name="settings"),

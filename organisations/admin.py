@@ -14,6 +14,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from audit.admin import trail_table, trail_url
+from audit.models import AuditEvent
 from core.errors import DomainError, NotAllowed
 
 from . import logos, services
@@ -22,6 +24,9 @@ from .models import EmailDomain, Membership, MembershipInvitation, Organisation
 from .names import normalise_name
 
 # --- Organisations -------------------------------------------------------------------------
+
+# Enough for an organisation's page; the full trail is in the audit events admin.
+AUDIT_EVENTS_SHOWN = 200
 
 
 class OrganisationAdminForm(forms.ModelForm):
@@ -105,11 +110,35 @@ def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, exc: DomainError
     modeladmin.message_user(request, exc.message, level=messages.ERROR)
 
 
+class MergedFilter(admin.SimpleListFilter):
+    title = _("merged")
+    parameter_name = "merged"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Not merged")), ("yes", _("Merged into another"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"yes", "no"}:
+            return queryset.filter(merged_into__isnull=self.value() == "no")
+        return queryset
+
+
+# Merging duplicates is added by letters/admin.py (OrganisationWithMergeAdmin), which
+# re-registers this admin: a merge moves letters' rows, and organisations must not import letters.
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     form = OrganisationAdminForm
-    list_display = ["name", "acronym", "based_in", "is_verified", "created_at"]
-    list_filter = ["is_verified", "created_at"]
+    list_display = [
+        "name",
+        "acronym",
+        "based_in",
+        "is_verified",
+        "domains",
+        "merged_into",
+        "created_at",
+    ]
+    list_filter = ["is_verified", MergedFilter, "created_at"]
+    list_select_related = ["merged_into"]
     search_fields = ["name", "acronym", "normalised_name", "based_in", "email_domains__domain"]
     readonly_fields = [
         "slug",
@@ -117,8 +146,10 @@ class OrganisationAdmin(admin.ModelAdmin):
         "is_verified",
         "verified_by",
         "verified_at",
+        "merged_into",
         "created_at",
         "updated_at",
+        "audit_trail",
     ]
     fieldsets = [
         (None, {"fields": ["name", "normalised_name", "slug", "acronym", "based_in"]}),
@@ -133,11 +164,33 @@ class OrganisationAdmin(admin.ModelAdmin):
                 ),
             },
         ),
-        (_("History"), {"fields": ["created_at", "updated_at"]}),
+        (_("History"), {"fields": ["merged_into", "created_at", "updated_at", "audit_trail"]}),
     ]
     inlines = [MembershipInline, EmailDomainInline]
     actions = ["verify_selected", "unverify_selected"]
     date_hierarchy = "created_at"
+
+    class Media:
+        css = {"all": ["css/admin-moderation.css"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:
+        # The domains column: one query for the page, not one per row.
+        return super().get_queryset(request).prefetch_related("email_domains")
+
+    @admin.display(description=_("email domains"))
+    def domains(self, obj: Organisation) -> str:
+        return ", ".join(
+            f"{d.domain} ✓" if d.is_verified else d.domain for d in obj.email_domains.all()
+        )
+
+    @admin.display(description=_("Audit trail"))
+    def audit_trail(self, obj: Organisation) -> str:
+        events = (
+            AuditEvent.objects.filter(organisation=obj)
+            .select_related("actor")
+            .order_by("-created_at", "-id")[:AUDIT_EVENTS_SHOWN]
+        )
+        return trail_table(events, full_trail_url=trail_url(organisation=obj.pk))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Organisations are registered on the site, where their creator becomes their admin.
@@ -263,14 +316,33 @@ class EmailDomainAdmin(admin.ModelAdmin):
         "created_at",
     ]
     fields = readonly_fields
-    actions = ["verify_selected", "unverify_selected"]
+    actions = ["verify_selected", "unverify_selected", "remove_selected"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        # Removing goes through the organisation's page (inline), which records it.
+        # Removing goes through the service (the action below, or the organisation's inline),
+        # which records it.
         return False
+
+    @admin.action(description=_("Remove selected email domains"), permissions=["change"])
+    def remove_selected(self, request: HttpRequest, queryset: QuerySet[EmailDomain]) -> None:
+        removed = 0
+        for email_domain in queryset.select_related("organisation"):
+            try:
+                services.remove_email_domain(email_domain=email_domain, actor=request.user)
+            except NotAllowed as exc:
+                _report(self, request, exc)
+                return
+            except DomainError as exc:
+                _report(self, request, exc)
+                continue
+            removed += 1
+        message = ngettext(
+            "%(count)d email domain removed.", "%(count)d email domains removed.", removed
+        )
+        self.message_user(request, message % {"count": removed}, level=messages.SUCCESS)
 
     @admin.action(description=_("Verify selected email domains"))
     def verify_selected(self, request: HttpRequest, queryset: QuerySet[EmailDomain]) -> None:

@@ -158,6 +158,9 @@ def create(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The public page: who the organisation is. Never its members or email domains."""
     organisation = _organisation(slug)
+    if organisation.merged_into_id is not None:
+        # A duplicate a moderator merged: its old links lead to the organisation it became.
+        return redirect(organisation.merged_into)
     return render(
         request,
         "organisations/organisation_detail.html",

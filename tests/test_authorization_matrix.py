@@ -311,6 +311,20 @@ CASES = [
         lambda w: {"slug": w.open.slug},
         _row(LOGIN, 404, 404, 404, 200, 404, 200, 200),
     ),
+    # Delegated moderation: POST only, for moderators and, once a moderator delegated the
+    # review, the letter's coordinators (403 until then); tests/moderation/test_delegation.py
+    Case(
+        "letters:signatures-approve",
+        lambda w: {"slug": w.open.slug},
+        _row(LOGIN, 404, 404, 404, 403, 404, 405, 405),
+        "review not delegated",
+    ),
+    Case(
+        "letters:signatures-reject",
+        lambda w: {"slug": w.open.slug},
+        _row(LOGIN, 404, 404, 404, 403, 404, 405, 405),
+        "review not delegated",
+    ),
 ]
 
 

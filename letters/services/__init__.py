@@ -5,8 +5,13 @@
 - invitations: inviting contacts one by one or from a CSV, resending, revoking, the
   invitee's decline or hand-over, reminders, following the delivery of the email
 - moderation: approving and rejecting signatures, one by one or in bulk
+- delegation: a moderator lets a letter's coordinators review its signatures
+- merge: merging a duplicate organisation (moves letters' rows too, so it lives here)
+- digest: the moderators' digest of signatures awaiting review
 """
 
+from .delegation import set_review_delegation
+from .digest import queue_moderation_digests
 from .invitations import (
     INVITING_STATES,
     cancel_import,
@@ -41,6 +46,7 @@ from .lifecycle import (
     set_coordinator_role,
     update_letter,
 )
+from .merge import Conflict, MergePlan, merge_organisations, plan_merge
 from .moderation import (
     Decisions,
     approve_signature,
@@ -62,6 +68,12 @@ from .signatures import (
 )
 
 __all__ = [
+    "Conflict",
+    "MergePlan",
+    "merge_organisations",
+    "plan_merge",
+    "queue_moderation_digests",
+    "set_review_delegation",
     "SETTINGS_FIELDS",
     "Decisions",
     "approve_signature",
