@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
@@ -65,8 +66,12 @@ def signatories_section(
                 letter, signatories, order, query=query, page_number="1", current=current_number
             )
         )
-    page = Paginator(range(len(signatories.named)) or [0], settings.SIGNATORIES_PER_PAGE)
-    number = page.validate_number(page_number) if page_number.isdigit() else 1
+    # The page number as the paginator will clamp it: one cache entry per real page.
+    number = (
+        Paginator(range(len(signatories.named)), settings.SIGNATORIES_PER_PAGE)
+        .get_page(page_number)
+        .number
+    )
     key = (
         f"{selectors.signatory_cache_key(letter)}:html:{order}:{number}:"
         f"{translation.get_language()}"
@@ -207,7 +212,7 @@ def publication(request: HttpRequest, slug: str) -> HttpResponse:
             "press_summary": exports.press_summary(letter, draft_list),
             "embed_url": embed_url,
             "embed_code": (
-                f'<iframe src="{embed_url}" title="{letter.title}" width="360" height="220" '
+                f'<iframe src="{embed_url}" title="{escape(letter.title)}" width="360" height="220" '
                 'loading="lazy" style="border:0"></iframe>'
             ),
             "is_coordinator": permissions.can_edit_letter(request.user, letter),
