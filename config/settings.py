@@ -371,3 +371,5 @@ EXPORT_PDF_CACHE_SECONDS = env.int("EXPORT_PDF_CACHE_SECONDS", default=7 * 24 * 
 # Who may frame the embeddable count (letters:embed), as CSP frame-ancestors sources. Every
 # other page refuses to be framed ('none' and X-Frame-Options: DENY).
 EMBED_FRAME_ANCESTORS = env.list("EMBED_FRAME_ANCESTORS", default=["https:"])
+# WeasyPrint reports every step of every PDF at INFO: noise in the web and worker logs.
+LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})

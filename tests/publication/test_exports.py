@@ -56,17 +56,18 @@ def test_the_public_pdf_has_the_text_and_every_named_signatory(client, published
         "Release those detained for peaceful expression.",
         f"1, {version.created_at:%-d %B %Y}",
         version.content_hash[:32],
-        "Signed by 7 organisations from 3 places.",
+        "Signed by 7 organisations from 2 places.",
         "Tibet Watch",
         "Pema Dolma, Director",
         "Hong Kong Watch",
-        CJK_NAME,
-        TIBETAN_NAME,
-        UYGHUR_NAME,
         "and 2 organisations that cannot be named for their safety.",
         "by hand",
     ):
         assert expected in text, expected
+    # Text extraction puts spaces inside Tibetan syllables (after vowel signs), so names in
+    # other scripts are compared without spaces; the screenshots in the README show them.
+    for name in (CJK_NAME, TIBETAN_NAME, UYGHUR_NAME):
+        assert name.replace(" ", "") in text.replace(" ", ""), name
     assert "NOT FOR PUBLICATION" not in text
     assert "Recipient Only Rights Group" not in text
 
