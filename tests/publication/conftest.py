@@ -150,3 +150,11 @@ SECRETS = (
     "ro.contact@rorg.example.net",
     "co.contact@underground.example.net",
 )
+
+
+def visible_text(response) -> str:
+    """The page's text without tags, entities decoded, whitespace collapsed."""
+    import html
+
+    text = re.sub(r"<[^>]+>", " ", body_of(response))
+    return " ".join(html.unescape(text).split())
