@@ -13,7 +13,6 @@ on the way out: a contact list travels between spreadsheets, and a cell such as
 
 import codecs
 import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -100,6 +99,8 @@ def _sniff_binary(head: bytes) -> None:
                 "delimited)” and upload it again."
             )
         )
+    if head.startswith(b"%PDF"):
+        raise CSVFileError(_("This is a PDF file, not a CSV file."))
     if head.startswith(b"PK\x03\x04"):
         raise CSVFileError(
             _(
@@ -107,32 +108,50 @@ def _sniff_binary(head: bytes) -> None:
                 "spreadsheet, choose “Save as” → “CSV UTF-8” and upload that file."
             )
         )
+    if b"\x00" in head:
+        raise CSVFileError(_("This is not a text file. Upload the contacts as a CSV file."))
 
 
 def _delimiter_of(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
+def _decoded_lines(file: IO[bytes]) -> Iterator[str]:
+    """The file's lines as text, decoded one by one so that an encoding error names its line
+    (splitting UTF-8 on b"\n" is safe: no multi-byte character contains that byte)."""
+    for number, raw in enumerate(file, start=1):
+        if number == 1:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CSVFileError(
+                _(
+                    "The file is not UTF-8 text (line %(line)s). In Excel choose “CSV UTF-8 "
+                    "(comma delimited)”; in LibreOffice choose the character set “Unicode "
+                    "(UTF-8)”."
+                )
+                % {"line": number}
+            ) from exc
+
+
 def read_contacts(file: IO[bytes], *, max_rows: int) -> ParsedFile:
     """Parse an uploaded CSV (UTF-8 with or without BOM; comma or semicolon) into rows of
     {line, organisation, contact_name, email, based_in}. Raises CSVFileError."""
-    head = file.read(4)
+    head = file.read(4096)
     _sniff_binary(head)
     file.seek(0)
-    text = io.TextIOWrapper(file, encoding="utf-8-sig", errors="strict", newline="")
-    line_no = 0  # the last line read; the header is line 1
+    lines = _decoded_lines(file)
+    header_line = next(lines, "")
+    delimiter = _delimiter_of(header_line)
+    header = next(csv.reader([header_line], delimiter=delimiter), [])
+    if not any(cell.strip() for cell in header):
+        raise CSVFileError(_("The first line is empty: it must name the columns."))
+    positions, ignored = _columns_of(header)
+    reader = csv.reader(lines, delimiter=delimiter)
+    rows: list[dict[str, Any]] = []
     try:
-        header_line = text.readline()
-        line_no = 1
-        delimiter = _delimiter_of(header_line)
-        header = next(csv.reader([header_line], delimiter=delimiter), [])
-        if not any(cell.strip() for cell in header):
-            raise CSVFileError(_("The first line is empty: it must name the columns."))
-        positions, ignored = _columns_of(header)
-        reader = csv.reader(text, delimiter=delimiter)
-        rows: list[dict[str, Any]] = []
         for cells in reader:
-            line_no = reader.line_num + 1  # the header was line 1
             if not any(cell.strip() for cell in cells):
                 continue
             if len(rows) >= max_rows:
@@ -143,29 +162,18 @@ def read_contacts(file: IO[bytes], *, max_rows: int) -> ParsedFile:
                     )
                     % {"max": f"{max_rows:,}"}
                 )
-            row: dict[str, Any] = {"line": line_no}
+            row: dict[str, Any] = {"line": reader.line_num + 1}  # + 1: the header
             for column in COLUMNS:
                 index = positions.get(column)
                 row[column] = cells[index] if index is not None and index < len(cells) else ""
             if len(cells) > len(header):
                 row["extra_cells"] = len(cells) - len(header)
             rows.append(row)
-    except UnicodeDecodeError as exc:
-        raise CSVFileError(
-            _(
-                "The file is not UTF-8 text (the problem is near line %(line)s). In Excel choose "
-                "“CSV UTF-8 (comma delimited)”; in LibreOffice choose the character set "
-                "“Unicode (UTF-8)”."
-            )
-            % {"line": line_no + 1}
-        ) from exc
     except csv.Error as exc:
         raise CSVFileError(
             _("Line %(line)s cannot be read as CSV (%(error)s).")
-            % {"line": line_no + 1, "error": exc}
+            % {"line": reader.line_num + 1, "error": exc}
         ) from exc
-    finally:
-        text.detach()  # leave the upload open for Django to close
     if not rows:
         raise CSVFileError(_("The file names its columns but lists no contacts."))
     return ParsedFile(rows=rows, delimiter=delimiter, ignored_columns=ignored)

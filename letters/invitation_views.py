@@ -257,11 +257,13 @@ def _invitation_import(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if getattr(request, "csv_too_large", False):
-            form = ImportUploadForm()
-            form.add_error(
-                "file",
-                _("The file is larger than %(max)s MB. Split it into smaller files.")
-                % {"max": settings.INVITATION_CSV_MAX_BYTES // (1024 * 1024)},
+            form = ImportUploadForm(data={}, files={})  # the file was thrown away unread
+            form.is_valid()
+            form.errors["file"] = form.error_class(
+                [
+                    _("The file is larger than %(max)s MB. Split it into smaller files.")
+                    % {"max": settings.INVITATION_CSV_MAX_BYTES // (1024 * 1024)}
+                ]
             )
             status = 413
         elif form.is_valid():

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -273,7 +273,7 @@ def fix_import_rows(
     *,
     invitation_import: InvitationImport,
     actor: User,
-    changes: dict[int, dict[str, str]],
+    changes: dict[int, dict[str, str]] | None = None,
     drop: Iterable[int] = (),
     drop_invalid: bool = False,
 ) -> InvitationImport:
@@ -281,6 +281,7 @@ def fix_import_rows(
     drops every row that still has a problem. Every row is checked again (a fix can create or
     resolve a duplicate)."""
     invitation_import = _pending_import(invitation_import, actor)
+    changes = changes or {}
     drop = set(drop)
     rows = []
     for row in invitation_import.rows:
@@ -612,8 +613,9 @@ def follow_email_status(*, email_id: int, status: str, error: str = "") -> int:
     now = timezone.now()
     invitations = Invitation.objects.filter(outbound_email_id=email_id)
     if status == OutboundEmail.Status.SENT:
+        delivered_at = OutboundEmail.objects.filter(pk=email_id).values("sent_at")[:1]
         return invitations.filter(status__in=[Status.QUEUED, Status.FAILED]).update(
-            status=Status.SENT, sent_at=now, last_error="", updated_at=now
+            status=Status.SENT, sent_at=Subquery(delivered_at), last_error="", updated_at=now
         )
     if status == OutboundEmail.Status.FAILED:
         changed = invitations.filter(status=Status.QUEUED).update(
