@@ -105,6 +105,11 @@ DEMO_ORGANISATIONS = (
     ("Free Expression Asia", "", "Taiwan", "feasia.example.org", False),
     ("Berlin Uyghur Solidarity", "", "Germany", "bus.example.org", False),
     ("Lhasa Memory Archive", "", "Tibet", "lma.example.org", False),
+    # Names in the scripts of the people they work with: the list, the PDF and the search must
+    # handle them (Chinese, Tibetan, Uyghur in Arabic script).
+    ("香港人權監察", "", "Hong Kong", "hkhrm.example.org", False),
+    ("བོད་ཀྱི་བུད་མེད་ཚོགས་པ།", "", "Tibet", "tibetanwomen.example.org", False),
+    ("ئۇيغۇر ئاكادېمىيىسى", "", "East Turkestan", "uyghuracademy.example.org", False),
 )
 
 
@@ -169,7 +174,40 @@ SEED_SIGNATURES = (
     ("Committee for Detained Lawyers", "Li Wen", "Secretary", "liwen", "rejected", "public", False),
     ("Hong Kong Press Freedom Watch", "Sam Cheung", "Editor", "sam", "withdrawn", "public", False),
     ("Families of the Disappeared Network", "Mei Lin", "Coordinator", "mei", "expired", "counted_only", False),
+    ("香港人權監察", "Chan Wai", "Researcher", "wai", "approved", "public", False),
+    ("བོད་ཀྱི་བུད་མེད་ཚོགས་པ།", "Pema Yangchen", "Secretary", "pema", "approved", "public", False),
+    ("ئۇيغۇر ئاكادېمىيىسى", "Abdulla Tursun", "Member", "abdulla", "approved", "public", False),
+    ("Canada-Tibet Friendship Society", "Lobsang Norbu", "Chair", "lobsang", "approved", "public", False),
+    ("Free Expression Asia", "Mei-ling Wu", "Director", "meiling", "approved", "public", False),
+    ("Berlin Uyghur Solidarity", "Aynur Kurban", "Coordinator", "aynur", "approved", "public", False),
 )  # fmt: skip
+
+EMBARGOED_LETTER_TITLE = "Free Hong Kong's jailed publishers"
+# Approved signatures of the embargoed letter (closed, ready to publish): nobody outside sees
+# them until the coordinator publishes. (organisation, signer, email local part, visibility)
+EMBARGOED_SIGNATURES = (
+    ("Hong Kong Democracy Council", "Anna Kwok", "anna", "public"),
+    ("Hong Kong Press Freedom Watch", "Sam Cheung", "sam", "public"),
+    ("Students for Hong Kong", "Joey Siu", "joey", "public"),
+    ("Victoria Park Memory Project", "Lee Ka-ho", "kaho", "public"),
+    ("Democracy for Hong Kong Alliance", "Nathan Lo", "nathan", "public"),
+    ("Scholars at Risk China Desk", "Ruth Ma", "ruth", "public"),
+    ("Free Expression Asia", "Mei-ling Wu", "meiling", "public"),
+    ("Australia China Rights Network", "Kevin Yam", "kevin", "recipient_only"),
+    ("Zero Covid Protest Legal Fund", "(withheld)", "contact", "counted_only"),
+)
+
+# Approved signatures of the published demo letter, frozen in its delivery record.
+PUBLISHED_SIGNATURES = (
+    ("World Uyghur Congress", "Aziz Tursun", "aziz", "public"),
+    ("Uyghur Human Rights Initiative", "Rushan Abbas", "rushan", "public"),
+    ("Berlin Uyghur Solidarity", "Aynur Kurban", "aynur", "public"),
+    ("Campaign for Uyghur Families", "Jewher Ilham", "jewher", "public"),
+    ("ئۇيغۇر ئاكادېمىيىسى", "Abdulla Tursun", "abdulla", "public"),
+    ("Scholars at Risk China Desk", "Ruth Ma", "ruth", "public"),
+    ("Amnesty International", "Ruth Lowe", "ruthl", "public"),
+    ("East Turkestan Education Trust", "(withheld)", "contact", "counted_only"),
+)
 
 
 def _ensure_user(spec: DemoUser) -> User:
@@ -282,11 +320,60 @@ def _ensure_letters(
             recipient="Vice-Chancellors of UK universities",
             summary="Delivered: the letter and its signatories are public.",
             sign_on_mode=Letter.SignOnMode.OPEN,
+            moderation_policy=Letter.ModerationPolicy.AUTO_VERIFIED,
         )
         letter_services.open_letter(letter=published, actor=coordinator)
+        _approved_signatures(published, organisations, moderator, PUBLISHED_SIGNATURES)
         letter_services.close_letter(letter=published, actor=coordinator)
-        letter_services.publish_letter(letter=published, actor=coordinator)
-    return [seed, draft, published]
+        letter_services.publish_letter(
+            letter=published,
+            actor=coordinator,
+            delivered_on=timezone.localdate() - timedelta(days=2),
+            delivered_to="Universities UK, for the Vice-Chancellors",
+            method="by email, and by hand at its London office",
+        )
+
+    embargoed = existing.get(EMBARGOED_LETTER_TITLE)
+    if embargoed is None:
+        embargoed = letter_services.create_letter(
+            author=coordinator,
+            title=EMBARGOED_LETTER_TITLE,
+            body="Publishers and booksellers from Hong Kong are serving long sentences for "
+            "what they printed.\n\nWe ask you to raise their cases by name.",
+            recipient="The Foreign Secretary",
+            summary="Closed and under embargo: its signatories become public when it is published.",
+            sign_on_mode=Letter.SignOnMode.OPEN,
+            moderation_policy=Letter.ModerationPolicy.AUTO_VERIFIED,
+            signatories_public_while_open=False,
+            lead_organisations=[organisations["Hong Kong Democracy Council"]],
+        )
+        letter_services.open_letter(letter=embargoed, actor=coordinator)
+        _approved_signatures(embargoed, organisations, moderator, EMBARGOED_SIGNATURES)
+        letter_services.close_letter(letter=embargoed, actor=coordinator)
+    # Re-read: the services returned each letter as it was when created (a draft).
+    return [Letter.objects.get(pk=letter.pk) for letter in (seed, draft, published, embargoed)]
+
+
+def _approved_signatures(
+    letter: Letter,
+    organisations: dict[str, Organisation],
+    moderator: User,
+    rows: tuple[tuple[str, str, str, str], ...],
+) -> None:
+    for name, signer, local, visibility in rows:
+        organisation = organisations[name]
+        domain = organisation.website.split("//", 1)[-1].strip("/")
+        signature = letter_services.sign_letter(
+            letter=letter,
+            organisation=letter_services.OrganisationChoice(organisation=organisation),
+            signer_name=signer,
+            signer_email=f"{local}@{domain}",
+            visibility=visibility,
+            consent=True,
+        )
+        signature = letter_services.confirm_signature(signature=signature)
+        if signature.status == Signature.Status.PENDING_REVIEW:
+            letter_services.approve_signature(signature=signature, moderator=moderator)
 
 
 def _demo_signatures(
