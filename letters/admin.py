@@ -596,6 +596,10 @@ class SignatureAdmin(SignatureReviewAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-pk"]
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": _("Signatures"), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
 
 @admin.register(PendingSignature)
 class PendingSignatureAdmin(SignatureReviewAdmin):
@@ -615,6 +619,10 @@ class PendingSignatureAdmin(SignatureReviewAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PendingSignature]:
         return super().get_queryset(request).filter(status=Signature.Status.PENDING_REVIEW)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": _("Signatures awaiting review"), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
 
 # --- Organisations: merging duplicates ---------------------------------------------------

@@ -545,6 +545,7 @@ def add_review_notes(signatures: list[Signature]) -> list[Signature]:
         Signature.objects.filter(
             organisation_id__in=organisations, status=Signature.Status.APPROVED
         )
+        .order_by()
         .values_list("organisation_id", flat=True)
         .distinct()
     )
