@@ -273,6 +273,7 @@ def load_demo() -> DemoResult:
             )
     coordinator = next(user for spec, user in users if spec.role == "coordinator")
     letters = _ensure_letters(coordinator, moderator, organisations)
+    _ensure_moderation_queue(letters[0], organisations, moderator)
     return DemoResult(users=users, organisations=len(organisations), letters=letters)
 
 
@@ -413,3 +414,60 @@ def _demo_signatures(
                 reason=Signature.RejectionReason.CANNOT_VERIFY_AUTHORITY,
                 note="The address is a personal one and the organisation is unknown to us.",
             )
+
+
+# The moderator's queue on the seed letter: with its two pending signatures above, a dozen
+# awaiting review. (organisation, where a new one is based — None for a registered one —,
+# signer, email, visibility, hours waiting, an email domain it lists, unverified). Among them a likely duplicate of Human
+# Rights Watch — which already signed — writing from HRW's own verified domain, and an
+# unverified newcomer.
+MODERATION_QUEUE = (
+    ("Human-Rights Watch Intl", "USA", "Jordan Smith", "jordan.smith@hrw.org", "public", 30, ""),
+    ("Tibetan Youth Collective Zürich", "Switzerland", "Tashi Gyaltsen", "info@tyc-zurich.example.ch", "public", 26, ""),
+    ("Tibet Action Institute", None, "Tenzin Norbu", "tenzin.norbu@gmail.com", "public", 20, ""),
+    ("Students for Hong Kong", None, "Joey Siu", "joey@studentsforhk.org", "public", 18, "studentsforhk.org"),
+    ("Hong Kong Democracy Council", None, "Anna Kwok", "anna@hkdc.example.org", "public", 12, "hkdc.example.org"),
+    ("Campaign for Uyghur Families", None, "Rushan Abbas", "rushan@cuf.example.org", "public", 9, ""),
+    ("Victoria Park Memory Project", None, "(withheld)", "contact@vpmp.example.org", "counted_only", 7, ""),
+    ("Boarding School Watch", None, "Gyal Lo", "gyal@bsw.example.org", "public", 5, ""),
+    ("East Turkestan Education Trust", None, "Mehmet Tohti", "mehmet@etet.example.org", "recipient_only", 3, ""),
+    ("Tibet Justice Lawyers", None, "Lhadon Tethong", "lhadon@tjl.example.org", "public", 1, ""),
+)  # fmt: skip
+
+
+def _ensure_moderation_queue(
+    letter: Letter, organisations: dict[str, Organisation], moderator: User
+) -> None:
+    """Signatures awaiting review, made through the services. A row already loaded (its
+    organisation exists and has signed, or was merged away by a moderator) is left alone."""
+    from organisations.names import normalise_name
+
+    now = timezone.now()
+    for name, based_in, signer, email, visibility, hours, listed_domain in MODERATION_QUEUE:
+        if based_in is not None:
+            if Organisation.objects.filter(normalised_name=normalise_name(name)).exists():
+                continue
+            choice = letter_services.OrganisationChoice(new_name=name, based_in=based_in)
+        else:
+            organisation = organisations[name]
+            if Signature.objects.filter(letter=letter, organisation=organisation).exists():
+                continue
+            if (
+                listed_domain
+                and not organisation.email_domains.filter(domain=listed_domain).exists()
+            ):
+                organisation_services.add_email_domain(
+                    organisation=organisation, domain=listed_domain, actor=moderator
+                )
+            choice = letter_services.OrganisationChoice(organisation=organisation)
+        signature = letter_services.sign_letter(
+            letter=letter,
+            organisation=choice,
+            signer_name=signer,
+            signer_email=email,
+            visibility=visibility,
+            consent=True,
+        )
+        letter_services.confirm_signature(signature=signature)
+        # Spread over the last day and a half, so that "oldest first" shows.
+        Signature.objects.filter(pk=signature.pk).update(confirmed_at=now - timedelta(hours=hours))
