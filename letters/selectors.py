@@ -296,6 +296,9 @@ class SignatoryList:
 
 
 EMBARGOED = SignatoryList(public=False)
+# Part of every cache key: bump it when Signatory or SignatoryList change shape, so that a
+# deployment never unpickles a list cached by the previous code.
+SIGNATORY_CACHE_SCHEMA = 1
 
 
 def signatory_cache_key(letter: Letter, edition: str = PUBLIC_EDITION) -> str:
@@ -303,8 +306,8 @@ def signatory_cache_key(letter: Letter, edition: str = PUBLIC_EDITION) -> str:
     signature on the list or of an organisation named on it; any change of the letter itself
     (status, settings, text) changes updated_at."""
     return (
-        f"letters:signatories:{edition}:{letter.pk}:{letter.list_version}:"
-        f"{letter.updated_at.timestamp():.6f}"
+        f"letters:signatories:v{SIGNATORY_CACHE_SCHEMA}:{edition}:{letter.pk}:"
+        f"{letter.list_version}:{letter.updated_at.timestamp():.6f}"
     )
 
 
