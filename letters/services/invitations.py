@@ -258,7 +258,7 @@ def start_import(
 
 def _pending_import(invitation_import: InvitationImport, actor: User) -> InvitationImport:
     locked = (
-        InvitationImport.objects.select_for_update()
+        InvitationImport.objects.select_for_update(of=("self",))
         .select_related("letter")
         .get(pk=invitation_import.pk)
     )
@@ -407,7 +407,7 @@ def purge_stale_imports(*, now: dt.datetime | None = None) -> int:
 
 def _locked_invitation(invitation: Invitation) -> Invitation:
     return (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("letter", "organisation")
         .get(pk=invitation.pk)
     )
@@ -453,7 +453,7 @@ def resend_failed_invitations(*, letter: Letter, actor: User) -> int:
     Those whose address was invited again meanwhile are left as they are."""
     _check_can_invite(letter, actor)
     failed = list(
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .filter(letter=letter, status=Status.FAILED)
         .select_related("letter")
         .order_by("pk")
