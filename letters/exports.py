@@ -15,6 +15,7 @@ press summary.
 import csv
 import time
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,6 +42,23 @@ def refuse_to_fetch(url: str, *args, **kwargs):
     raise FetchRefused(f"The PDF renderer does not fetch anything ({url[:80]!r}).")
 
 
+@lru_cache(maxsize=1)
+def _refusing_fetcher_class():
+    from weasyprint.urls import URLFetcher  # heavy: loaded by the processes that render PDFs
+
+    class RefusingURLFetcher(URLFetcher):
+        """WeasyPrint's fetcher interface, fetching nothing: every image, style sheet, font or
+        link the document asks for is refused (WeasyPrint logs it and goes on without)."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=frozenset(), allow_redirects=False)
+
+        def fetch(self, url, headers=None):
+            return refuse_to_fetch(url)
+
+    return RefusingURLFetcher
+
+
 # --- PDF -------------------------------------------------------------------------------------
 
 
@@ -60,7 +78,8 @@ def render_pdf(letter: Letter, signatories: SignatoryList, version: LetterVersio
     from weasyprint import HTML  # heavy: only the processes that render PDFs load it
 
     html = render_to_string("letters/pdf/letter.html", pdf_context(letter, signatories, version))
-    return HTML(string=html, base_url=None, url_fetcher=refuse_to_fetch).write_pdf()
+    fetcher = _refusing_fetcher_class()()
+    return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
 
 
 def _pdf_version(letter: Letter, signatories: SignatoryList) -> LetterVersion:
