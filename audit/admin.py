@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
@@ -79,7 +80,7 @@ class ActorFilter(TextInputFilter):
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the trail is written by services, never edited by hand."""
 
-    list_display = ["created_at", "action", "actor", "organisation", "letter", "target", "why"]
+    list_display = ["created_at", "action", "actor", "organisation_name", "target", "why"]
     list_filter = [
         ("letter", admin.RelatedOnlyFieldListFilter),
         OrganisationFilter,
@@ -91,6 +92,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["actor", "organisation", "letter"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     fields = [
         "created_at",
         "action",
@@ -115,13 +117,21 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": _("Audit trail"), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("about"))
     def target(self, obj: AuditEvent) -> str:
         return target_link(obj)
 
+    @admin.display(description=_("organisation"), ordering="organisation__name")
+    def organisation_name(self, obj: AuditEvent) -> str:
+        return Truncator(obj.organisation.name).chars(40) if obj.organisation else "—"
+
     @admin.display(description=_("why"))
     def why(self, obj: AuditEvent) -> str:
-        return obj.reason if len(obj.reason) <= 80 else obj.reason[:79] + "…"
+        return Truncator(obj.reason).chars(60)
 
     @admin.display(description=_("details"))
     def details(self, obj: AuditEvent) -> str:

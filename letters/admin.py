@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -21,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -241,6 +243,13 @@ class ReviewChangeList(ChangeList):
 
 
 REJECT_LISTED = 100  # signatures named on the rejection page; the rest are counted
+# How authority was established, in the few words a column has room for.
+AUTHORITY_SHORT = {
+    Signature.Authority.INVITATION: _("invited"),
+    Signature.Authority.VERIFIED_DOMAIN: _("verified email domain"),
+    Signature.Authority.MEMBERSHIP: _("member of the organisation"),
+    Signature.Authority.NONE: _("not established"),
+}
 
 
 class SignatureReviewAdmin(admin.ModelAdmin):
@@ -251,6 +260,8 @@ class SignatureReviewAdmin(admin.ModelAdmin):
     search_fields = ["organisation__name", "signer_name", "signer_email"]
     list_per_page = 100
     show_full_result_count = False
+    # The letter filter counts already; facet counts would cost a query per choice.
+    show_facets = admin.ShowFacets.NEVER
     actions = ["approve_selected", "reject_selected"]
     fieldsets = [
         (
@@ -277,7 +288,7 @@ class SignatureReviewAdmin(admin.ModelAdmin):
                     "signer_email",
                     "visibility",
                     "show_signer_name",
-                    "submitted_by",
+                    "submitted_by_email",
                 ]
             },
         ),
@@ -287,7 +298,7 @@ class SignatureReviewAdmin(admin.ModelAdmin):
                 "fields": [
                     "email_domain",
                     "warnings",
-                    "decided_by",
+                    "decided_by_email",
                     "decided_at",
                     "rejection_reason",
                     "rejection_note",
@@ -351,8 +362,37 @@ class SignatureReviewAdmin(admin.ModelAdmin):
     def signer(self, obj: Signature) -> str:
         title = format_html(", {}", obj.signer_title) if obj.signer_title else ""
         return format_html(
-            '{}{}<br><span class="mod-help">{}</span>', obj.signer_name, title, obj.signer_email
+            '<span dir="auto">{}{}</span><br><span class="mod-help">{}</span>',
+            obj.signer_name,
+            title,
+            obj.signer_email,
         )
+
+    @admin.display(description=_("signer"), ordering="signer_name")
+    def signer_and_authority(self, obj: Signature) -> str:
+        """Who signed, how their authority was established, what their address proves."""
+        return format_html(
+            '{}<br><span class="mod-help">{} {}</span><br>{}',
+            self.signer(obj),
+            _("Authority:"),
+            AUTHORITY_SHORT.get(obj.authority, obj.authority),
+            self.email_domain(obj),
+        )
+
+    @admin.display(description=_("waiting since"), ordering="confirmed_at")
+    def waiting_since(self, obj: Signature) -> str:
+        if obj.confirmed_at is None:
+            return "—"
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            obj.confirmed_at.isoformat(),
+            f"{obj.confirmed_at:%Y-%m-%d %H:%M} UTC",
+            naturaltime(obj.confirmed_at),
+        )
+
+    @admin.display(description=_("letter"), ordering="letter__title")
+    def letter_title(self, obj: Signature) -> str:
+        return Truncator(obj.letter.title).chars(60)
 
     @admin.display(description=_("email domain"))
     def email_domain(self, obj: Signature) -> str:
@@ -419,16 +459,25 @@ class SignatureReviewAdmin(admin.ModelAdmin):
             items.append(
                 format_html(
                     "{} {}",
-                    _("The signer's domain is verified for another organisation:"),
+                    _("The signer's domain is verified for:"),
                     review.domain_owner.name,
                 )
             )
         if review.is_new:
-            items.append(format_html("{}", _("New organisation: unverified, never approved")))
+            items.append(format_html("{}", _("New: unverified, never approved")))
         return format_html(
             '<ul class="mod-warnings">{}</ul>',
             format_html_join("", "<li>{}</li>", ((item,) for item in items)),
         )
+
+    # Accounts as text: the admin would link them to a user page moderators may not open.
+    @admin.display(description=_("decided by"))
+    def decided_by_email(self, obj: Signature) -> str:
+        return obj.decided_by.email if obj.decided_by else "—"
+
+    @admin.display(description=_("submitted by (logged in)"))
+    def submitted_by_email(self, obj: Signature) -> str:
+        return obj.submitted_by.email if obj.submitted_by else "—"
 
     @admin.display(description=_("version signed"))
     def signed_version(self, obj: Signature) -> str:
@@ -585,11 +634,9 @@ class SignatureAdmin(SignatureReviewAdmin):
     list_display = [
         "created_at",
         "organisation_link",
-        "letter",
-        "signer",
+        "letter_title",
+        "signer_and_authority",
         "status",
-        "authority",
-        "email_domain",
         "warnings",
     ]
     list_filter = [LetterFilter, "status", "authority", VerifiedOrganisationFilter]
@@ -606,12 +653,10 @@ class PendingSignatureAdmin(SignatureReviewAdmin):
     """The moderators' queue: signatures awaiting review across all letters, oldest first."""
 
     list_display = [
-        "confirmed_at",
+        "waiting_since",
         "organisation_link",
-        "letter",
-        "signer",
-        "authority",
-        "email_domain",
+        "letter_title",
+        "signer_and_authority",
         "warnings",
     ]
     list_filter = [LetterFilter, "authority", VerifiedOrganisationFilter]

@@ -351,6 +351,8 @@ def _ensure_letters(
         letter_services.open_letter(letter=embargoed, actor=coordinator)
         _approved_signatures(embargoed, organisations, moderator, EMBARGOED_SIGNATURES)
         letter_services.close_letter(letter=embargoed, actor=coordinator)
+    if not seed.invitations.exists():
+        _demo_invitations(seed, organisations, coordinator)
     # Re-read: the services returned each letter as it was when created (a draft).
     return [Letter.objects.get(pk=letter.pk) for letter in (seed, draft, published, embargoed)]
 
@@ -470,4 +472,107 @@ def _ensure_moderation_queue(
         )
         letter_services.confirm_signature(signature=signature)
         # Spread over the last day and a half, so that "oldest first" shows.
-        Signature.objects.filter(pk=signature.pk).update(confirmed_at=now - timedelta(hours=hours))
+        confirmed_at = now - timedelta(hours=hours)
+        Signature.objects.filter(pk=signature.pk).update(
+            created_at=confirmed_at - timedelta(minutes=10),
+            consented_at=confirmed_at - timedelta(minutes=10),
+            confirmed_at=confirmed_at,
+        )
+
+
+# Invitations on the seed letter, one per state: (organisation, contact, email local part, state)
+SEED_INVITATIONS = (
+    ("Chinese Human Rights Defenders", "Mei Chen", "mei.chen", "sent"),
+    ("Human Rights in China", "Jun Li", "jun.li", "reminded"),
+    ("Coalition Against Transnational Repression", "Nadia Hassan", "nadia", "accepted"),
+    ("Hui Muslim Heritage Society", "Yusuf Ma", "yusuf", "declined"),
+    ("Canada-Tibet Friendship Society", "Karma Dolkar", "karma", "failed"),
+    ("Religious Freedom Advocates", "Sam Okafor", "sam.okafor", "revoked"),
+    ("Scholars at Risk China Desk", "Helen Zhou", "helen", "forwarded"),
+    ("Democracy for Hong Kong Alliance", "Ka-ming Lee", "kaming", "expired"),
+    ("Australia China Rights Network", "Priya Nair", "priya", "queued"),
+)
+
+
+def _demo_invitations(
+    letter: Letter, organisations: dict[str, Organisation], coordinator: User
+) -> None:
+    """Invitations in every state, through the services where a service makes that state.
+    Delivery itself happens after load_demo commits (at once in the embedded default), so the
+    states that depend on it are set on the outbox row, as the worker would."""
+    from outbox.models import OutboundEmail
+
+    from .models import Invitation
+
+    now = timezone.now()
+    retrying = None
+    for name, contact, local, state in SEED_INVITATIONS:
+        organisation = organisations[name]
+        domain = organisation.website.split("//", 1)[-1].strip("/")
+        invitation = letter_services.invite(
+            letter=letter,
+            actor=coordinator,
+            email=f"{local}@{domain}",
+            organisation=organisation,
+            contact_name=contact,
+        )
+        if state == "accepted":
+            letter_services.sign_letter(
+                letter=letter,
+                organisation=letter_services.OrganisationChoice(),
+                signer_name=contact,
+                signer_email=invitation.email,
+                consent=True,
+                invitation=invitation,
+            )
+        elif state == "declined":
+            letter_services.decline_invitation(
+                invitation=invitation,
+                reason="Our board has decided not to sign joint letters until after our elections.",
+            )
+        elif state == "revoked":
+            letter_services.revoke_invitation(invitation=invitation, actor=coordinator)
+        elif state == "forwarded":
+            letter_services.forward_invitation(
+                invitation=invitation, contact_name="Wei Liu", email=f"wei.liu@{domain}"
+            )
+        elif state == "failed":
+            error = (
+                f"SMTPRecipientsRefused: {{'{invitation.email}': (550, b'5.1.1 The email "
+                "account that you tried to reach does not exist')}"
+            )
+            OutboundEmail.objects.filter(pk=invitation.outbound_email_id).update(
+                status=OutboundEmail.Status.FAILED, attempts=1, last_error=error
+            )
+            letter_services.follow_email_status(
+                email_id=invitation.outbound_email_id, status="failed", error=error
+            )
+        elif state == "reminded":
+            # The reminder task sends only inside the window before the deadline.
+            Invitation.objects.filter(pk=invitation.pk).update(
+                reminded_at=now - timedelta(hours=20), reminder_count=1
+            )
+        elif state == "expired":
+            # Links expire when a letter is published; shown here on the open letter.
+            Invitation.objects.filter(pk=invitation.pk).update(status=Invitation.Status.EXPIRED)
+        elif state == "queued":
+            retrying = invitation
+
+    if retrying is not None:
+        email_id = retrying.outbound_email_id
+
+        def still_retrying() -> None:
+            # After the delivery that follows the commit: this one's server keeps saying
+            # "try later", so it stays queued, as the tracking page shows.
+            OutboundEmail.objects.filter(pk=email_id).update(
+                status=OutboundEmail.Status.QUEUED,
+                sent_at=None,
+                attempts=2,
+                last_error="SMTPResponseException: (451, b'4.7.1 Greylisted, try again later')",
+                next_attempt_at=timezone.now() + timedelta(minutes=30),
+            )
+            Invitation.objects.filter(pk=retrying.pk).update(
+                status=Invitation.Status.QUEUED, sent_at=None
+            )
+
+        transaction.on_commit(still_retrying)

@@ -121,8 +121,8 @@ def test_warnings_flag_a_likely_duplicate_that_already_signed_under_another_name
     page = text(response)
     assert "Already signed this letter as:" in page
     assert "Possible duplicate of:" in page
-    assert "The signer's domain is verified for another organisation: Human Rights Watch" in page
-    assert "New organisation: unverified, never approved" in page
+    assert "The signer's domain is verified for: Human Rights Watch" in page
+    assert "New: unverified, never approved" in page
 
 
 def test_an_organisation_approved_before_and_a_distinct_name_raise_no_warning(
