@@ -613,10 +613,13 @@ def follow_email_status(*, email_id: int, status: str, error: str = "") -> int:
     now = timezone.now()
     invitations = Invitation.objects.filter(outbound_email_id=email_id)
     if status == OutboundEmail.Status.SENT:
-        delivered_at = OutboundEmail.objects.filter(pk=email_id).values("sent_at")[:1]
-        return invitations.filter(status__in=[Status.QUEUED, Status.FAILED]).update(
-            status=Status.SENT, sent_at=Subquery(delivered_at), last_error="", updated_at=now
+        delivered_at = Subquery(OutboundEmail.objects.filter(pk=email_id).values("sent_at")[:1])
+        changed = invitations.filter(status__in=[Status.QUEUED, Status.FAILED]).update(
+            status=Status.SENT, sent_at=delivered_at, last_error="", updated_at=now
         )
+        # Revoked or answered before the worker got to it, the email still went out: say when.
+        invitations.filter(sent_at__isnull=True).update(sent_at=delivered_at, updated_at=now)
+        return changed
     if status == OutboundEmail.Status.FAILED:
         changed = invitations.filter(status=Status.QUEUED).update(
             status=Status.FAILED, last_error=error, updated_at=now

@@ -890,3 +890,17 @@ def test_a_published_letters_invitations_expire(make_letter, owner):
         live.pk: St.EXPIRED,
         declined.pk: St.DECLINED,
     }
+
+
+def test_an_email_sent_after_the_invitation_was_answered_still_records_when(open_letter, owner):
+    invitation = invite(open_letter, owner)
+    services.revoke_invitation(invitation=invitation, actor=owner)
+
+    deliver_outbox()
+
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.sent_at) == (
+        St.REVOKED,
+        invitation.outbound_email.sent_at,
+    )
+    assert invitation.sent_at is not None
