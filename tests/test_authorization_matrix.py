@@ -206,6 +206,21 @@ def _token(purpose: str, **extra) -> Callable[[World], dict]:
     }
 
 
+def _pending_import(w: World):
+    """A CSV upload awaiting confirmation on the open letter, by its coordinator."""
+    from letters.invitation_csv import ParsedFile
+
+    return letter_services.start_import(
+        letter=w.open,
+        actor=w.users["coordinator"],
+        parsed=ParsedFile(
+            rows=[{"line": 2, "organisation": "A", "contact_name": "B", "email": "b@a.org"}],
+            delimiter=",",
+        ),
+        filename="contacts.csv",
+    )
+
+
 CASES = [
     # Site
     Case("home", no_kwargs, EVERYONE),
@@ -306,6 +321,33 @@ CASES = [
     Case("letters:publication", draft_slug, LETTER_COORDINATORS, "draft"),
     Case("letters:embed", lambda w: {"slug": w.open.slug}, EVERYONE, "open"),
     Case("letters:embed", draft_slug, _row(404, 404, 404, 404, 404, 404, 404, 404), "draft"),
+    # Invitations: the tracking page, its counts and export (moderators read); the
+    # coordinators' actions; the invitee's decline and pass-on pages (the secret is the
+    # permission). tests/letters/test_invitation_views.py checks POSTs and refusals.
+    Case("letters:invitations", lambda w: {"slug": w.open.slug}, LETTER_RECORDS),
+    Case("letters:invitations", draft_slug, LETTER_COORDINATORS, "draft"),
+    Case("letters:invitation-progress", lambda w: {"slug": w.open.slug}, LETTER_RECORDS),
+    Case("letters:invitation-export", lambda w: {"slug": w.open.slug}, LETTER_RECORDS),
+    Case("letters:invitation-create", lambda w: {"slug": w.open.slug}, LETTER_COORDINATORS),
+    Case("letters:invitation-import", lambda w: {"slug": w.open.slug}, LETTER_COORDINATORS),
+    Case(
+        "letters:invitation-import-preview",
+        lambda w: {"slug": w.open.slug, "pk": _pending_import(w).pk},
+        LETTER_COORDINATORS,
+    ),
+    Case("letters:invitation-resend-failed", lambda w: {"slug": w.open.slug}, LETTER_COORDINATORS),
+    Case(
+        "letters:invitation-resend",
+        lambda w: {"slug": w.open.slug, "pk": w.open.invitations.get().pk},
+        LETTER_COORDINATORS,
+    ),
+    Case(
+        "letters:invitation-revoke",
+        lambda w: {"slug": w.open.slug, "pk": w.open.invitations.get().pk},
+        LETTER_COORDINATORS,
+    ),
+    Case("letters:invitation-decline", lambda w: {"secret": w.invitation_secret}, EVERYONE),
+    Case("letters:invitation-forward", lambda w: {"secret": w.invitation_secret}, EVERYONE),
     Case(
         "letters:letter-signatures",
         lambda w: {"slug": w.open.slug},
