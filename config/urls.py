@@ -27,6 +27,10 @@ if settings.DEBUG:
         path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media"),
     ]
 
+if settings.BENCH_VIEWS:
+    # The bare baseline views the benchmarks compare against (bench/README.md).
+    urlpatterns += [path("bench/", include("bench.urls"))]
+
 handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"

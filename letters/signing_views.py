@@ -48,18 +48,15 @@ def _sign_page(
     invitation: Invitation | None,
     secret: str = "",
 ) -> HttpResponse:
-    letter = selectors.letter_for_page(letter)
-    version = selectors.current_version_of(letter)
     context = {
         "letter": letter,
-        "version": version,
         "invitation": invitation,
         "secret": secret,
         "accepting": letter.is_accepting_signatures
         and (invitation is not None or letter.sign_on_mode == Letter.SignOnMode.OPEN),
     }
     if not context["accepting"]:
-        return render(request, "letters/sign.html", context)
+        return render(request, "letters/sign.html", _with_text(context))
 
     member_orgs = _member_organisations(request)
     if invitation is not None:
@@ -113,10 +110,18 @@ def _sign_page(
     return _render_sign(request, context, form=form, member=use_member_form, status=status)
 
 
+def _with_text(context: dict) -> dict:
+    """The version shown beside the form. Read only when the page is rendered: a POST that
+    signs redirects without it (sign_letter reads the current version under the letter's
+    lock), and the page shows no lead organisations, so letter_for_page's prefetch is not
+    needed either."""
+    return {**context, "version": selectors.current_version_of(context["letter"])}
+
+
 def _render_sign(request, context: dict, *, form, member: bool, status: int = 200):
     invited = context["invitation"] is not None
     context = {
-        **context,
+        **_with_text(context),
         "form": form,
         "member_form": member,
         "verified_names": [] if invited or member else selectors.verified_organisation_names(),
