@@ -1,6 +1,8 @@
 /* The invitations page: while emails are queued, poll the counts and update them in place.
    Loaded from 'self' (no inline script, CSP-safe); without JavaScript the "Refresh" link
-   reloads the page. Stops when nothing is queued, when the tab is hidden, or on an error. */
+   reloads the page. Polling slows down, pauses while the tab is hidden, and stops when the
+   queue is empty, when the counts have not moved for a minute (a retry is scheduled), or
+   after repeated errors. */
 (function () {
   "use strict";
   var section = document.querySelector("[data-progress-url]");
@@ -8,34 +10,28 @@
     return;
   }
   var url = section.getAttribute("data-progress-url");
-  var note = section.querySelector("[data-progress-note]");
-  var refresh = section.querySelector("[data-refresh]");
+  var state = section.querySelector("[data-progress-state]");
   var delay = 1500;
   var timer = null;
   var failures = 0;
+  var unchanged = 0;
+  var last = "";
 
   function show(data) {
     Object.keys(data.counts).forEach(function (status) {
-      var cell = section.querySelector('[data-count="' + status + '"]');
-      if (cell) {
+      section.querySelectorAll('[data-count="' + status + '"]').forEach(function (cell) {
         cell.textContent = String(data.counts[status]);
-      }
+      });
     });
-    var total = section.querySelector('[data-count="total"]');
-    if (total) {
-      total.textContent = String(data.total);
-    }
+    section.querySelectorAll('[data-count="total"]').forEach(function (cell) {
+      cell.textContent = String(data.total);
+    });
   }
 
-  function finished() {
+  function stop(textAttribute) {
     section.setAttribute("data-sending", "false");
-    if (note && refresh) {
-      // Rows of the table below were rendered while sending: offer the fresh list.
-      note.textContent = "";
-      note.appendChild(document.createTextNode(note.getAttribute("data-done-text") || ""));
-      note.appendChild(document.createTextNode(" "));
-      refresh.textContent = refresh.getAttribute("data-done-link") || refresh.textContent;
-      note.appendChild(refresh);
+    if (state && state.getAttribute(textAttribute)) {
+      state.textContent = state.getAttribute(textAttribute);
     }
   }
 
@@ -54,12 +50,19 @@
       .then(function (data) {
         failures = 0;
         show(data);
-        if (data.sending) {
-          delay = Math.min(delay * 1.25, 10000);
-          timer = window.setTimeout(poll, delay);
-        } else {
-          finished();
+        if (!data.sending) {
+          stop("data-done-text");
+          return;
         }
+        var now = JSON.stringify(data.counts);
+        unchanged = now === last ? unchanged + 1 : 0;
+        last = now;
+        if (unchanged >= 6 && delay >= 10000) {
+          stop("data-stalled-text");
+          return;
+        }
+        delay = Math.min(delay * 1.25, 10000);
+        timer = window.setTimeout(poll, delay);
       })
       .catch(function () {
         failures += 1;
