@@ -27,7 +27,13 @@ from django.utils.translation import ngettext
 
 from . import selectors
 from .models import Letter, LetterVersion, Signature
-from .selectors import ORDER_BY_PLACE, PUBLIC_EDITION, RECIPIENT_EDITION, SignatoryList
+from .selectors import (
+    ORDER_BY_PLACE,
+    PUBLIC_EDITION,
+    RECIPIENT_EDITION,
+    SignatoryList,
+    SignatorySummary,
+)
 
 PDF_RENDER_LOCK_SECONDS = 120
 PDF_WAIT_SECONDS = 60
@@ -248,7 +254,7 @@ def unnamed_line(count: int) -> str:
     ) % {"count": _n(count)}
 
 
-def headline(signatories: SignatoryList) -> str:
+def headline(signatories: SignatoryList | SignatorySummary) -> str:
     """ "Signed by 42 organisations from 6 places." — places of named organisations only."""
     organisations = ngettext(
         "%(count)s organisation", "%(count)s organisations", signatories.total

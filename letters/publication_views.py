@@ -53,36 +53,44 @@ def _listing_parameters(request: HttpRequest) -> tuple[str, str, str]:
     return order, query, request.GET.get("signatories-page", "1")
 
 
-def signatories_section(
-    request: HttpRequest, letter: Letter, signatories: SignatoryList, current_number: int
-) -> SafeString:
+def signatories_section(request: HttpRequest, letter: Letter, current_number: int) -> SafeString:
     """The rendered list for the letter page. Without a search, the fragment is cached under
     the list's key (so it changes with the list), its order and page: a page with 10,000
-    signatories costs one cache read."""
+    signatories costs two small cache reads (the numbers, the fragment) and no query."""
     order, query, page_number = _listing_parameters(request)
-    if not signatories.public or query:
-        return SafeString(
-            _render_section(
-                letter, signatories, order, query=query, page_number="1", current=current_number
+    summary = selectors.public_signatory_summary(letter)
+    if not summary.public:
+        signatories = selectors.EMBARGOED
+    elif query:
+        signatories = selectors.public_signatories(letter)
+    else:
+        # The page number as the paginator will clamp it: one cache entry per real page.
+        number = (
+            Paginator(range(summary.named), settings.SIGNATORIES_PER_PAGE)
+            .get_page(page_number)
+            .number
+        )
+        key = (
+            f"{selectors.signatory_cache_key(letter)}:html:{order}:{number}:"
+            f"{translation.get_language()}"
+        )
+        html = cache.get(key)
+        if html is None:
+            html = _render_section(
+                letter,
+                selectors.public_signatories(letter),
+                order,
+                query="",
+                page_number=number,
+                current=current_number,
             )
+            cache.set(key, html, settings.SIGNATORY_LIST_CACHE_SECONDS)
+        return SafeString(html)
+    return SafeString(
+        _render_section(
+            letter, signatories, order, query=query, page_number="1", current=current_number
         )
-    # The page number as the paginator will clamp it: one cache entry per real page.
-    number = (
-        Paginator(range(len(signatories.named)), settings.SIGNATORIES_PER_PAGE)
-        .get_page(page_number)
-        .number
     )
-    key = (
-        f"{selectors.signatory_cache_key(letter)}:html:{order}:{number}:"
-        f"{translation.get_language()}"
-    )
-    html = cache.get(key)
-    if html is None:
-        html = _render_section(
-            letter, signatories, order, query="", page_number=number, current=current_number
-        )
-        cache.set(key, html, settings.SIGNATORY_LIST_CACHE_SECONDS)
-    return SafeString(html)
 
 
 def _render_section(
@@ -231,7 +239,7 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
     cookie is read or set: a partner's page must not learn who is logged in here), so
     browsers and proxies may keep it for a minute."""
     letter = get_object_or_404(Letter.objects.public(), slug=slug)
-    signatories = selectors.public_signatories(letter)
+    signatories = selectors.public_signatory_summary(letter)
     letter_url = settings.SITE_URL + letter.get_absolute_url()
     html = render_to_string(
         "letters/embed.html",

@@ -296,6 +296,22 @@ class SignatoryList:
 
 
 EMBARGOED = SignatoryList(public=False)
+
+
+@dataclass(frozen=True)
+class SignatorySummary:
+    """The numbers of a public list, cached apart from it: the letter page and the embed need
+    only these and a rendered fragment, not 10,000 names to unpickle on every request."""
+
+    public: bool
+    total: int = 0
+    named: int = 0
+    unnamed: int = 0
+    places: int = 0
+    withdrawn_after_delivery: int = 0
+
+
+EMBARGOED_SUMMARY = SignatorySummary(public=False)
 # Part of every cache key: bump it when Signatory or SignatoryList change shape, so that a
 # deployment never unpickles a list cached by the previous code.
 SIGNATORY_CACHE_SCHEMA = 1
@@ -322,6 +338,26 @@ def public_signatories(letter: Letter) -> SignatoryList:
         signatories = _signatory_list(letter, PUBLIC_EDITION)
         cache.set(key, signatories, settings.SIGNATORY_LIST_CACHE_SECONDS)
     return signatories
+
+
+def public_signatory_summary(letter: Letter) -> SignatorySummary:
+    """The numbers of the public list (nothing under embargo), from the cache when it can."""
+    if not letter.signatories_are_public:
+        return EMBARGOED_SUMMARY
+    key = f"{signatory_cache_key(letter)}:summary"
+    summary = cache.get(key)
+    if summary is None:
+        signatories = public_signatories(letter)
+        summary = SignatorySummary(
+            public=True,
+            total=signatories.total,
+            named=len(signatories.named),
+            unnamed=signatories.unnamed,
+            places=signatories.places,
+            withdrawn_after_delivery=signatories.withdrawn_after_delivery,
+        )
+        cache.set(key, summary, settings.SIGNATORY_LIST_CACHE_SECONDS)
+    return summary
 
 
 def public_edition(letter: Letter) -> SignatoryList:

@@ -63,7 +63,7 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
         OG_DESCRIPTION_WORDS
     )
     # From the cache: no query however many signed (publication_views.signatories_section).
-    signatories = selectors.public_signatories(letter)
+    signatories = selectors.public_signatory_summary(letter)
     return render(
         request,
         "letters/letter_detail.html",
@@ -74,7 +74,7 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "role": role,
             "signatories": signatories,
             "signatories_html": publication_views.signatories_section(
-                request, letter, signatories, version.number
+                request, letter, version.number
             ),
             "can_see_records": role is not None or is_moderator(request.user),
             "og_description": description,
