@@ -14,7 +14,10 @@ from outbox.models import OutboundEmail
 from outbox.tasks import requeue_stuck_emails, send_emails
 from tests.conftest import wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback like every transactional test here: a plain transactional flush re-runs
+# post_migrate, which recreates the role groups under new ids, and the next serialized-rollback
+# test (the worker tests below) then fails to restore the original ones.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _queue(key: str = "test:1", to: str = "signer@ngo.example.org") -> OutboundEmail:
