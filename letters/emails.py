@@ -5,8 +5,10 @@ import itertools
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.html import escape
 
 from outbox.models import OutboundEmail
+from outbox.rendering import RenderedEmail, render_email
 from outbox.services import EmailSpec, queue_email, queue_emails
 
 from . import tokens
@@ -100,43 +102,66 @@ def reconfirmation_request(signature: Signature, version: LetterVersion) -> Outb
 
 # Emails rendered and inserted per round in a fan-out: memory stays flat however many there are.
 INVITATION_QUEUE_CHUNK = 500
+# Stand-ins for what differs between the invitations of one letter (see _MailMerge). Names are
+# plain text without private-use characters (core.validators), so these cannot occur in them.
+_NAME, _ORGANISATION = "\ue000contact\ue000", "\ue000organisation\ue000"
+_LINK_STAND_IN = "mailmergesecretstandin"  # ASCII: it goes through reverse() into the links
 
 
-def _invitation_context(invitation: Invitation, secret: str) -> dict:
+def _invitation_links(secret: str, *, templates: dict[str, str] | None = None) -> dict[str, str]:
+    if templates is None:
+        return {
+            "sign_url": _url("letters:sign-invitation", secret=secret),
+            "decline_url": _url("letters:invitation-decline", secret=secret),
+            "forward_url": _url("letters:invitation-forward", secret=secret),
+        }
+    return {name: url.replace(_LINK_STAND_IN, secret) for name, url in templates.items()}
+
+
+def _invitation_context(
+    invitation: Invitation, secret: str, *, link_templates: dict[str, str] | None = None
+) -> dict:
     letter = invitation.letter
     return {
         "invitation": invitation,
         "letter": letter,
         "letter_url": _url("letters:detail", slug=letter.slug),
-        "sign_url": _url("letters:sign-invitation", secret=secret),
-        "decline_url": _url("letters:invitation-decline", secret=secret),
-        "forward_url": _url("letters:invitation-forward", secret=secret),
+        **_invitation_links(secret, templates=link_templates),
     }
 
 
-def _invitation_spec(invitation: Invitation, secret: str) -> EmailSpec:
-    # The key names the link's hash: a resend (a new secret) is a new email, a retry is not.
+def _invitation_spec(
+    invitation: Invitation, secret: str, *, rendered: RenderedEmail | None = None
+) -> EmailSpec:
+    # The key is the link's hash: a resend (a new secret) is a new email, a retry is not. It
+    # needs no primary key, so a fan-out queues the emails before inserting the invitations.
     return EmailSpec(
         kind="invitation_forwarded" if invitation.forwarded_from_id else "invitation",
         to=invitation.email,
         context={
             **_invitation_context(invitation, secret),
             "forwarded_from": invitation.forwarded_from if invitation.forwarded_from_id else None,
-        },
-        dedupe_key=f"invitation:{invitation.pk}:{invitation.token_hash[:16]}",
+        }
+        if rendered is None
+        else {},
+        dedupe_key=f"invitation:{invitation.token_hash}",
         batch=f"letter:{invitation.letter_id}:invitations",
+        rendered=rendered,
     )
 
 
-def _reminder_spec(invitation: Invitation, secret: str) -> EmailSpec:
+def _reminder_spec(
+    invitation: Invitation, secret: str, *, rendered: RenderedEmail | None = None
+) -> EmailSpec:
     letter = invitation.letter
     return EmailSpec(
         kind="invitation_reminder",
         to=invitation.email,
-        context=_invitation_context(invitation, secret),
+        context=_invitation_context(invitation, secret) if rendered is None else {},
         # One reminder per invitation per deadline: extending the deadline opens a new window.
         dedupe_key=f"invitation:{invitation.pk}:reminder:{letter.deadline:%Y%m%dT%H%M%S}",
         batch=f"letter:{letter.pk}:reminders",
+        rendered=rendered,
     )
 
 
@@ -146,7 +171,63 @@ def invitation(invitation: Invitation, secret: str) -> OutboundEmail:
     return queue_email(**vars(_invitation_spec(invitation, secret)))
 
 
-def _queue_many(specs: list[EmailSpec]) -> dict[str, int]:
+class _MailMerge:
+    """Render an invitation email once per letter, with stand-ins for the contact's name, the
+    organisation's name and the link's secret, then put each contact's own values in (escaped
+    for the HTML part as the template engine would). Rendering 10,000 emails one by one is
+    most of a large import's time; this makes it a string replacement.
+
+    Two skeletons at most (with and without a contact name, which the greeting tests). If a
+    stand-in does not come out of the template verbatim (a filter changed it), that skeleton is
+    not used and each email is rendered in full: a template change can make this slower, never
+    wrong. tests/letters/test_invitation_services.py compares both ways byte for byte."""
+
+    def __init__(self, kind: str, letter) -> None:
+        self.kind = kind
+        self.letter = letter
+        self.links = _invitation_links(_LINK_STAND_IN)
+        self.skeletons: dict[bool, RenderedEmail | None] = {}
+
+    def _skeleton(self, with_name: bool) -> RenderedEmail | None:
+        if with_name not in self.skeletons:
+            stand_in = Invitation(
+                letter=self.letter,
+                organisation_name=_ORGANISATION,
+                contact_name=_NAME if with_name else "",
+                email="",
+            )
+            rendered = render_email(
+                self.kind, _invitation_context(stand_in, _LINK_STAND_IN, link_templates=self.links)
+            )
+            needed = [_ORGANISATION, _LINK_STAND_IN] + ([_NAME] if with_name else [])
+            usable = all(token in rendered.text and token in rendered.html for token in needed)
+            self.skeletons[with_name] = rendered if usable else None
+        return self.skeletons[with_name]
+
+    def render(self, invitation: Invitation, secret: str) -> RenderedEmail | None:
+        skeleton = self._skeleton(bool(invitation.contact_name))
+        if skeleton is None:
+            return None
+        raw = {_NAME: invitation.contact_name, _ORGANISATION: invitation.organisation_name}
+        html = {token: escape(value) for token, value in raw.items()}
+        raw[_LINK_STAND_IN] = html[_LINK_STAND_IN] = (
+            secret  # URL-safe base64: the same in text and HTML
+        )
+
+        def fill(text: str, values: dict[str, str]) -> str:
+            for token, value in values.items():
+                text = text.replace(token, value)
+            return text
+
+        return RenderedEmail(
+            subject=fill(skeleton.subject, raw),
+            text=fill(skeleton.text, raw),
+            html=fill(skeleton.html, html),
+        )
+
+
+def _queue_many(specs: list[EmailSpec]) -> list[int]:
+    """The emails' ids, in the order of `specs`."""
     ids: dict[str, int] = {}
     for start in range(0, len(specs), INVITATION_QUEUE_CHUNK):
         chunk = specs[start : start + INVITATION_QUEUE_CHUNK]
@@ -156,21 +237,32 @@ def _queue_many(specs: list[EmailSpec]) -> dict[str, int]:
                 dedupe_key__in=[spec.dedupe_key for spec in chunk]
             ).values_list("dedupe_key", "pk")
         )
-    return ids
+    return [ids[spec.dedupe_key] for spec in specs]
 
 
-def invitations(pairs: list[tuple[Invitation, str]]) -> dict[int, int]:
-    """Queue many invitations in a few queries per chunk; returns {invitation id: email id}."""
-    specs = [(invitation.pk, _invitation_spec(invitation, secret)) for invitation, secret in pairs]
-    ids = _queue_many([spec for _pk, spec in specs])
-    return {pk: ids[spec.dedupe_key] for pk, spec in specs}
+def _merged_specs(pairs: list[tuple[Invitation, str]], kind: str, make_spec) -> list[EmailSpec]:
+    merges: dict[int, _MailMerge] = {}
+    specs = []
+    for invitation, secret in pairs:
+        rendered = None
+        if not invitation.forwarded_from_id:  # a hand-over names its sender: rendered in full
+            merge = merges.get(invitation.letter_id)
+            if merge is None:
+                merge = merges[invitation.letter_id] = _MailMerge(kind, invitation.letter)
+            rendered = merge.render(invitation, secret)
+        specs.append(make_spec(invitation, secret, rendered=rendered))
+    return specs
 
 
-def invitation_reminders(pairs: list[tuple[Invitation, str]]) -> dict[int, int]:
-    """Queue reminders (the same link as the invitation); returns {invitation id: email id}."""
-    specs = [(invitation.pk, _reminder_spec(invitation, secret)) for invitation, secret in pairs]
-    ids = _queue_many([spec for _pk, spec in specs])
-    return {pk: ids[spec.dedupe_key] for pk, spec in specs}
+def invitations(pairs: list[tuple[Invitation, str]]) -> list[int]:
+    """Queue many invitations (saved or not yet: the key is the link's hash) in a few queries
+    per chunk; returns the emails' ids in the order of `pairs`."""
+    return _queue_many(_merged_specs(pairs, "invitation", _invitation_spec))
+
+
+def invitation_reminders(pairs: list[tuple[Invitation, str]]) -> list[int]:
+    """Queue reminders (the same link as the invitation); the emails' ids, in order."""
+    return _queue_many(_merged_specs(pairs, "invitation_reminder", _reminder_spec))
 
 
 def duplicate_signature_notice(*, letter, organisation_name: str, email: str) -> OutboundEmail:

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import OutboundEmail
-from .rendering import render_email
+from .rendering import RenderedEmail, render_email
 from .signals import email_status_changed
 
 logger = logging.getLogger(__name__)
@@ -54,15 +54,17 @@ def queue_email(
     dedupe_key: str,
     batch: str = "",
     enqueue: bool = True,
+    rendered: RenderedEmail | None = None,
 ) -> OutboundEmail:
     """Write the email in the caller's transaction; its delivery task is enqueued on commit.
 
     Queueing the same `dedupe_key` again returns the existing row and sends nothing more.
+    `rendered`: the caller rendered it already (a mail merge); `context` is then unused.
     """
     existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
-    rendered = render_email(kind, context)
+    rendered = rendered or render_email(kind, context)
     with transaction.atomic():  # a savepoint: a concurrent duplicate must not break the caller
         email, created = OutboundEmail.objects.get_or_create(
             dedupe_key=dedupe_key,
@@ -89,6 +91,7 @@ class EmailSpec:
     context: dict[str, Any]
     dedupe_key: str
     batch: str = ""
+    rendered: RenderedEmail | None = None  # already rendered by the caller (a mail merge)
 
 
 def queue_emails(specs: Iterable[EmailSpec]) -> list[int]:
@@ -100,7 +103,7 @@ def queue_emails(specs: Iterable[EmailSpec]) -> list[int]:
     now = timezone.now()
     rows = []
     for spec in specs:
-        rendered = render_email(spec.kind, spec.context)
+        rendered = spec.rendered or render_email(spec.kind, spec.context)
         rows.append(
             OutboundEmail(
                 kind=spec.kind,

@@ -350,21 +350,21 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
             invited_by=actor,
         )
         pairs.append((invitation, secret))
+    # The emails first (their key is the link's hash, not the invitation's id), so that each
+    # invitation is inserted once, already pointing at its email.
+    invitations = [inv for inv, _secret in pairs]
+    for invitation, email_id in zip(invitations, emails.invitations(pairs), strict=True):
+        invitation.outbound_email_id = email_id
     try:
         with transaction.atomic():
-            Invitation.objects.bulk_create([inv for inv, _secret in pairs], batch_size=1000)
-    except IntegrityError as exc:
+            Invitation.objects.bulk_create(invitations, batch_size=1000)
+    except IntegrityError as exc:  # the whole transaction, emails included, is rolled back
         raise DomainError(
             _(
                 "Someone invited some of these addresses while you were checking the file. "
                 "Look at the preview again: those rows now show as already invited."
             )
         ) from exc
-    outbound = emails.invitations(pairs)
-    invitations = [inv for inv, _secret in pairs]
-    for invitation in invitations:
-        invitation.outbound_email_id = outbound[invitation.pk]
-    Invitation.objects.bulk_update(invitations, ["outbound_email"], batch_size=1000)
 
     invitation_import.status = InvitationImport.Status.CONFIRMED
     invitation_import.invited_count = len(invitations)
@@ -476,16 +476,20 @@ def resend_failed_invitations(*, letter: Letter, actor: User) -> int:
         invitation.last_error = ""
         pairs.append((invitation, secret))
     invitations = [inv for inv, _secret in pairs]
-    Invitation.objects.bulk_update(
-        invitations, ["token_seed", "token_hash", "status", "last_error"], batch_size=1000
-    )
-    outbound = emails.invitations(pairs)
-    for invitation in invitations:
-        invitation.outbound_email_id = outbound[invitation.pk]
-    Invitation.objects.bulk_update(invitations, ["outbound_email"], batch_size=1000)
-    Invitation.objects.filter(pk__in=[inv.pk for inv in invitations]).update(
-        updated_at=timezone.now()
-    )
+    for invitation, email_id in zip(invitations, emails.invitations(pairs), strict=True):
+        invitation.outbound_email_id = email_id
+        invitation.updated_at = timezone.now()
+    try:
+        with transaction.atomic():
+            Invitation.objects.bulk_update(
+                invitations,
+                ["token_seed", "token_hash", "status", "last_error", "outbound_email", "updated_at"],
+                batch_size=1000,
+            )
+    except IntegrityError as exc:  # one of the addresses was invited again just now
+        raise DomainError(
+            _("Some of these addresses were invited again meanwhile. Please try once more.")
+        ) from exc
     record_event(
         action="invitations.resent_failed",
         actor=actor,
@@ -691,13 +695,13 @@ def _remind_batch(letter: Letter, *, now: dt.datetime) -> int:
         invitation.reminded_at = now
         invitation.reminder_count = F("reminder_count") + 1
         pairs.append((invitation, secret))
+    for invitation, email_id in zip(batch, emails.invitation_reminders(pairs), strict=True):
+        invitation.outbound_email_id = email_id
     Invitation.objects.bulk_update(
-        batch, ["reminded_at", "reminder_count", "token_seed", "token_hash"], batch_size=1000
+        batch,
+        ["reminded_at", "reminder_count", "token_seed", "token_hash", "outbound_email"],
+        batch_size=1000,
     )
-    outbound = emails.invitation_reminders(pairs)
-    for invitation in batch:
-        invitation.outbound_email_id = outbound[invitation.pk]
-    Invitation.objects.bulk_update(batch, ["outbound_email"], batch_size=1000)
     record_event(
         action="invitations.reminded",
         target=letter,

@@ -904,3 +904,52 @@ def test_an_email_sent_after_the_invitation_was_answered_still_records_when(open
         invitation.outbound_email.sent_at,
     )
     assert invitation.sent_at is not None
+
+
+# --- The mail merge of a fan-out ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["invitation", "invitation_reminder"])
+def test_a_merged_email_is_byte_for_byte_the_one_rendered_in_full(open_letter, kind):
+    from letters import emails
+    from outbox.rendering import render_email
+
+    merge = emails._MailMerge(kind, open_letter)
+    names = [
+        ("Pema Dolma", "Tibet Action Institute"),
+        ("", "Free Tibet"),
+        ('O\'Brien & "Sons" <b>', "Lawyers & Rights <Asia>"),
+        ("ئايشە", "ئۇيغۇر ياشلار تورى"),
+        ("陳大文", "香港民主委員會"),
+    ]
+    for contact, organisation in names:
+        invitation = Invitation(
+            letter=open_letter,
+            contact_name=contact,
+            organisation_name=organisation,
+            email="x@y.org",
+        )
+        secret = tokens.invitation_secret(tokens.new_invitation_seed())
+
+        merged = merge.render(invitation, secret)
+        full = render_email(kind, emails._invitation_context(invitation, secret))
+
+        assert merged == full
+
+
+def test_a_template_that_changes_a_stand_in_falls_back_to_full_rendering(open_letter, monkeypatch):
+    from letters import emails
+
+    real = emails.render_email
+
+    def uppercasing(kind, context):
+        rendered = real(kind, context)
+        return type(rendered)(rendered.subject, rendered.text.upper(), rendered.html)
+
+    monkeypatch.setattr(emails, "render_email", uppercasing)
+    merge = emails._MailMerge("invitation", open_letter)
+
+    invitation = Invitation(
+        letter=open_letter, contact_name="Pema", organisation_name="TAI", email="x@y.org"
+    )
+    assert merge.render(invitation, "s3cret") is None
