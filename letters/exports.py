@@ -35,6 +35,8 @@ from .selectors import (
     SignatorySummary,
 )
 
+# Above this many names the PDF runs them on in paragraphs instead of a list in columns.
+PDF_LIST_MAX_NAMES = 300
 PDF_RENDER_LOCK_SECONDS = 120
 PDF_WAIT_SECONDS = 60
 PDF_POLL_SECONDS = 0.25
@@ -74,6 +76,7 @@ def pdf_context(letter: Letter, signatories: SignatoryList, version: LetterVersi
         "version": version,
         "signatories": signatories,
         "groups": signatories.groups(ORDER_BY_PLACE) if signatories.public else [],
+        "compact": len(signatories.named) > PDF_LIST_MAX_NAMES,
         "recipient_edition": signatories.edition == RECIPIENT_EDITION,
         "generated_on": timezone.localdate(),
         "headline": headline(signatories) if signatories.public else "",

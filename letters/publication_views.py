@@ -53,6 +53,28 @@ def _listing_parameters(request: HttpRequest) -> tuple[str, str, str]:
     return order, query, request.GET.get("signatories-page", "1")
 
 
+def anonymous_page_key(request: HttpRequest, letter: Letter) -> str | None:
+    """The cache key of the whole letter page as a visitor without a session sees it, or None
+    when the page may differ for this request (logged in, a session or messages cookie, a
+    search). Everything the page shows is in the key: the list's key (list_version and the
+    letter's updated_at), whether the deadline has passed, the order and page, the language."""
+    if request.user.is_authenticated or request.method not in ("GET", "HEAD"):
+        return None
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+        return None
+    order, query, page_number = _listing_parameters(request)
+    if query:
+        return None
+    summary = selectors.public_signatory_summary(letter)
+    number = (
+        Paginator(range(summary.named), settings.SIGNATORIES_PER_PAGE).get_page(page_number).number
+    )
+    return (
+        f"{selectors.signatory_cache_key(letter)}:page:{int(letter.deadline_passed)}:{order}:"
+        f"{number}:{translation.get_language()}"
+    )
+
+
 def signatories_section(request: HttpRequest, letter: Letter, current_number: int) -> SafeString:
     """The rendered list for the letter page. Without a search, the fragment is cached under
     the list's key (so it changes with the list), its order and page: a page with 10,000

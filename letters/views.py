@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -56,6 +57,10 @@ def letter_index(request: HttpRequest) -> HttpResponse:
 
 def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     letter = permissions.get_visible_letter(request.user, slug)
+    # Visitors without a session all see the same page: served from the cache, one query.
+    page_key = publication_views.anonymous_page_key(request, letter)
+    if page_key is not None and (cached := cache.get(page_key)) is not None:
+        return HttpResponse(cached)
     role = permissions.coordinator_role(request.user, letter)
     page_letter = selectors.letter_for_page(letter)
     version = selectors.current_version_of(page_letter)
@@ -64,7 +69,7 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     # From the cache: no query however many signed (publication_views.signatories_section).
     signatories = selectors.public_signatory_summary(letter)
-    return render(
+    response = render(
         request,
         "letters/letter_detail.html",
         {
@@ -81,6 +86,9 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "absolute_url": settings.SITE_URL + letter.get_absolute_url(),
         },
     )
+    if page_key is not None:
+        cache.set(page_key, response.content, settings.SIGNATORY_LIST_CACHE_SECONDS)
+    return response
 
 
 # --- Coordinators: dashboard and drafting ---------------------------------------------------

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from accounts.roles import sync_role_groups
 from letters.demo import EMBARGOED_LETTER_TITLE, SEED_LETTER_TITLE, load_demo
 from letters.models import Letter
 from outbox.models import OutboundEmail
@@ -33,6 +34,7 @@ def _shot(page, name: str) -> None:
 @pytest.fixture
 def demo(settings):
     settings.DEBUG = True  # load_demo and demo_code are DEBUG-only commands
+    sync_role_groups()  # a transactional test before this one may have emptied the groups
     load_demo()
     return {letter.title: letter for letter in Letter.objects.all()}
 

@@ -325,3 +325,15 @@ def test_the_publication_page_offers_the_embed_code(client, owner, public_open_l
         f'<iframe src="{embed_url}" title="{public_open_letter.title}" width="360" '
         'height="220" loading="lazy" style="border:0"></iframe>'
     )
+
+
+def test_a_long_list_runs_on_in_the_pdf_and_keeps_every_name(monkeypatch, public_open_letter):
+    monkeypatch.setattr(exports, "PDF_LIST_MAX_NAMES", 2)
+    names = ["Alpha Rights", "Beta Watch", "Gamma Network", CJK_NAME]
+    for name in names:
+        sign_as(public_open_letter, name, based_in="Tibet")
+
+    text = pdf_text(exports.letter_pdf(public_open_letter))
+
+    assert "Alpha Rights · Beta Watch · Gamma Network · " in text
+    assert CJK_NAME in text
