@@ -355,17 +355,17 @@ def invitation_import_preview(request: HttpRequest, slug: str, pk: int) -> HttpR
                 messages.info(request, _("The upload was cancelled; nobody was invited."))
                 return redirect("letters:invitations", slug=letter.slug)
             if action == "confirm":
-                invitations = services.confirm_import(
-                    invitation_import=invitation_import, actor=request.user
+                invited = len(
+                    services.confirm_import(invitation_import=invitation_import, actor=request.user)
                 )
                 messages.success(
                     request,
                     ngettext(
                         "%(count)s invitation is being sent. The counts below follow it.",
                         "%(count)s invitations are being sent. The counts below follow them.",
-                        len(invitations),
+                        invited,
                     )
-                    % {"count": len(invitations)},
+                    % {"count": invited},
                 )
                 return redirect("letters:invitations", slug=letter.slug)
         except DomainError as error:

@@ -13,4 +13,6 @@ def organisation_details_changed(sender, *, organisation, fields, **kwargs) -> N
 def invitation_email_status_changed(sender, *, email_id, kind, status, error, **kwargs) -> None:
     """The outbox sent an email or gave up on it: an invitation follows its latest email."""
     if kind.startswith("invitation"):
-        follow_email_status(email_id=email_id, status=status, error=error)
+        follow_email_status(
+            email_id=email_id, status=status, error=error, sent_at=kwargs.get("sent_at")
+        )

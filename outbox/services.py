@@ -241,6 +241,7 @@ def _announce(row: OutboundEmail) -> None:
                 kind=row.kind,
                 status=row.status,
                 error=row.last_error,
+                sent_at=row.sent_at,
             )
     except Exception:  # a receiver's bug must not turn a sent email into a resent one
         logger.exception("email_status_changed receiver failed for email %s", row.pk)

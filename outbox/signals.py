@@ -8,5 +8,5 @@ own: one that fails is logged and can never undo or repeat a delivery.
 from django.dispatch import Signal
 
 # sender=OutboundEmail; kwargs: email_id (int), kind (str), status ("sent" | "failed"),
-# error (str, empty when sent).
+# error (str, empty when sent), sent_at (datetime, None when failed).
 email_status_changed = Signal()

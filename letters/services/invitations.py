@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Subquery
+from django.db.models import Case, F, Q, TextField, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -84,17 +84,21 @@ def invitation_by_secret(secret: str) -> Invitation | None:
 # --- Which organisation a contact belongs to ----------------------------------------------------
 
 
+# Rows created per round of an import (invitations, organisations, emails).
+IMPORT_CHUNK = 1000
+
+
 def _chunks(values: list, size: int = 900) -> Iterable[list]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
 
-def _free_slugs(names: list[str]) -> list[str]:
-    """A unique slug for each new organisation, in a few queries whatever their number."""
+def _free_slugs(names: list[str], used: set[str]) -> list[str]:
+    """A unique slug for each new organisation, in a few queries whatever their number.
+    `used`: the slugs given out already in this transaction (updated)."""
     bases = [slugify(name, allow_unicode=True)[:70].strip("-") or "organisation" for name in names]
     chosen: list[str | None] = [None] * len(names)
     suffix = [1] * len(names)
-    used: set[str] = set(organisation_services.RESERVED_SLUGS)
     pending = list(range(len(names)))
     for _round in range(20):
         if not pending:
@@ -119,41 +123,37 @@ def _free_slugs(names: list[str]) -> list[str]:
 
 def _create_organisations(
     wanted: dict[str, tuple[str, str]], *, actor: User
-) -> dict[str, Organisation]:
-    """Create the unknown organisations of an import, unverified, in bulk: {normalised name:
-    (name, based_in)} → {normalised name: organisation}. The organisations app's own
-    create_organisation does one at a time (slug, savepoint, event), too slow for 10,000; this
-    keeps its rules: unique normalised name, reserved slugs, an audit event each."""
-    if not wanted:
-        return {}
-    keys = list(wanted)
-    slugs = _free_slugs([wanted[key][0] for key in keys])
-    organisations = [
-        Organisation(
-            name=wanted[key][0],
-            normalised_name=key,
-            slug=slug,
-            based_in=wanted[key][1],
-        )
-        for key, slug in zip(keys, slugs, strict=True)
-    ]
-    try:
-        with transaction.atomic():
-            Organisation.objects.bulk_create(organisations, batch_size=1000)
-    except IntegrityError:
-        # Someone registered one of these names meanwhile: fall back to one at a time.
-        created = {}
-        for key in keys:
-            name, based_in = wanted[key]
-            try:
-                created[key] = organisation_services.create_organisation(
-                    name=name, based_in=based_in, created_by=None
-                )
-            except organisation_services.DuplicateOrganisation as exc:
-                created[key] = exc.existing
-        return created
-    AuditEvent.objects.bulk_create(
-        [
+) -> dict[str, tuple[int, str]]:
+    """Create the unknown organisations of an import, unverified, in bulk and in chunks:
+    {normalised name: (name, based_in)} → {normalised name: (id, name)}. The organisations
+    app's own create_organisation does one at a time (slug, savepoint, event), too slow for
+    10,000; this keeps its rules: unique normalised name, reserved slugs, an audit event each."""
+    created: dict[str, tuple[int, str]] = {}
+    used: set[str] = set(organisation_services.RESERVED_SLUGS)
+    for keys in _chunks(list(wanted), IMPORT_CHUNK):
+        slugs = _free_slugs([wanted[key][0] for key in keys], used)
+        organisations = [
+            Organisation(
+                name=wanted[key][0], normalised_name=key, slug=slug, based_in=wanted[key][1]
+            )
+            for key, slug in zip(keys, slugs, strict=True)
+        ]
+        try:
+            with transaction.atomic():
+                Organisation.objects.bulk_create(organisations)
+        except IntegrityError:
+            # Someone registered one of these names meanwhile: one at a time, for this chunk.
+            for key in keys:
+                name, based_in = wanted[key]
+                try:
+                    organisation = organisation_services.create_organisation(
+                        name=name, based_in=based_in, created_by=None
+                    )
+                except organisation_services.DuplicateOrganisation as exc:
+                    organisation = exc.existing
+                created[key] = (organisation.pk, organisation.name)
+            continue
+        AuditEvent.objects.bulk_create(
             AuditEvent(
                 action="organisation.created",
                 actor=actor,
@@ -161,10 +161,9 @@ def _create_organisations(
                 reason=_("Named in an invitation"),
             )
             for organisation in organisations
-        ],
-        batch_size=1000,
-    )
-    return {organisation.normalised_name: organisation for organisation in organisations}
+        )
+        created.update((o.normalised_name, (o.pk, o.name)) for o in organisations)
+    return created
 
 
 # --- Inviting -----------------------------------------------------------------------------------
@@ -309,11 +308,11 @@ def cancel_import(*, invitation_import: InvitationImport, actor: User) -> Invita
 
 
 @transaction.atomic
-def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[Invitation]:
+def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[int]:
     """Invite every new contact of a checked file, all or none: the invitations, any new
     (unverified) organisations and the outbox rows are written in this one transaction, and
     the emails go out after it commits. Rows already invited or already signed are skipped;
-    a file with a row still in error invites nobody."""
+    a file with a row still in error invites nobody. Returns the new invitations' ids."""
     invitation_import = _pending_import(invitation_import, actor)
     letter = invitation_import.letter
     invalid = sum(1 for row in invitation_import.rows if row["errors"])
@@ -331,43 +330,49 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
     wanted = {}
     for row in new_rows:
         if row.match.organisation is None:
-            key = normalise_name(row.organisation)
-            wanted.setdefault(key, (row.organisation, row.based_in))
+            wanted.setdefault(normalise_name(row.organisation), (row.organisation, row.based_in))
     created = _create_organisations(wanted, actor=actor)
 
-    pairs: list[tuple[Invitation, str]] = []
-    for row in new_rows:
-        organisation = row.match.organisation or created[normalise_name(row.organisation)]
-        seed, secret, token_hash = _new_link()
-        invitation = Invitation(
-            letter=letter,
-            organisation=organisation,
-            organisation_name=organisation.name,
-            contact_name=row.contact_name,
-            email=row.email,
-            token_seed=seed,
-            token_hash=token_hash,
-            invited_by=actor,
-        )
-        pairs.append((invitation, secret))
-    # The emails first (their key is the link's hash, not the invitation's id), so that each
-    # invitation is inserted once, already pointing at its email.
-    invitations = [inv for inv, _secret in pairs]
-    for invitation, email_id in zip(invitations, emails.invitations(pairs), strict=True):
-        invitation.outbound_email_id = email_id
-    try:
-        with transaction.atomic():
-            Invitation.objects.bulk_create(invitations, batch_size=1000)
-    except IntegrityError as exc:  # the whole transaction, emails included, is rolled back
-        raise DomainError(
-            _(
-                "Someone invited some of these addresses while you were checking the file. "
-                "Look at the preview again: those rows now show as already invited."
+    # In chunks, so that a 10,000-row file never holds 10,000 invitations and their emails in
+    # memory at once; still one transaction. The emails first (their key is the link's hash,
+    # not the invitation's id), so that each invitation is inserted once, pointing at its email.
+    invitation_ids: list[int] = []
+    for rows in _chunks(new_rows, IMPORT_CHUNK):
+        pairs: list[tuple[Invitation, str]] = []
+        for row in rows:
+            if row.match.organisation is not None:
+                organisation_id, name = row.match.organisation.pk, row.match.organisation.name
+            else:
+                organisation_id, name = created[normalise_name(row.organisation)]
+            seed, secret, token_hash = _new_link()
+            invitation = Invitation(
+                letter=letter,
+                organisation_id=organisation_id,
+                organisation_name=name,
+                contact_name=row.contact_name,
+                email=row.email,
+                token_seed=seed,
+                token_hash=token_hash,
+                invited_by=actor,
             )
-        ) from exc
+            pairs.append((invitation, secret))
+        invitations = [invitation for invitation, _secret in pairs]
+        for invitation, email_id in zip(invitations, emails.invitations(pairs), strict=True):
+            invitation.outbound_email_id = email_id
+        try:
+            with transaction.atomic():
+                Invitation.objects.bulk_create(invitations)
+        except IntegrityError as exc:  # the whole transaction, emails included, is rolled back
+            raise DomainError(
+                _(
+                    "Someone invited some of these addresses while you were checking the file. "
+                    "Look at the preview again: those rows now show as already invited."
+                )
+            ) from exc
+        invitation_ids.extend(invitation.pk for invitation in invitations)
 
     invitation_import.status = InvitationImport.Status.CONFIRMED
-    invitation_import.invited_count = len(invitations)
+    invitation_import.invited_count = len(invitation_ids)
     invitation_import.confirmed_at = timezone.now()
     invitation_import.rows = []
     invitation_import.save(
@@ -380,13 +385,13 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
         data={
             "import_id": invitation_import.pk,
             "file": invitation_import.filename,
-            "invited": len(invitations),
+            "invited": len(invitation_ids),
             "skipped": len(preview) - len(new_rows),
             "organisations_created": len(created),
-            "invitation_ids": [inv.pk for inv in invitations],
+            "invitation_ids": invitation_ids,
         },
     )
-    return invitations
+    return invitation_ids
 
 
 def purge_stale_imports(*, now: dt.datetime | None = None) -> int:
@@ -483,7 +488,14 @@ def resend_failed_invitations(*, letter: Letter, actor: User) -> int:
         with transaction.atomic():
             Invitation.objects.bulk_update(
                 invitations,
-                ["token_seed", "token_hash", "status", "last_error", "outbound_email", "updated_at"],
+                [
+                    "token_seed",
+                    "token_hash",
+                    "status",
+                    "last_error",
+                    "outbound_email",
+                    "updated_at",
+                ],
                 batch_size=1000,
             )
     except IntegrityError as exc:  # one of the addresses was invited again just now
@@ -610,26 +622,32 @@ def forward_invitation(*, invitation: Invitation, contact_name: str, email: str)
 # --- Delivery, reminders, expiry ------------------------------------------------------------------
 
 
-def follow_email_status(*, email_id: int, status: str, error: str = "") -> int:
+def follow_email_status(
+    *, email_id: int, status: str, error: str = "", sent_at: dt.datetime | None = None
+) -> int:
     """The outbox marked an email sent or failed for good: the invitation whose latest email it
-    is follows. Runs inside the outbox's transaction. A failed reminder leaves the invitation
-    sent (its first email arrived) and records the error."""
+    is follows, in one UPDATE inside the outbox's transaction. Sent: a queued (or failed, then
+    retried) invitation becomes sent at the email's time; one revoked or answered before the
+    worker got to it keeps its status but records when its email went out. Failed: a queued
+    invitation fails; a failed reminder leaves the invitation sent and shows the error."""
     now = timezone.now()
     invitations = Invitation.objects.filter(outbound_email_id=email_id)
     if status == OutboundEmail.Status.SENT:
-        delivered_at = Subquery(OutboundEmail.objects.filter(pk=email_id).values("sent_at")[:1])
-        changed = invitations.filter(status__in=[Status.QUEUED, Status.FAILED]).update(
-            status=Status.SENT, sent_at=delivered_at, last_error="", updated_at=now
+        follows = Q(status__in=[Status.QUEUED, Status.FAILED])
+        return invitations.filter(follows | Q(sent_at__isnull=True)).update(
+            status=Case(When(follows, then=Value(Status.SENT)), default=F("status")),
+            sent_at=Value(sent_at or now),
+            last_error=Case(
+                When(follows, then=Value("")), default=F("last_error"), output_field=TextField()
+            ),
+            updated_at=now,
         )
-        # Revoked or answered before the worker got to it, the email still went out: say when.
-        invitations.filter(sent_at__isnull=True).update(sent_at=delivered_at, updated_at=now)
-        return changed
     if status == OutboundEmail.Status.FAILED:
-        changed = invitations.filter(status=Status.QUEUED).update(
-            status=Status.FAILED, last_error=error, updated_at=now
+        return invitations.filter(status__in=[Status.QUEUED, Status.SENT]).update(
+            status=Case(When(status=Status.QUEUED, then=Value(Status.FAILED)), default=F("status")),
+            last_error=error,
+            updated_at=now,
         )
-        invitations.filter(status=Status.SENT).update(last_error=error, updated_at=now)
-        return changed
     return 0
 
 

@@ -310,8 +310,9 @@ def test_confirming_invites_the_new_rows_in_one_go(open_letter, owner, import_wo
     invitation_import = upload(open_letter, owner, CONTACTS)
     organisations_before = Organisation.objects.count()
 
-    invitations = services.confirm_import(invitation_import=invitation_import, actor=owner)
+    ids = services.confirm_import(invitation_import=invitation_import, actor=owner)
 
+    invitations = [Invitation.objects.get(pk=pk) for pk in ids]
     assert [(inv.email, inv.organisation.name, inv.status) for inv in invitations] == [
         ("pema@tibetaction.example.net", "Tibet Action Institute", St.QUEUED),
         ("aysha@udyn.example.org", "Uyghur Youth Network", St.QUEUED),
@@ -347,7 +348,7 @@ def test_confirming_invites_the_new_rows_in_one_go(open_letter, owner, import_wo
         "invited": 4,
         "skipped": 3,
         "organisations_created": 1,
-        "invitation_ids": [inv.pk for inv in invitations],
+        "invitation_ids": ids,
     }
 
 
@@ -381,9 +382,9 @@ def test_an_address_invited_meanwhile_is_skipped_at_confirmation(open_letter, ow
     )
     invite(open_letter, editor, "ANA@ft.example.org", organisation_name="Free Tibet")
 
-    invitations = services.confirm_import(invitation_import=invitation_import, actor=owner)
+    ids = services.confirm_import(invitation_import=invitation_import, actor=owner)
 
-    assert [inv.email for inv in invitations] == ["bo@b.example.org"]
+    assert [Invitation.objects.get(pk=pk).email for pk in ids] == ["bo@b.example.org"]
     assert Invitation.objects.filter(email__iexact="ana@ft.example.org").count() == 1
 
 
@@ -953,3 +954,35 @@ def test_a_template_that_changes_a_stand_in_falls_back_to_full_rendering(open_le
         letter=open_letter, contact_name="Pema", organisation_name="TAI", email="x@y.org"
     )
     assert merge.render(invitation, "s3cret") is None
+
+
+def test_an_import_larger_than_a_chunk_is_one_whole(open_letter, owner, monkeypatch):
+    monkeypatch.setattr("letters.services.invitations.IMPORT_CHUNK", 2)
+    invitation_import = upload(
+        open_letter,
+        owner,
+        HEADER
+        + "Rights & Co,A,a@rc.example.org,\n"
+        + "Same Org,B,b@same.example.org,\n"
+        + "Rights Co,C,c@rco.example.org,\n"
+        + "same org,D,d@same.example.org,\n"
+        + "Other,E,e@other.example.org,\n",
+    )
+
+    ids = services.confirm_import(invitation_import=invitation_import, actor=owner)
+
+    assert len(ids) == 5
+    assert sorted(Organisation.objects.values_list("name", "slug")) == [
+        ("Other", "other"),
+        ("Rights & Co", "rights-co"),
+        ("Rights Co", "rights-co-2"),
+        ("Same Org", "same-org"),
+    ]
+    assert sorted(Invitation.objects.values_list("email", "organisation__name")) == [
+        ("a@rc.example.org", "Rights & Co"),
+        ("b@same.example.org", "Same Org"),
+        ("c@rco.example.org", "Rights Co"),
+        ("d@same.example.org", "Same Org"),
+        ("e@other.example.org", "Other"),
+    ]
+    assert OutboundEmail.objects.filter(kind="invitation").count() == 5

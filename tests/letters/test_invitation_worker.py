@@ -41,8 +41,7 @@ def test_a_thousand_invitations_arrive_once_each(celery_worker, smtp_server, ope
     invitation_import = upload(open_letter, owner, HEADER + rows)
 
     # When the coordinator confirms (the emails are enqueued when the transaction commits)
-    invitations = services.confirm_import(invitation_import=invitation_import, actor=owner)
-    assert len(invitations) == 1000
+    assert len(services.confirm_import(invitation_import=invitation_import, actor=owner)) == 1000
 
     # Then the worker delivers every one, and each invitation follows its email (the SMTP
     # server is watched, not the database: a reader would compete with the worker)
