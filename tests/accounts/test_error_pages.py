@@ -73,3 +73,13 @@ def test_a_csrf_failure_shows_the_friendly_page():
     assert template_names(response)[:2] == ["errors/403_csrf.html", "base.html"]
     assert b"This form has expired" in response.content
     assert "_auth_user_id" not in client.session
+
+
+def test_a_request_for_an_unknown_host_gets_the_400_page_not_a_500(client, settings):
+    settings.ALLOWED_HOSTS = ["good.example"]
+    settings.DEBUG = False
+
+    response = client.get("/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert b"We could not understand that request" in response.content
