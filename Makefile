@@ -27,7 +27,7 @@ DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.to
 	DATABASE_URL=sqlite:///$(CURDIR)/.deploy-check.sqlite3 EMAIL_URL=smtp+tls://mail.example.org:587 \
 	REDIS_URL=redis://127.0.0.1:6379/0
 
-.PHONY: help uv venv install install-dev run serve migrate demo test lint format check-deploy worker beat bench-signing clean
+.PHONY: help uv venv install install-dev run serve migrate demo test lint format check-deploy worker beat bench-signing bench-invitations clean
 
 help:
 	@echo "make run           install, migrate, load the demo data, serve on http://127.0.0.1:8000"
@@ -35,6 +35,7 @@ help:
 	@echo "make worker|beat   run a Celery worker / beat (needs REDIS_URL)"
 	@echo "make check-deploy  manage.py check --deploy with a production configuration"
 	@echo "make bench-signing the signing benchmark (bench/README.md; PostgreSQL + Redis on loopback)"
+	@echo "make bench-invitations  10,000 invitations from a CSV to an SMTP sink (bench/README.md)"
 
 uv:
 	@command -v uv >/dev/null || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user --break-system-packages uv
@@ -93,6 +94,9 @@ BENCH_ENV := BENCH_PG_ADMIN_URL=$${BENCH_PG_ADMIN_URL:-postgres://postgres@127.0
 
 bench-signing: install-dev
 	$(BENCH_ENV) $(PY) bench/signing.py $(BENCH_ARGS)
+
+bench-invitations: install-dev
+	$(BENCH_ENV) $(PY) bench/invitations_fanout.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .deploy-check.sqlite3

@@ -132,6 +132,16 @@ class LetterSettingsForm(LettersForm):
         required=False,
         help_text=Letter._meta.get_field("signatories_public_while_open").help_text,
     )
+    reminder_days_before = forms.IntegerField(
+        label=_("Reminder, days before the deadline"),
+        min_value=0,
+        max_value=60,
+        required=False,
+        help_text=_(
+            "Invited organisations that have not answered get one reminder this many days "
+            "before the deadline. 0: no reminder."
+        ),
+    )
     lead_organisations = forms.ModelMultipleChoiceField(
         label=_("Lead organisations"),
         queryset=Organisation.objects.order_by("name"),
@@ -153,8 +163,15 @@ class LetterSettingsForm(LettersForm):
             "sign_on_mode": letter.sign_on_mode,
             "moderation_policy": letter.moderation_policy,
             "signatories_public_while_open": letter.signatories_public_while_open,
+            "reminder_days_before": letter.reminder_days_before,
             "lead_organisations": list(letter.lead_organisations.values_list("pk", flat=True)),
         }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reminder_days_before") is None:
+            cleaned.pop("reminder_days_before", None)  # left empty: unchanged
+        return cleaned
 
 
 class ReopenForm(LettersForm):

@@ -35,6 +35,7 @@ SETTINGS_FIELDS = (
     "sign_on_mode",
     "moderation_policy",
     "signatories_public_while_open",
+    "reminder_days_before",
 )
 
 

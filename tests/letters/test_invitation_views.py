@@ -821,3 +821,45 @@ def test_the_invitation_email_offers_decline_and_forward(link):
     assert f"/letters/invitations/{secret}/forward/" in email.body_text
     assert f"/letters/invitations/{secret}/decline/" in email.body_html
     assert f"/letters/invitations/{secret}/forward/" in email.body_html
+
+
+# --- The reminder window, per letter ---------------------------------------------------------------
+
+
+def test_the_reminder_window_is_a_letter_setting(client, owner, open_letter):
+    client.force_login(owner)
+    url = reverse("letters:settings", args=[open_letter.slug])
+    assert 'name="reminder_days_before" value="3"' in client.get(url).content.decode()
+
+    response = client.post(
+        url,
+        {
+            "recipient": open_letter.recipient,
+            "summary": open_letter.summary,
+            "sign_on_mode": open_letter.sign_on_mode,
+            "moderation_policy": open_letter.moderation_policy,
+            "reminder_days_before": "7",
+        },
+    )
+
+    assert response.status_code == 302
+    open_letter.refresh_from_db()
+    assert open_letter.reminder_days_before == 7
+
+
+def test_a_reminder_window_out_of_range_is_refused(client, owner, open_letter):
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("letters:settings", args=[open_letter.slug]),
+        {
+            "recipient": open_letter.recipient,
+            "sign_on_mode": open_letter.sign_on_mode,
+            "moderation_policy": open_letter.moderation_policy,
+            "reminder_days_before": "-1",
+        },
+    )
+
+    assert response.status_code == 200
+    open_letter.refresh_from_db()
+    assert open_letter.reminder_days_before == 3
