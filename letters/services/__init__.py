@@ -12,25 +12,27 @@
 
 from .delegation import set_review_delegation
 from .digest import queue_moderation_digests
-from .invitations import (
-    INVITING_STATES,
+from .invitation_imports import (
     cancel_import,
     confirm_import,
+    fix_import_rows,
+    purge_stale_imports,
+    start_import,
+)
+from .invitations import (
+    INVITING_STATES,
     current_secret,
     decline_invitation,
     expire_invitations,
-    fix_import_rows,
     follow_email_status,
     forward_invitation,
     invitation_by_secret,
     invite,
-    purge_stale_imports,
     reminder_candidates,
     resend_failed_invitations,
     resend_invitation,
     revoke_invitation,
     send_invitation_reminders,
-    start_import,
 )
 from .lifecycle import (
     SETTINGS_FIELDS,

@@ -1,6 +1,6 @@
-"""Invitations: inviting organisations' contacts one by one or from a CSV, resending, revoking,
-the invitee's answers (decline, pass on to a colleague), reminders before the deadline, and
-the invitation following the delivery of its email.
+"""Invitations: inviting an organisation's contact, resending, revoking, the invitee's answers
+(decline, pass on to a colleague), reminders before the deadline, and the invitation following
+the delivery of its email. Inviting from a CSV file: services/invitation_imports.py.
 
 Invitation: queued → sent → accepted | declined, plus failed, revoked, expired. `sent` and
 `failed` follow the outbox row of the invitation's email (follow_email_status, called by the
@@ -13,36 +13,29 @@ the status, and the old link stops working.
 """
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, TextField, Value, When
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from audit.models import AuditEvent
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
-from organisations import services as organisation_services
 from organisations.models import Organisation
-from organisations.names import normalise_name
 from outbox.models import OutboundEmail
 
 from .. import emails, invitation_csv, invitation_selectors, tokens
-from ..models import Invitation, InvitationImport, Letter
+from ..models import Invitation, Letter
 from ..permissions import can_edit_letter
 
 Status = Invitation.Status
 INVITING_STATES = (Letter.Status.DRAFT, Letter.Status.OPEN)
-# Statuses of an earlier invitation that make a new one to the same address pointless: it is
-# live, or it was answered. Failed, revoked and expired ones may be replaced.
-ANSWERED_OR_LIVE = (Status.QUEUED, Status.SENT, Status.ACCEPTED, Status.DECLINED)
 
 
-def _check_can_invite(letter: Letter, actor: User) -> None:
+def check_can_invite(letter: Letter, actor: User) -> None:
+    """Refuses anyone but the letter's coordinators, and a letter past collecting."""
     if not can_edit_letter(actor, letter):
         raise NotAllowed(_("Only the letter's coordinators can invite."))
     if letter.status not in INVITING_STATES:
@@ -51,7 +44,7 @@ def _check_can_invite(letter: Letter, actor: User) -> None:
         )
 
 
-def _new_link() -> tuple[str, str, str]:
+def new_link() -> tuple[str, str, str]:
     """(seed, secret, hash) for a fresh link."""
     seed = tokens.new_invitation_seed()
     secret = tokens.invitation_secret(seed)
@@ -59,7 +52,7 @@ def _new_link() -> tuple[str, str, str]:
 
 
 def _give_new_link(invitation: Invitation) -> str:
-    invitation.token_seed, secret, invitation.token_hash = _new_link()
+    invitation.token_seed, secret, invitation.token_hash = new_link()
     return secret
 
 
@@ -84,88 +77,6 @@ def invitation_by_secret(secret: str) -> Invitation | None:
 # --- Which organisation a contact belongs to ----------------------------------------------------
 
 
-# Rows created per round of an import (invitations, organisations, emails).
-IMPORT_CHUNK = 1000
-
-
-def _chunks(values: list, size: int = 900) -> Iterable[list]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _free_slugs(names: list[str], used: set[str]) -> list[str]:
-    """A unique slug for each new organisation, in a few queries whatever their number.
-    `used`: the slugs given out already in this transaction (updated)."""
-    bases = [slugify(name, allow_unicode=True)[:70].strip("-") or "organisation" for name in names]
-    chosen: list[str | None] = [None] * len(names)
-    suffix = [1] * len(names)
-    pending = list(range(len(names)))
-    for _round in range(20):
-        if not pending:
-            break
-        candidates = {i: bases[i] if suffix[i] == 1 else f"{bases[i]}-{suffix[i]}" for i in pending}
-        taken: set[str] = set()
-        for chunk in _chunks(sorted(set(candidates.values()))):
-            taken.update(Organisation.objects.filter(slug__in=chunk).values_list("slug", flat=True))
-        still = []
-        for i in pending:
-            if candidates[i] in taken or candidates[i] in used:
-                suffix[i] += 1
-                still.append(i)
-            else:
-                chosen[i] = candidates[i]
-                used.add(candidates[i])
-        pending = still
-    for i in pending:  # pathological: twenty taken in a row
-        chosen[i] = f"{bases[i][:60]}-{tokens.new_invitation_seed()[:8].lower()}"
-    return [slug for slug in chosen if slug is not None]
-
-
-def _create_organisations(
-    wanted: dict[str, tuple[str, str]], *, actor: User
-) -> dict[str, tuple[int, str]]:
-    """Create the unknown organisations of an import, unverified, in bulk and in chunks:
-    {normalised name: (name, based_in)} → {normalised name: (id, name)}. The organisations
-    app's own create_organisation does one at a time (slug, savepoint, event), too slow for
-    10,000; this keeps its rules: unique normalised name, reserved slugs, an audit event each."""
-    created: dict[str, tuple[int, str]] = {}
-    used: set[str] = set(organisation_services.RESERVED_SLUGS)
-    for keys in _chunks(list(wanted), IMPORT_CHUNK):
-        slugs = _free_slugs([wanted[key][0] for key in keys], used)
-        organisations = [
-            Organisation(
-                name=wanted[key][0], normalised_name=key, slug=slug, based_in=wanted[key][1]
-            )
-            for key, slug in zip(keys, slugs, strict=True)
-        ]
-        try:
-            with transaction.atomic():
-                Organisation.objects.bulk_create(organisations)
-        except IntegrityError:
-            # Someone registered one of these names meanwhile: one at a time, for this chunk.
-            for key in keys:
-                name, based_in = wanted[key]
-                try:
-                    organisation = organisation_services.create_organisation(
-                        name=name, based_in=based_in, created_by=None
-                    )
-                except organisation_services.DuplicateOrganisation as exc:
-                    organisation = exc.existing
-                created[key] = (organisation.pk, organisation.name)
-            continue
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                action="organisation.created",
-                actor=actor,
-                organisation=organisation,
-                reason=_("Named in an invitation"),
-            )
-            for organisation in organisations
-        )
-        created.update((o.normalised_name, (o.pk, o.name)) for o in organisations)
-    return created
-
-
 # --- Inviting -----------------------------------------------------------------------------------
 
 
@@ -183,7 +94,7 @@ def invite(
     name (or of the address's verified domain); an unknown one is registered when the invitee
     signs, with the details they give. The personal link goes out by email through the
     outbox; only the hash of its secret is stored."""
-    _check_can_invite(letter, actor)
+    check_can_invite(letter, actor)
     email = email.strip()
     row = invitation_csv.clean_cells(
         {
@@ -208,7 +119,7 @@ def invite(
     if organisation is None:
         pair = (row["organisation"], row["email"])
         organisation = invitation_selectors.match_organisations([pair])[pair].organisation
-    seed, secret, token_hash = _new_link()
+    seed, secret, token_hash = new_link()
     try:
         with transaction.atomic():  # savepoint: the constraint decides between racing invites
             invitation = Invitation.objects.create(
@@ -238,175 +149,6 @@ def invite(
     return invitation
 
 
-# --- Importing a CSV --------------------------------------------------------------------------
-
-
-@transaction.atomic
-def start_import(
-    *, letter: Letter, actor: User, parsed: invitation_csv.ParsedFile, filename: str
-) -> InvitationImport:
-    """Keep an uploaded file's rows server-side for the preview; nothing is invited yet."""
-    _check_can_invite(letter, actor)
-    return InvitationImport.objects.create(
-        letter=letter,
-        created_by=actor,
-        filename=filename[:255],
-        rows=invitation_csv.check_rows(parsed.rows),
-    )
-
-
-def _pending_import(invitation_import: InvitationImport, actor: User) -> InvitationImport:
-    locked = (
-        InvitationImport.objects.select_for_update(of=("self",))
-        .select_related("letter")
-        .get(pk=invitation_import.pk)
-    )
-    _check_can_invite(locked.letter, actor)
-    if locked.status != InvitationImport.Status.PENDING:
-        raise TransitionError(_("This file has already been sent or cancelled."))
-    return locked
-
-
-@transaction.atomic
-def fix_import_rows(
-    *,
-    invitation_import: InvitationImport,
-    actor: User,
-    changes: dict[int, dict[str, str]] | None = None,
-    drop: Iterable[int] = (),
-    drop_invalid: bool = False,
-) -> InvitationImport:
-    """The coordinator corrects rows of the preview ({line: {column: value}}), drops some, or
-    drops every row that still has a problem. Every row is checked again (a fix can create or
-    resolve a duplicate)."""
-    invitation_import = _pending_import(invitation_import, actor)
-    changes = changes or {}
-    drop = set(drop)
-    rows = []
-    for row in invitation_import.rows:
-        line = row["line"]
-        if line in drop or (drop_invalid and row["errors"]):
-            continue
-        if line in changes:
-            row = {**row, **{k: v for k, v in changes[line].items() if k in invitation_csv.COLUMNS}}
-            row.pop("extra_cells", None)  # the coordinator has now placed each cell
-        rows.append(row)
-    if not rows:
-        raise DomainError(_("That would leave no contacts. Cancel the upload instead."))
-    invitation_import.rows = invitation_csv.check_rows(rows)
-    invitation_import.save(update_fields=["rows", "updated_at"])
-    return invitation_import
-
-
-@transaction.atomic
-def cancel_import(*, invitation_import: InvitationImport, actor: User) -> InvitationImport:
-    invitation_import = _pending_import(invitation_import, actor)
-    invitation_import.status = InvitationImport.Status.CANCELLED
-    invitation_import.rows = []  # contact details are kept no longer than needed
-    invitation_import.save(update_fields=["status", "rows", "updated_at"])
-    return invitation_import
-
-
-@transaction.atomic
-def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[int]:
-    """Invite every new contact of a checked file, all or none: the invitations, any new
-    (unverified) organisations and the outbox rows are written in this one transaction, and
-    the emails go out after it commits. Rows already invited or already signed are skipped;
-    a file with a row still in error invites nobody. Returns the new invitations' ids."""
-    invitation_import = _pending_import(invitation_import, actor)
-    letter = invitation_import.letter
-    invalid = sum(1 for row in invitation_import.rows if row["errors"])
-    if invalid:
-        raise DomainError(
-            _(
-                "%(count)s rows still have a problem. Fix or drop them: nobody is invited until "
-                "every row can be."
-            )
-            % {"count": invalid}
-        )
-    preview = invitation_selectors.classify_import_rows(letter, invitation_import.rows)
-    new_rows = [row for row in preview if row.state == invitation_selectors.RowState.NEW]
-
-    wanted = {}
-    for row in new_rows:
-        if row.match.organisation is None:
-            wanted.setdefault(normalise_name(row.organisation), (row.organisation, row.based_in))
-    created = _create_organisations(wanted, actor=actor)
-
-    # In chunks, so that a 10,000-row file never holds 10,000 invitations and their emails in
-    # memory at once; still one transaction. The emails first (their key is the link's hash,
-    # not the invitation's id), so that each invitation is inserted once, pointing at its email.
-    invitation_ids: list[int] = []
-    for rows in _chunks(new_rows, IMPORT_CHUNK):
-        pairs: list[tuple[Invitation, str]] = []
-        for row in rows:
-            if row.match.organisation is not None:
-                organisation_id, name = row.match.organisation.pk, row.match.organisation.name
-            else:
-                organisation_id, name = created[normalise_name(row.organisation)]
-            seed, secret, token_hash = _new_link()
-            invitation = Invitation(
-                letter=letter,
-                organisation_id=organisation_id,
-                organisation_name=name,
-                contact_name=row.contact_name,
-                email=row.email,
-                token_seed=seed,
-                token_hash=token_hash,
-                invited_by=actor,
-            )
-            pairs.append((invitation, secret))
-        invitations = [invitation for invitation, _secret in pairs]
-        for invitation, email_id in zip(invitations, emails.invitations(pairs), strict=True):
-            invitation.outbound_email_id = email_id
-        try:
-            with transaction.atomic():
-                Invitation.objects.bulk_create(invitations)
-        except IntegrityError as exc:  # the whole transaction, emails included, is rolled back
-            raise DomainError(
-                _(
-                    "Someone invited some of these addresses while you were checking the file. "
-                    "Look at the preview again: those rows now show as already invited."
-                )
-            ) from exc
-        invitation_ids.extend(invitation.pk for invitation in invitations)
-
-    invitation_import.status = InvitationImport.Status.CONFIRMED
-    invitation_import.invited_count = len(invitation_ids)
-    invitation_import.confirmed_at = timezone.now()
-    invitation_import.rows = []
-    invitation_import.save(
-        update_fields=["status", "invited_count", "confirmed_at", "rows", "updated_at"]
-    )
-    record_event(
-        action="invitations.imported",
-        actor=actor,
-        target=letter,
-        data={
-            "import_id": invitation_import.pk,
-            "file": invitation_import.filename,
-            "invited": len(invitation_ids),
-            "skipped": len(preview) - len(new_rows),
-            "organisations_created": len(created),
-            "invitation_ids": invitation_ids,
-        },
-    )
-    return invitation_ids
-
-
-def purge_stale_imports(*, now: dt.datetime | None = None) -> int:
-    """Beat: uploaded files never confirmed are deleted after a day (contact details)."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(hours=settings.INVITATION_IMPORT_KEEP_HOURS)
-    deleted, _by_model = InvitationImport.objects.filter(
-        status=InvitationImport.Status.PENDING, created_at__lt=cutoff
-    ).delete()
-    InvitationImport.objects.exclude(status=InvitationImport.Status.PENDING).exclude(
-        rows=[]
-    ).update(rows=[])
-    return deleted
-
-
 # --- The coordinator's actions on one invitation, or on all failed ones ----------------------
 
 
@@ -423,7 +165,7 @@ def resend_invitation(*, invitation: Invitation, actor: User) -> Invitation:
     """Send the invitation again with a new link (the old one stops working): the secret is
     not stored, and a lost or failed email is the usual reason to resend."""
     invitation = _locked_invitation(invitation)
-    _check_can_invite(invitation.letter, actor)
+    check_can_invite(invitation.letter, actor)
     if invitation.status not in (Status.SENT, Status.FAILED):
         raise TransitionError(_("Only a sent or failed invitation can be sent again."))
     before = invitation.status
@@ -456,7 +198,7 @@ def resend_invitation(*, invitation: Invitation, actor: User) -> Invitation:
 def resend_failed_invitations(*, letter: Letter, actor: User) -> int:
     """Every failed invitation of the letter again, each with a new link, in a few queries.
     Those whose address was invited again meanwhile are left as they are."""
-    _check_can_invite(letter, actor)
+    check_can_invite(letter, actor)
     failed = list(
         Invitation.objects.select_for_update(of=("self",))
         .filter(letter=letter, status=Status.FAILED)
@@ -595,7 +337,7 @@ def forward_invitation(*, invitation: Invitation, contact_name: str, email: str)
             data={"letter_id": invitation.letter_id, "to_invitation": existing.pk},
         )
         return existing
-    seed, secret, token_hash = _new_link()
+    seed, secret, token_hash = new_link()
     successor = Invitation.objects.create(
         letter=invitation.letter,
         organisation=invitation.organisation,

@@ -957,7 +957,7 @@ def test_a_template_that_changes_a_stand_in_falls_back_to_full_rendering(open_le
 
 
 def test_an_import_larger_than_a_chunk_is_one_whole(open_letter, owner, monkeypatch):
-    monkeypatch.setattr("letters.services.invitations.IMPORT_CHUNK", 2)
+    monkeypatch.setattr("letters.services.invitation_imports.IMPORT_CHUNK", 2)
     invitation_import = upload(
         open_letter,
         owner,

@@ -1,0 +1,275 @@
+"""Inviting from a CSV file: the upload kept for its preview (InvitationImport), corrections,
+cancellation, and the one transaction that sends it — new unverified organisations, the
+invitations and their emails, in chunks so that 10,000 rows never sit in memory at once."""
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from audit.models import AuditEvent
+from audit.services import record_event
+from core.errors import DomainError, TransitionError
+from organisations import services as organisation_services
+from organisations.models import Organisation
+from organisations.names import normalise_name
+
+from .. import emails, invitation_csv, invitation_selectors
+from ..models import Invitation, InvitationImport, Letter
+from .invitations import check_can_invite, new_link
+
+# Rows created per round of an import (invitations, organisations, emails).
+IMPORT_CHUNK = 1000
+
+
+def _chunks(values: list, size: int = 900) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _free_slugs(names: list[str], used: set[str]) -> list[str]:
+    """A unique slug for each new organisation, in a few queries whatever their number.
+    `used`: the slugs given out already in this transaction (updated)."""
+    bases = [slugify(name, allow_unicode=True)[:70].strip("-") or "organisation" for name in names]
+    chosen: list[str | None] = [None] * len(names)
+    suffix = [1] * len(names)
+    pending = list(range(len(names)))
+    for _round in range(20):
+        if not pending:
+            break
+        candidates = {i: bases[i] if suffix[i] == 1 else f"{bases[i]}-{suffix[i]}" for i in pending}
+        taken: set[str] = set()
+        for chunk in _chunks(sorted(set(candidates.values()))):
+            taken.update(Organisation.objects.filter(slug__in=chunk).values_list("slug", flat=True))
+        still = []
+        for i in pending:
+            if candidates[i] in taken or candidates[i] in used:
+                suffix[i] += 1
+                still.append(i)
+            else:
+                chosen[i] = candidates[i]
+                used.add(candidates[i])
+        pending = still
+    for i in pending:  # pathological: twenty taken in a row
+        chosen[i] = f"{bases[i][:60]}-{secrets.token_hex(4)}"
+    return [slug for slug in chosen if slug is not None]
+
+
+def _create_organisations(
+    wanted: dict[str, tuple[str, str]], *, actor: User
+) -> dict[str, tuple[int, str]]:
+    """Create the unknown organisations of an import, unverified, in bulk and in chunks:
+    {normalised name: (name, based_in)} → {normalised name: (id, name)}. The organisations
+    app's own create_organisation does one at a time (slug, savepoint, event), too slow for
+    10,000; this keeps its rules: unique normalised name, reserved slugs, an audit event each."""
+    created: dict[str, tuple[int, str]] = {}
+    used: set[str] = set(organisation_services.RESERVED_SLUGS)
+    for keys in _chunks(list(wanted), IMPORT_CHUNK):
+        slugs = _free_slugs([wanted[key][0] for key in keys], used)
+        organisations = [
+            Organisation(
+                name=wanted[key][0], normalised_name=key, slug=slug, based_in=wanted[key][1]
+            )
+            for key, slug in zip(keys, slugs, strict=True)
+        ]
+        try:
+            with transaction.atomic():
+                Organisation.objects.bulk_create(organisations)
+        except IntegrityError:
+            # Someone registered one of these names meanwhile: one at a time, for this chunk.
+            for key in keys:
+                name, based_in = wanted[key]
+                try:
+                    organisation = organisation_services.create_organisation(
+                        name=name, based_in=based_in, created_by=None
+                    )
+                except organisation_services.DuplicateOrganisation as exc:
+                    organisation = exc.existing
+                created[key] = (organisation.pk, organisation.name)
+            continue
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                action="organisation.created",
+                actor=actor,
+                organisation=organisation,
+                reason=_("Named in an invitation"),
+            )
+            for organisation in organisations
+        )
+        created.update((o.normalised_name, (o.pk, o.name)) for o in organisations)
+    return created
+
+
+# --- The upload and its preview --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_import(
+    *, letter: Letter, actor: User, parsed: invitation_csv.ParsedFile, filename: str
+) -> InvitationImport:
+    """Keep an uploaded file's rows server-side for the preview; nothing is invited yet."""
+    check_can_invite(letter, actor)
+    return InvitationImport.objects.create(
+        letter=letter,
+        created_by=actor,
+        filename=filename[:255],
+        rows=invitation_csv.check_rows(parsed.rows),
+    )
+
+
+def _pending_import(invitation_import: InvitationImport, actor: User) -> InvitationImport:
+    locked = (
+        InvitationImport.objects.select_for_update(of=("self",))
+        .select_related("letter")
+        .get(pk=invitation_import.pk)
+    )
+    check_can_invite(locked.letter, actor)
+    if locked.status != InvitationImport.Status.PENDING:
+        raise TransitionError(_("This file has already been sent or cancelled."))
+    return locked
+
+
+@transaction.atomic
+def fix_import_rows(
+    *,
+    invitation_import: InvitationImport,
+    actor: User,
+    changes: dict[int, dict[str, str]] | None = None,
+    drop: Iterable[int] = (),
+    drop_invalid: bool = False,
+) -> InvitationImport:
+    """The coordinator corrects rows of the preview ({line: {column: value}}), drops some, or
+    drops every row that still has a problem. Every row is checked again (a fix can create or
+    resolve a duplicate)."""
+    invitation_import = _pending_import(invitation_import, actor)
+    changes = changes or {}
+    drop = set(drop)
+    rows = []
+    for row in invitation_import.rows:
+        line = row["line"]
+        if line in drop or (drop_invalid and row["errors"]):
+            continue
+        if line in changes:
+            row = {**row, **{k: v for k, v in changes[line].items() if k in invitation_csv.COLUMNS}}
+            row.pop("extra_cells", None)  # the coordinator has now placed each cell
+        rows.append(row)
+    if not rows:
+        raise DomainError(_("That would leave no contacts. Cancel the upload instead."))
+    invitation_import.rows = invitation_csv.check_rows(rows)
+    invitation_import.save(update_fields=["rows", "updated_at"])
+    return invitation_import
+
+
+@transaction.atomic
+def cancel_import(*, invitation_import: InvitationImport, actor: User) -> InvitationImport:
+    invitation_import = _pending_import(invitation_import, actor)
+    invitation_import.status = InvitationImport.Status.CANCELLED
+    invitation_import.rows = []  # contact details are kept no longer than needed
+    invitation_import.save(update_fields=["status", "rows", "updated_at"])
+    return invitation_import
+
+
+@transaction.atomic
+def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[int]:
+    """Invite every new contact of a checked file, all or none: the invitations, any new
+    (unverified) organisations and the outbox rows are written in this one transaction, and
+    the emails go out after it commits. Rows already invited or already signed are skipped;
+    a file with a row still in error invites nobody. Returns the new invitations' ids."""
+    invitation_import = _pending_import(invitation_import, actor)
+    letter = invitation_import.letter
+    invalid = sum(1 for row in invitation_import.rows if row["errors"])
+    if invalid:
+        raise DomainError(
+            _(
+                "%(count)s rows still have a problem. Fix or drop them: nobody is invited until "
+                "every row can be."
+            )
+            % {"count": invalid}
+        )
+    preview = invitation_selectors.classify_import_rows(letter, invitation_import.rows)
+    new_rows = [row for row in preview if row.state == invitation_selectors.RowState.NEW]
+
+    wanted = {}
+    for row in new_rows:
+        if row.match.organisation is None:
+            wanted.setdefault(normalise_name(row.organisation), (row.organisation, row.based_in))
+    created = _create_organisations(wanted, actor=actor)
+
+    # In chunks, so that a 10,000-row file never holds 10,000 invitations and their emails in
+    # memory at once; still one transaction. The emails first (their key is the link's hash,
+    # not the invitation's id), so that each invitation is inserted once, pointing at its email.
+    invitation_ids: list[int] = []
+    for rows in _chunks(new_rows, IMPORT_CHUNK):
+        pairs: list[tuple[Invitation, str]] = []
+        for row in rows:
+            if row.match.organisation is not None:
+                organisation_id, name = row.match.organisation.pk, row.match.organisation.name
+            else:
+                organisation_id, name = created[normalise_name(row.organisation)]
+            seed, secret, token_hash = new_link()
+            invitation = Invitation(
+                letter=letter,
+                organisation_id=organisation_id,
+                organisation_name=name,
+                contact_name=row.contact_name,
+                email=row.email,
+                token_seed=seed,
+                token_hash=token_hash,
+                invited_by=actor,
+            )
+            pairs.append((invitation, secret))
+        invitations = [invitation for invitation, _secret in pairs]
+        for invitation, email_id in zip(invitations, emails.invitations(pairs), strict=True):
+            invitation.outbound_email_id = email_id
+        try:
+            with transaction.atomic():
+                Invitation.objects.bulk_create(invitations)
+        except IntegrityError as exc:  # the whole transaction, emails included, is rolled back
+            raise DomainError(
+                _(
+                    "Someone invited some of these addresses while you were checking the file. "
+                    "Look at the preview again: those rows now show as already invited."
+                )
+            ) from exc
+        invitation_ids.extend(invitation.pk for invitation in invitations)
+
+    invitation_import.status = InvitationImport.Status.CONFIRMED
+    invitation_import.invited_count = len(invitation_ids)
+    invitation_import.confirmed_at = timezone.now()
+    invitation_import.rows = []
+    invitation_import.save(
+        update_fields=["status", "invited_count", "confirmed_at", "rows", "updated_at"]
+    )
+    record_event(
+        action="invitations.imported",
+        actor=actor,
+        target=letter,
+        data={
+            "import_id": invitation_import.pk,
+            "file": invitation_import.filename,
+            "invited": len(invitation_ids),
+            "skipped": len(preview) - len(new_rows),
+            "organisations_created": len(created),
+            "invitation_ids": invitation_ids,
+        },
+    )
+    return invitation_ids
+
+
+def purge_stale_imports(*, now: dt.datetime | None = None) -> int:
+    """Beat: uploaded files never confirmed are deleted after a day (contact details)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(hours=settings.INVITATION_IMPORT_KEEP_HOURS)
+    deleted, _by_model = InvitationImport.objects.filter(
+        status=InvitationImport.Status.PENDING, created_at__lt=cutoff
+    ).delete()
+    InvitationImport.objects.exclude(status=InvitationImport.Status.PENDING).exclude(
+        rows=[]
+    ).update(rows=[])
+    return deleted
