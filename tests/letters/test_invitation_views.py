@@ -587,7 +587,7 @@ def test_a_moderator_may_export(client, moderator, owner, open_letter):
 
 
 def test_the_tracking_page_takes_the_same_queries_for_1_or_30_invitations(
-    client, owner, open_letter, django_assert_num_queries
+    client, owner, open_letter
 ):
     def count_queries(n: int) -> int:
         Invitation.objects.all().delete()
@@ -863,3 +863,22 @@ def test_a_reminder_window_out_of_range_is_refused(client, owner, open_letter):
     assert response.status_code == 200
     open_letter.refresh_from_db()
     assert open_letter.reminder_days_before == 3
+
+
+def test_the_preview_takes_the_same_queries_for_3_or_300_rows(client, owner, open_letter):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(owner)
+
+    def count_queries(rows: int) -> int:
+        text = HEADER + "".join(f"Org {i},C {i},c{i}@o{i}.example.org,\n" for i in range(rows))
+        invitation_import = upload(open_letter, owner, text + "Bad,,x,\n")
+        url = reverse(
+            "letters:invitation-import-preview", args=[open_letter.slug, invitation_import.pk]
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    assert count_queries(3) == count_queries(300)
