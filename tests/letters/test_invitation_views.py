@@ -882,3 +882,13 @@ def test_the_preview_takes_the_same_queries_for_3_or_300_rows(client, owner, ope
         return len(queries)
 
     assert count_queries(3) == count_queries(300)
+
+
+def test_the_letter_page_offers_its_coordinators_to_invite(client, owner, signer, open_letter):
+    invite_url = reverse("letters:invitation-create", args=[open_letter.slug])
+    page_url = reverse("letters:detail", args=[open_letter.slug])
+
+    client.force_login(owner)
+    assert f'href="{invite_url}"' in client.get(page_url).content.decode()
+    client.force_login(signer)
+    assert f'href="{invite_url}"' not in client.get(page_url).content.decode()
