@@ -22,10 +22,12 @@ Two rendering choices beyond sanitising:
   browser call a third party (DESIGN §2: no third-party request from any page or email).
 """
 
+import hashlib
 import re
 from collections.abc import Sequence
 
 import nh3
+from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -132,6 +134,21 @@ def render_markdown(text: str) -> SafeString:
     """Render a letter's Markdown to HTML that is safe to put on a page unescaped."""
     # mark_safe is justified by the sanitiser, which is the last thing to touch the string.
     return mark_safe(sanitise_html(_MARKDOWN.render(text or "")).strip())  # noqa: S308
+
+
+# Bump when the rendering rules change, so that cached renderings of the old rules are ignored.
+RENDERING_VERSION = 1
+
+
+def render_markdown_cached(text: str) -> SafeString:
+    """render_markdown, remembered in the cache under the SHA-256 of the text: a letter's text
+    never changes once saved (versions are immutable), and pages render it on every request."""
+    key = f"markdown:{RENDERING_VERSION}:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        html = str(render_markdown(text))
+        cache.set(key, html, timeout=7 * 24 * 3600)
+    return mark_safe(html)  # noqa: S308 - sanitised by render_markdown before it was cached
 
 
 def sanitise_html(html: str) -> str:

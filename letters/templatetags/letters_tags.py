@@ -7,7 +7,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from letters.markdown import render_markdown
+from letters.markdown import render_markdown_cached
 
 register = template.Library()
 
@@ -16,4 +16,4 @@ register = template.Library()
 def markdown_filter(text: str | None) -> SafeString:
     """Render Markdown to sanitised HTML. The input is treated as untrusted text even if it
     is already marked safe, and the result needs no ``|safe``."""
-    return render_markdown(str(text) if text is not None else "")
+    return render_markdown_cached(str(text) if text is not None else "")

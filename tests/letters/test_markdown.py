@@ -395,3 +395,18 @@ def test_markdown_filter_on_missing_body_renders_nothing():
     template = Template("{% load letters_tags %}{{ body|markdown }}")
 
     assert template.render(Context({"body": None})) == ""
+
+
+def test_the_cached_rendering_equals_the_rendering_and_is_reused(settings):
+    from django.core.cache import cache
+
+    from letters.markdown import render_markdown_cached
+
+    text = "# Title\n\nSome *text* with a [link](https://example.org)."
+    cache.clear()
+
+    first = render_markdown_cached(text)
+    second = render_markdown_cached(text)
+
+    assert first == second == render_markdown(text)
+    assert len([k for k in cache._cache if "markdown:" in k]) == 1
