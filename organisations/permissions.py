@@ -30,3 +30,19 @@ def can_accept_invitation(user: User | AnonymousUser, invitation: MembershipInvi
     if not user.is_authenticated:
         return False
     return user.emailaddress_set.filter(email__iexact=invitation.email, verified=True).exists()
+
+
+def has_public_page(organisation: Organisation) -> bool:
+    """An organisation's page is public once a moderator verified it, or once it is named on a
+    letter's public list. Until then — proposed through a sign form or a coordinator's CSV,
+    perhaps counted only — the page would tell anyone who guesses its name that Undersigned
+    knows of it: only its members and moderators see it."""
+    if organisation.is_verified:
+        return True
+    # The letters app's signatures, read through the reverse relation (organisations does not
+    # import letters): approved, and named publicly.
+    return organisation.signatures.filter(status="approved", visibility="public").exists()
+
+
+def can_view_organisation_page(user: User | AnonymousUser, organisation: Organisation) -> bool:
+    return has_public_page(organisation) or can_see_members(user, organisation)

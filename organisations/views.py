@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,7 +34,12 @@ from .forms import (
 )
 from .models import EmailDomain, Membership, MembershipInvitation, Organisation
 from .names import normalise_name
-from .permissions import can_accept_invitation, can_manage_organisation, can_see_members
+from .permissions import (
+    can_accept_invitation,
+    can_manage_organisation,
+    can_see_members,
+    can_view_organisation_page,
+)
 from .selectors import (
     invitation_by_secret,
     likely_duplicates,
@@ -161,6 +166,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     if organisation.merged_into_id is not None:
         # A duplicate a moderator merged: its old links lead to the organisation it became.
         return redirect(organisation.merged_into)
+    if not can_view_organisation_page(request.user, organisation):
+        raise Http404
     return render(
         request,
         "organisations/organisation_detail.html",

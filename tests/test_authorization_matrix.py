@@ -229,7 +229,12 @@ CASES = [
     # Organisations
     Case("organisations:mine", no_kwargs, LOGGED_IN),
     Case("organisations:create", no_kwargs, LOGGED_IN),
-    Case("organisations:detail", org_slug, EVERYONE),
+    Case(
+        "organisations:detail",
+        org_slug,
+        _row(404, 404, 200, 200, 404, 404, 200, 200),
+        "unverified, on no public list",
+    ),
     Case("organisations:edit", org_slug, ORG_MANAGERS),
     Case("organisations:members", org_slug, ORG_MEMBERS),
     Case("organisations:domains", org_slug, ORG_MEMBERS),

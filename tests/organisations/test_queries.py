@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from organisations.models import MembershipInvitation
+from organisations.models import MembershipInvitation, Organisation
 from tests.factories import EmailDomainFactory, MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +32,10 @@ def test_my_organisations(client, org_admin):
 
 
 def test_public_page(client, own_organisation, org_admin):
-    # Anonymous: the organisation, and the letters it signed publicly (letters'
-    # publication_tags; tests/publication/test_organisation_page.py adds letters).
+    Organisation.objects.filter(pk=own_organisation.pk).update(is_verified=True)
+    # Anonymous: the organisation (verified, so its page is public without asking more), and
+    # the letters it signed publicly (letters' publication_tags;
+    # tests/publication/test_organisation_page.py adds letters).
     url = own_organisation.get_absolute_url()
     assert count_queries(client, url) == 2
 

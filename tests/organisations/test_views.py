@@ -79,7 +79,8 @@ GET_MATRIX = {
     #                anonymous signer member org_admin coordinator moderator
     "mine": (LOGIN, 200, 200, 200, 200, 200),
     "create": (LOGIN, 200, 200, 200, 200, 200),
-    "detail": (200, 200, 200, 200, 200, 200),
+    # Unverified and named on no public list: its members and moderators only.
+    "detail": (404, 404, 200, 200, 404, 200),
     "edit": (LOGIN, 403, 403, 200, 403, 200),
     "members": (LOGIN, 403, 200, 200, 403, 200),
     "member-role": (LOGIN, 405, 405, 405, 405, 405),
@@ -410,6 +411,8 @@ def described(own_organisation, member):
 
 
 def test_detail_shows_the_public_details_and_nothing_private(client, described, member, org_admin):
+    Organisation.objects.filter(pk=described.pk).update(is_verified=True)
+
     response = client.get(described.get_absolute_url())
 
     content = response.content.decode()
@@ -419,7 +422,7 @@ def test_detail_shows_the_public_details_and_nothing_private(client, described, 
     assert 'href="https://tibetaction.example"' in content
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
     assert "<script>alert(1)" not in content
-    assert "Not verified yet" in content
+    assert 'class="badge badge-verified">Verified<' in content
     assert member.email not in content
     assert org_admin.email not in content
     assert "secret-domain.example" not in content
@@ -934,7 +937,8 @@ def test_changes_need_a_csrf_token(org_admin, own_organisation):
 
 def test_each_paragraph_of_the_description_reads_in_its_own_direction(client, own_organisation):
     Organisation.objects.filter(pk=own_organisation.pk).update(
-        description="بىز ئۇيغۇر ياشلىرى.\n\nA second paragraph,\non two lines."
+        description="بىز ئۇيغۇر ياشلىرى.\n\nA second paragraph,\non two lines.",
+        is_verified=True,
     )
 
     content = client.get(own_organisation.get_absolute_url()).content.decode()
@@ -969,3 +973,13 @@ def test_a_logo_whose_file_is_gone_does_not_break_the_page(client, org_admin, ow
 
     assert response.status_code == 200
     assert own_organisation.logo.url not in response.content.decode()
+
+
+def test_an_unverified_organisation_s_page_is_not_public(client, own_organisation):
+    """Proposed through a sign form or a CSV, perhaps counted only: its page must not tell
+    whoever guesses its name that Undersigned knows of it."""
+    assert client.get(own_organisation.get_absolute_url()).status_code == 404
+
+    Organisation.objects.filter(pk=own_organisation.pk).update(is_verified=True)
+
+    assert client.get(own_organisation.get_absolute_url()).status_code == 200

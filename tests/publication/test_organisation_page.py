@@ -77,8 +77,9 @@ def test_the_organisation_page_takes_two_queries_however_many_letters(
         organisation = signature.organisation
 
     #   1. the organisation
-    #   2. the letters it signed publicly (letters' publication_tags)
-    with django_assert_num_queries(2):
+    #   2. whether it is named on a public list (it is unverified: that makes its page public)
+    #   3. the letters it signed publicly (letters' publication_tags)
+    with django_assert_num_queries(3):
         response = client.get(reverse("organisations:detail", args=[organisation.slug]))
 
     assert len(response.context["organisation"].name) > 0
