@@ -725,3 +725,22 @@ def test_the_coordinator_list_filters_by_state_and_searches(client, letter, owne
     assert [s.pk for s in only_approved.context["page"].object_list] == [approved.pk]
     assert [s.pk for s in found.context["page"].object_list] == [pending.pk]
     assert unknown_status.status_code == 404
+
+
+def test_the_pages_of_a_filtered_signature_list_keep_the_filter(client, letter, owner):
+    for n in range(51):
+        services.sign_letter(
+            letter=letter,
+            organisation=services.OrganisationChoice(new_name=f"Filtered Organisation {n}"),
+            signer_name="Pema",
+            signer_email=f"p{n}@example.org",
+            consent=True,
+        )
+    client.force_login(owner)
+
+    response = client.get(
+        reverse("letters:letter-signatures", args=[letter.slug]),
+        {"status": "pending_confirmation", "q": "Filtered"},
+    )
+
+    assert 'href="?status=pending_confirmation&q=Filtered&page=2"' in text_of(response)
