@@ -455,21 +455,26 @@ def _back_to_list(request: HttpRequest, letter: Letter) -> HttpResponse:
     return redirect(f"{url}?{query}" if query and "//" not in query else url)
 
 
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def invitation_resend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def _invitation_action(
+    request: HttpRequest,
+    slug: str,
+    pk: int,
+    *,
+    action: str,
+    possible_from: tuple[str, ...],
+    service,
+    done: str,
+) -> HttpResponse:
+    """Resend or revoke one invitation: GET asks (saying whether it is possible), POST does it
+    through `service` and goes back to the tracking page with its filters."""
     letter, invitation = _coordinated_invitation(request, slug, pk)
     if request.method == "POST":
         try:
-            services.resend_invitation(invitation=invitation, actor=request.user)
+            service(invitation=invitation, actor=request.user)
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(
-                request,
-                _("The invitation to %(email)s is sent again, with a new link.")
-                % {"email": invitation.email},
-            )
+            messages.success(request, done % {"email": invitation.email})
         return _back_to_list(request, letter)
     return render(
         request,
@@ -477,8 +482,8 @@ def invitation_resend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         {
             "letter": letter,
             "invitation": invitation,
-            "action": "resend",
-            "possible": invitation.status in (Invitation.Status.SENT, Invitation.Status.FAILED),
+            "action": action,
+            "possible": invitation.status in possible_from,
             "section": "invitations",
         },
     )
@@ -486,31 +491,29 @@ def invitation_resend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    letter, invitation = _coordinated_invitation(request, slug, pk)
-    if request.method == "POST":
-        try:
-            services.revoke_invitation(invitation=invitation, actor=request.user)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("The invitation to %(email)s is revoked: its link no longer works.")
-                % {"email": invitation.email},
-            )
-        return _back_to_list(request, letter)
-    return render(
+def invitation_resend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _invitation_action(
         request,
-        "letters/invitation_action.html",
-        {
-            "letter": letter,
-            "invitation": invitation,
-            "action": "revoke",
-            "possible": invitation.status
-            in (Invitation.Status.QUEUED, Invitation.Status.SENT, Invitation.Status.FAILED),
-            "section": "invitations",
-        },
+        slug,
+        pk,
+        action="resend",
+        possible_from=(Invitation.Status.SENT, Invitation.Status.FAILED),
+        service=services.resend_invitation,
+        done=_("The invitation to %(email)s is sent again, with a new link."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _invitation_action(
+        request,
+        slug,
+        pk,
+        action="revoke",
+        possible_from=(Invitation.Status.QUEUED, Invitation.Status.SENT, Invitation.Status.FAILED),
+        service=services.revoke_invitation,
+        done=_("The invitation to %(email)s is revoked: its link no longer works."),
     )
 
 
