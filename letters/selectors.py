@@ -445,7 +445,8 @@ def _from_signatures(letter: Letter, edition: str) -> SignatoryList:
 
 def _from_delivery(letter: Letter, delivery: LetterDelivery, edition: str) -> SignatoryList:
     """A published letter: the list frozen at delivery. A signature withdrawn since stays on
-    the record, marked; nothing else about it changes."""
+    the record — named and marked in the recipient edition; on public surfaces only counted,
+    because an organisation that withdraws after publication may be doing so for its safety."""
     withdrawn = set(
         Signature.objects.filter(letter=letter, status=Signature.Status.WITHDRAWN).values_list(
             "pk", flat=True
@@ -456,6 +457,8 @@ def _from_delivery(letter: Letter, delivery: LetterDelivery, edition: str) -> Si
     for entry in delivery.signatories:
         gone = entry["signature"] in withdrawn
         withdrawn_count += gone
+        if gone and edition != RECIPIENT_EDITION:
+            continue  # counted in withdrawn_after_delivery, never named again in public
         if entry["visibility"] not in named_in or not entry.get("name"):
             unnamed += 1
             continue

@@ -251,18 +251,17 @@ def confirm_signature(*, signature: Signature) -> Signature:
 
 @transaction.atomic
 def withdraw_signature(*, signature: Signature, actor: User | None = None) -> Signature:
-    """Withdraw a live signature, until the letter is published. `actor` is None when the
-    signer used their emailed link; a logged-in member of the organisation otherwise."""
+    """Withdraw a live signature. `actor` is None when the signer used their emailed link; a
+    logged-in member of the organisation otherwise. Possible after publication too: an
+    organisation that becomes endangered must be able to leave the public list. The delivery
+    record keeps what was delivered; public pages then count it as withdrawn after delivery,
+    without its name."""
     signature = Signature.objects.select_related("letter", "organisation").get(pk=signature.pk)
     if (
         actor is not None
         and not Membership.objects.filter(organisation=signature.organisation, user=actor).exists()
     ):
         raise NotAllowed(_("Only members of the organisation can withdraw its signature."))
-    if signature.letter.status == Letter.Status.PUBLISHED:
-        raise TransitionError(
-            _("The letter has been published; its signatures can no longer be withdrawn here.")
-        )
     now = timezone.now()
     won = Signature.objects.filter(pk=signature.pk, status__in=Signature.LIVE).update(
         status=Status.WITHDRAWN, withdrawn_at=now, updated_at=now
@@ -270,7 +269,8 @@ def withdraw_signature(*, signature: Signature, actor: User | None = None) -> Si
     if not won:
         raise TransitionError(_("This signature is no longer live: nothing to withdraw."))
     signature.refresh_from_db()
-    _reopen_invitation(signature, now=now)
+    if signature.letter.status != Letter.Status.PUBLISHED:
+        _reopen_invitation(signature, now=now)
     record_event(
         action="signature.withdrawn",
         actor=actor,

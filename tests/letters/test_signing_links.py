@@ -407,21 +407,27 @@ def test_the_manage_link_withdraws_only_with_the_box_ticked(client, signature):
     ]
 
 
-def test_the_manage_link_after_publication_changes_nothing(client, letter, owner, signature):
+def test_after_publication_the_manage_link_only_withdraws(client, letter, owner, signature):
     in_state(signature, S.APPROVED)
     services.close_letter(letter=letter, actor=owner)
     services.publish_letter(letter=letter, actor=owner)
     before = world()
 
     page = client.get(manage_path(signature))
-    withdraw = client.post(manage_path(signature), {"action": "withdraw", "confirm": "on"})
     visibility = client.post(
         manage_path(signature), {"action": "visibility", "visibility": "counted_only"}
     )
 
-    assert "its list of signatories is final" in text_of(page)
-    assert (withdraw.status_code, visibility.status_code) == (200, 200)
+    assert "how your organisation appears can no longer change" in text_of(page)
+    assert visibility.status_code == 200
+    assert "its list is final" in text_of(visibility)
     assert world() == before
+
+    withdraw = client.post(manage_path(signature), {"action": "withdraw", "confirm": "on"})
+
+    assert withdraw.status_code == 302
+    signature.refresh_from_db()
+    assert (signature.status, signature.visibility) == (S.WITHDRAWN, "public")
 
 
 def test_an_unknown_manage_action_changes_nothing(client, signature):

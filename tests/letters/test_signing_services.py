@@ -706,16 +706,21 @@ def test_a_signature_that_is_no_longer_live_cannot_be_withdrawn(letter, status):
     assert world() == before
 
 
-def test_withdrawing_after_publication_is_refused(letter, owner):
+def test_withdrawing_after_publication_keeps_the_delivery_record(letter, owner):
+    """An organisation endangered after publication can leave the public list; the record of
+    what was delivered is not rewritten."""
     signature = in_state(sign(letter), S.APPROVED)
     services.close_letter(letter=letter, actor=owner)
     services.publish_letter(letter=letter, actor=owner)
-    before = world()
+    delivered = letter.delivery.signatories
 
-    with pytest.raises(TransitionError):
-        services.withdraw_signature(signature=signature)
+    services.withdraw_signature(signature=signature)
 
-    assert world() == before
+    signature.refresh_from_db()
+    letter.refresh_from_db()
+    assert signature.status == S.WITHDRAWN
+    assert letter.delivery.signatories == delivered
+    assert [e.kind for e in emails_of("signature_withdrawn")] == ["signature_withdrawn"]
 
 
 def test_a_member_of_the_organisation_withdraws_its_signature(letter, organisation):

@@ -670,21 +670,19 @@ def test_withdrawing_needs_the_box_ticked(client, letter, member, organisation):
     assert world() == before
 
 
-def test_withdrawing_after_publication_is_refused_with_a_message(
-    client, letter, owner, member, organisation
-):
+def test_a_member_can_withdraw_after_publication(client, letter, owner, member, organisation):
     signature = in_state(sign(letter, organisation=organisation), S.APPROVED)
     services.close_letter(letter=letter, actor=owner)
     services.publish_letter(letter=letter, actor=owner)
     client.force_login(member)
-    before = world()
 
     response = client.post(
         reverse("letters:signature-withdraw", args=[signature.pk]), {"confirm": "on"}, follow=True
     )
 
-    assert "can no longer be withdrawn" in text_of(response)
-    assert world() == before
+    assert "The signature has been withdrawn." in text_of(response)
+    signature.refresh_from_db()
+    assert signature.status == S.WITHDRAWN
 
 
 # --- lists of signatures -------------------------------------------------------------------------
