@@ -110,3 +110,18 @@ def test_demo_code_explains_a_user_without_an_authenticator(settings):
 
     with pytest.raises(CommandError, match="has no authenticator app set up"):
         call_command("demo_code", user.email, stdout=StringIO())
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_load_demo_keeps_its_own_emails_off_the_console(settings, capsys):
+    from outbox.models import OutboundEmail
+
+    settings.DEBUG = True
+    settings.MAILERS = {"default": {"BACKEND": "core.mail.ReadableConsoleBackend"}}
+    out = StringIO()
+
+    call_command("load_demo", stdout=out)
+
+    assert "Subject:" not in capsys.readouterr().out
+    assert "Password for every demo user" in out.getvalue()
+    assert OutboundEmail.objects.filter(status=OutboundEmail.Status.SENT).count() > 0

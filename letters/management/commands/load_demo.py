@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from letters.demo import DEMO_PASSWORD, load_demo
 
@@ -17,7 +18,12 @@ class Command(BaseCommand):
     def handle(self, *args, force: bool = False, **options) -> None:
         if not settings.DEBUG and not force:
             raise CommandError("load_demo creates users with public passwords: DEBUG=1 only.")
-        result = load_demo()
+        # The demo's own emails (confirmations, approvals of its made-up signers) are kept in
+        # the outbox as sent, not printed: the console is for the emails of whoever tries it.
+        with override_settings(
+            MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+        ):
+            result = load_demo()
         width = max(len(spec.email) for spec, _ in result.users)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"{result.organisations} organisations.")
