@@ -7,12 +7,10 @@ press summary.
   Fonts come from the system (fontconfig), never from a URL. Rendering 10,000 names takes
   seconds, so the result is cached under the list's key, and one request renders while the
   others wait for it.
-- CSV cells that a spreadsheet would run as a formula (= + - @, tab, carriage return) are
-  prefixed with an apostrophe (OWASP "CSV injection"). The files start with a byte-order mark
-  so that spreadsheet programs read names in every script as UTF-8. They stream.
+- CSV files are written by core.spreadsheets (formula cells defused, a byte-order mark
+  first); they stream.
 """
 
-import csv
 import time
 from collections.abc import Callable, Iterator
 from functools import lru_cache
@@ -24,6 +22,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from core.spreadsheets import csv_lines
 
 from . import selectors
 from .models import Letter, LetterVersion, Signature
@@ -135,29 +135,7 @@ def _cached(key: str, render: Callable[[], bytes]) -> bytes:
     return pdf
 
 
-# --- CSV -------------------------------------------------------------------------------------
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: a leading apostrophe defuses =HYPERLINK(…) & co."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(header: list[str], rows: Iterator[list[object]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([safe_cell(h) for h in header])
-    for row in rows:
-        yield writer.writerow([safe_cell(cell) for cell in row])
+# --- CSV --------------------------------------------------------------------------------------
 
 
 def public_csv(signatories: SignatoryList) -> Iterator[str]:
@@ -181,7 +159,7 @@ def public_csv(signatories: SignatoryList) -> Iterator[str]:
         if signatories.unnamed:
             yield [unnamed_line(signatories.unnamed), "", ""] + ([""] if delivered else [])
 
-    return _csv_lines(header, rows())
+    return csv_lines(header, rows())
 
 
 def coordinator_csv(letter: Letter) -> Iterator[str]:
@@ -239,7 +217,7 @@ def coordinator_csv(letter: Letter) -> Iterator[str]:
                 status,
             ]
 
-    return _csv_lines(header, rows())
+    return csv_lines(header, rows())
 
 
 # --- Words ------------------------------------------------------------------------------------

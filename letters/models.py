@@ -354,7 +354,7 @@ class Invitation(TimeStampedModel):
 class InvitationImport(TimeStampedModel):
     """A CSV of contacts a coordinator uploaded, held server-side between the preview and the
     confirmation (never in the session). `rows` is the parsed file, one dict per line with the
-    problems found in it (letters.invitation_csv); it is emptied once confirmed or cancelled,
+    problems found in it (letters.contact_lists); it is emptied once confirmed or cancelled,
     and pending imports are purged after a day: it holds people's contact details."""
 
     class Status(models.TextChoices):
@@ -530,7 +530,7 @@ class Signature(TimeStampedModel):
 
 class PendingSignature(Signature):
     """The moderators' queue: signatures awaiting review, as their own page of the admin
-    (letters.admin.PendingSignatureAdmin). Same table; a proxy has its own permissions."""
+    (letters.admin.moderation.PendingSignatureAdmin). Same table; a proxy has its own permissions."""
 
     class Meta:
         proxy = True

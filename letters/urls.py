@@ -1,37 +1,115 @@
+"""Every URL of the letters app, in the `letters` namespace, grouped by the role package of
+its view.
+
+Fixed first segments ("dashboard", "new", "my-signatures", "invitations", "signatures") come
+before the letter's own `<slug>/` patterns and are reserved: never given to a letter as its
+slug (letters.services.lifecycle.RESERVED_SLUGS). Slugs are Unicode, hence <str:slug>.
+"""
+
 from django.urls import path
 
-from . import invitation_urls, moderation_urls, publication_urls, signing_urls, views
+from .views import imports, invitations, letters, moderation, publication, signing
 
 app_name = "letters"
 
 urlpatterns = [
-    path("", views.letter_index, name="index"),
-    # Fixed paths before the slug pattern, which would otherwise take them. Slugs are
-    # Unicode (services._unique_slug), hence <str:slug> rather than <slug:slug>.
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("new/", views.letter_create, name="create"),
-    *signing_urls.urlpatterns,
-    *invitation_urls.urlpatterns,
-    *moderation_urls.urlpatterns,
-    path("<str:slug>/", views.letter_detail, name="detail"),
-    path("<str:slug>/edit/", views.letter_edit, name="edit"),
-    path("<str:slug>/settings/", views.letter_settings, name="settings"),
-    path("<str:slug>/coordinators/", views.letter_coordinators, name="coordinators"),
+    path("", letters.letter_index, name="index"),
+    path("dashboard/", letters.dashboard, name="dashboard"),
+    path("new/", letters.letter_create, name="create"),
+    # Signing. Email links carry their token; a GET never changes anything.
+    path("my-signatures/", signing.my_signatures, name="my-signatures"),
+    path("invitations/<str:secret>/", signing.sign_invitation, name="sign-invitation"),
+    path("signatures/confirm/<str:token>/", signing.signature_confirm, name="signature-confirm"),
+    path("signatures/manage/<str:token>/", signing.signature_manage, name="signature-manage"),
+    path(
+        "signatures/reconfirm/<str:token>/",
+        signing.signature_reconfirm,
+        name="signature-reconfirm",
+    ),
+    path("signatures/<int:pk>/withdraw/", signing.signature_withdraw, name="signature-withdraw"),
+    path("<str:slug>/sign/", signing.sign, name="sign"),
+    path("<str:slug>/sign/sent/", signing.sign_sent, name="sign-sent"),
+    path("<str:slug>/signatures/", signing.letter_signatures, name="letter-signatures"),
+    # Invitations. The invitee's pages: the secret in the link is the permission.
+    path(
+        "invitations/<str:secret>/decline/",
+        invitations.invitation_decline,
+        name="invitation-decline",
+    ),
+    path(
+        "invitations/<str:secret>/forward/",
+        invitations.invitation_forward,
+        name="invitation-forward",
+    ),
+    # The letter's coordinators (moderators read the list, its counts and the export).
+    path("<str:slug>/invitations/", invitations.invitation_list, name="invitations"),
+    path("<str:slug>/invitations/new/", invitations.invitation_create, name="invitation-create"),
+    path(
+        "<str:slug>/invitations/progress/",
+        invitations.invitation_progress,
+        name="invitation-progress",
+    ),
+    path("<str:slug>/invitations/export/", invitations.invitation_export, name="invitation-export"),
+    path(
+        "<str:slug>/invitations/resend-failed/",
+        invitations.invitation_resend_failed,
+        name="invitation-resend-failed",
+    ),
+    path("<str:slug>/invitations/import/", imports.invitation_import, name="invitation-import"),
+    path(
+        "<str:slug>/invitations/import/<int:pk>/",
+        imports.invitation_import_preview,
+        name="invitation-import-preview",
+    ),
+    path(
+        "<str:slug>/invitations/<int:pk>/resend/",
+        invitations.invitation_resend,
+        name="invitation-resend",
+    ),
+    path(
+        "<str:slug>/invitations/<int:pk>/revoke/",
+        invitations.invitation_revoke,
+        name="invitation-revoke",
+    ),
+    # Review delegated to the letter's coordinators.
+    path(
+        "<str:slug>/signatures/approve/", moderation.signatures_approve, name="signatures-approve"
+    ),
+    path("<str:slug>/signatures/reject/", moderation.signatures_reject, name="signatures-reject"),
+    # The letter, its drafting and its lifecycle.
+    path("<str:slug>/", letters.letter_detail, name="detail"),
+    path("<str:slug>/edit/", letters.letter_edit, name="edit"),
+    path("<str:slug>/settings/", letters.letter_settings, name="settings"),
+    path("<str:slug>/coordinators/", letters.letter_coordinators, name="coordinators"),
     path(
         "<str:slug>/coordinators/<int:pk>/role/",
-        views.coordinator_role,
+        letters.coordinator_role,
         name="coordinator-role",
     ),
     path(
         "<str:slug>/coordinators/<int:pk>/remove/",
-        views.coordinator_remove,
+        letters.coordinator_remove,
         name="coordinator-remove",
     ),
-    path("<str:slug>/open/", views.letter_open, name="open"),
-    path("<str:slug>/close/", views.letter_close, name="close"),
-    path("<str:slug>/reopen/", views.letter_reopen, name="reopen"),
-    path("<str:slug>/publish/", views.letter_publish, name="publish"),
-    path("<str:slug>/versions/", views.letter_versions, name="versions"),
-    path("<str:slug>/versions/<int:number>/", views.letter_version, name="version"),
-    *publication_urls.urlpatterns,
+    path("<str:slug>/open/", letters.letter_open, name="open"),
+    path("<str:slug>/close/", letters.letter_close, name="close"),
+    path("<str:slug>/reopen/", letters.letter_reopen, name="reopen"),
+    path("<str:slug>/publish/", letters.letter_publish, name="publish"),
+    path("<str:slug>/versions/", letters.letter_versions, name="versions"),
+    path("<str:slug>/versions/<int:number>/", letters.letter_version, name="version"),
+    # The public record and its exports.
+    path("<str:slug>/letter.pdf", publication.letter_pdf, name="pdf"),
+    path(
+        "<str:slug>/letter-recipient-edition.pdf",
+        publication.letter_pdf_recipient,
+        name="pdf-recipient",
+    ),
+    path("<str:slug>/signatories.csv", publication.signatories_csv, name="csv"),
+    path(
+        "<str:slug>/signatories-contacts.csv",
+        publication.signatories_csv_coordinator,
+        name="csv-coordinator",
+    ),
+    path("<str:slug>/publication/", publication.publication, name="publication"),
+    path("<str:slug>/embed/", publication.embed, name="embed"),
 ]

@@ -123,7 +123,7 @@ class MergedFilter(admin.SimpleListFilter):
         return queryset
 
 
-# Merging duplicates is added by letters/admin.py (OrganisationWithMergeAdmin), which
+# Merging duplicates is added by letters/admin/merge.py (OrganisationWithMergeAdmin), which
 # re-registers this admin: a merge moves letters' rows, and organisations must not import letters.
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):

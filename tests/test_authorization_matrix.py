@@ -208,7 +208,7 @@ def _token(purpose: str, **extra) -> Callable[[World], dict]:
 
 def _pending_import(w: World):
     """A CSV upload awaiting confirmation on the open letter, by its coordinator."""
-    from letters.invitation_csv import ParsedFile
+    from letters.contact_lists import ParsedFile
 
     return letter_services.start_import(
         letter=w.open,

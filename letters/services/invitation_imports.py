@@ -20,7 +20,7 @@ from organisations import services as organisation_services
 from organisations.models import Organisation
 from organisations.names import normalise_name
 
-from .. import emails, invitation_csv, invitation_selectors
+from .. import contact_lists, emails, selectors
 from ..models import Invitation, InvitationImport, Letter
 from .invitations import check_can_invite, new_link
 
@@ -111,7 +111,7 @@ def _create_organisations(
 
 @transaction.atomic
 def start_import(
-    *, letter: Letter, actor: User, parsed: invitation_csv.ParsedFile, filename: str
+    *, letter: Letter, actor: User, parsed: contact_lists.ParsedFile, filename: str
 ) -> InvitationImport:
     """Keep an uploaded file's rows server-side for the preview; nothing is invited yet."""
     check_can_invite(letter, actor)
@@ -119,7 +119,7 @@ def start_import(
         letter=letter,
         created_by=actor,
         filename=filename[:255],
-        rows=invitation_csv.check_rows(parsed.rows),
+        rows=contact_lists.check_rows(parsed.rows),
     )
 
 
@@ -156,12 +156,12 @@ def fix_import_rows(
         if line in drop or (drop_invalid and row["errors"]):
             continue
         if line in changes:
-            row = {**row, **{k: v for k, v in changes[line].items() if k in invitation_csv.COLUMNS}}
+            row = {**row, **{k: v for k, v in changes[line].items() if k in contact_lists.COLUMNS}}
             row.pop("extra_cells", None)  # the coordinator has now placed each cell
         rows.append(row)
     if not rows:
         raise DomainError(_("That would leave no contacts. Cancel the upload instead."))
-    invitation_import.rows = invitation_csv.check_rows(rows)
+    invitation_import.rows = contact_lists.check_rows(rows)
     invitation_import.save(update_fields=["rows", "updated_at"])
     return invitation_import
 
@@ -192,8 +192,8 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
             )
             % {"count": invalid}
         )
-    preview = invitation_selectors.classify_import_rows(letter, invitation_import.rows)
-    new_rows = [row for row in preview if row.state == invitation_selectors.RowState.NEW]
+    preview = selectors.classify_import_rows(letter, invitation_import.rows)
+    new_rows = [row for row in preview if row.state == selectors.RowState.NEW]
 
     wanted = {}
     for row in new_rows:

@@ -26,7 +26,7 @@ from core.errors import DomainError, NotAllowed, TransitionError
 from organisations.models import Organisation
 from outbox.models import OutboundEmail
 
-from .. import emails, invitation_csv, invitation_selectors, tokens
+from .. import contact_lists, emails, selectors, tokens
 from ..models import Invitation, Letter
 from ..permissions import can_edit_letter
 
@@ -96,7 +96,7 @@ def invite(
     outbox; only the hash of its secret is stored."""
     check_can_invite(letter, actor)
     email = email.strip()
-    row = invitation_csv.clean_cells(
+    row = contact_lists.clean_cells(
         {
             "organisation": organisation.name if organisation else organisation_name,
             "contact_name": contact_name,
@@ -105,7 +105,7 @@ def invite(
     )
     if not row["organisation"]:
         raise DomainError(_("Name the organisation you are inviting."))
-    errors = invitation_csv.row_errors(row, contact_name_required=False)
+    errors = contact_lists.row_errors(row, contact_name_required=False)
     if errors:
         raise DomainError(" ".join(errors))
     if (
@@ -118,7 +118,7 @@ def invite(
         )
     if organisation is None:
         pair = (row["organisation"], row["email"])
-        organisation = invitation_selectors.match_organisations([pair])[pair].organisation
+        organisation = selectors.match_organisations([pair])[pair].organisation
     seed, secret, token_hash = new_link()
     try:
         with transaction.atomic():  # savepoint: the constraint decides between racing invites
@@ -314,10 +314,10 @@ def forward_invitation(*, invitation: Invitation, contact_name: str, email: str)
     has a live invitation, that one stands and no second is sent (the answer is the same, so
     a link cannot be used to learn who else was invited)."""
     invitation = _live_for_answer(invitation)
-    row = invitation_csv.clean_cells(
+    row = contact_lists.clean_cells(
         {"organisation": invitation.organisation_name, "contact_name": contact_name, "email": email}
     )
-    errors = invitation_csv.row_errors(row)
+    errors = contact_lists.row_errors(row)
     if errors:
         raise DomainError(" ".join(errors))
     contact_name, email = row["contact_name"], row["email"]

@@ -8,7 +8,7 @@ import re
 from django.db import transaction
 
 from audit.models import AuditEvent
-from letters import invitation_csv, services, tokens
+from letters import contact_lists, services, tokens
 from letters.models import Invitation, InvitationImport, Letter
 from organisations.models import Organisation
 from outbox import services as outbox
@@ -20,7 +20,7 @@ LOCMEM_MAILER = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailB
 
 
 def upload(letter: Letter, actor, text: str, filename: str = "contacts.csv") -> InvitationImport:
-    parsed = invitation_csv.read_contacts(io.BytesIO(text.encode("utf-8")), max_rows=10_000)
+    parsed = contact_lists.read_contacts(io.BytesIO(text.encode("utf-8")), max_rows=10_000)
     return services.start_import(letter=letter, actor=actor, parsed=parsed, filename=filename)
 
 

@@ -1,5 +1,5 @@
-"""The invitations CSV on its own (no database): a corpus of good and bad files, each with a
-clear outcome, the row checks, and the export's escaping of formula cells."""
+"""The contact list on its own (no database): a corpus of good and bad files, each with a
+clear outcome, and the row checks. Escaping on export: tests/core/test_spreadsheets.py."""
 
 import codecs
 import csv
@@ -7,13 +7,7 @@ import io
 
 import pytest
 
-from letters.invitation_csv import (
-    CSVFileError,
-    check_rows,
-    csv_lines,
-    neutralise,
-    read_contacts,
-)
+from letters.contact_lists import CSVFileError, check_rows, read_contacts
 
 HEADER = "organisation,contact name,email,based in\n"
 GOOD = "Tibet Action Institute,Pema Dolma,pema@tibetaction.example.net,Dharamsala\n"
@@ -250,43 +244,3 @@ def test_spaces_are_collapsed_in_names_and_trimmed_around_the_address():
         "Pema Dolma",
         "pema@tai.example.org",
     )
-
-
-# --- The export ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "written"),
-    [
-        (
-            '=HYPERLINK("https://evil.example/","Click")',
-            '\'=HYPERLINK("https://evil.example/","Click")',
-        ),
-        ("+1 555 0100", "'+1 555 0100"),
-        ("-cmd", "'-cmd"),
-        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
-        ("\t=1+1", "'\t=1+1"),
-        ("\r=1+1", "'\r=1+1"),
-        ("Tibet Action Institute", "Tibet Action Institute"),
-        ("a=b", "a=b"),
-        ("", ""),
-        (None, ""),
-        (3, "3"),
-    ],
-)
-def test_the_export_escapes_what_a_spreadsheet_would_run(value, written):
-    assert neutralise(value) == written
-
-
-def test_the_export_streams_lines_with_a_bom_and_escaped_cells():
-    lines = list(
-        csv_lines(["organisation", "email"], [["=cmd()", "a@b.org"], ["Free Tibet", "c@d.org"]])
-    )
-
-    assert lines == [
-        "\ufefforganisation,email\r\n",
-        "'=cmd(),a@b.org\r\n",
-        "Free Tibet,c@d.org\r\n",
-    ]
-    parsed = list(csv.reader(io.StringIO("".join(lines).removeprefix("\ufeff"))))
-    assert parsed[1] == ["'=cmd()", "a@b.org"]

@@ -289,7 +289,7 @@ def import_world(open_letter, owner, organisation):
 
 
 def test_the_preview_sorts_every_row(open_letter, owner, import_world):
-    from letters.invitation_selectors import classify_import_rows
+    from letters.selectors import classify_import_rows
 
     invitation_import = upload(open_letter, owner, CONTACTS)
 

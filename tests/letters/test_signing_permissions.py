@@ -8,7 +8,8 @@ organisation; `other_coordinator`, coordinating another letter; the letter's `ow
 import pytest
 from django.urls import reverse
 
-from letters import services, signing_urls
+from letters import services
+from letters.urls import urlpatterns
 from letters.models import Letter, Signature
 from tests.factories import MembershipFactory, UserFactory
 from tests.letters.signing_helpers import (
@@ -121,7 +122,11 @@ def _assert_answer(response, expected) -> None:
 
 
 def test_every_signing_url_has_an_entry_in_the_matrix():
-    names = {f"letters:{pattern.name}" for pattern in signing_urls.urlpatterns}
+    names = {
+        f"letters:{pattern.name}"
+        for pattern in urlpatterns
+        if pattern.callback.__module__ == "letters.views.signing"
+    }
 
     assert names == set(MATRIX)
 

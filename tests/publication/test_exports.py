@@ -220,25 +220,6 @@ def test_csv_cells_that_would_run_as_formulas_are_defused(client, public_open_le
     }
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+1", "'+1"),
-        ("-1", "'-1"),
-        ("@x", "'@x"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("Safe = fine", "Safe = fine"),
-        ("", ""),
-        (None, ""),
-        (3, "3"),
-    ],
-)
-def test_safe_cell(value, expected):
-    assert exports.safe_cell(value) == expected
-
-
 def test_the_coordinator_csv_adds_signers_contacts_and_authority(
     client, owner, published_with_list
 ):

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import LetterDelivery
+from ..models import LetterDelivery
 
 
 class PublishForm(forms.Form):

@@ -28,9 +28,9 @@ from django.views.decorators.http import require_safe
 from accounts.models import User
 from accounts.roles import is_moderator
 
-from . import exports, permissions, selectors
-from .models import Letter
-from .selectors import (
+from .. import exports, permissions, selectors
+from ..models import Letter
+from ..selectors import (
     ORDER_BY_NAME,
     ORDER_BY_PLACE,
     ORDERS,

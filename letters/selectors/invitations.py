@@ -1,5 +1,4 @@
-"""Read queries behind the invitations pages (letters.selectors holds the rest of the app's):
-matching contacts to organisations, the CSV preview, the tracking list, its counts and the
+"""Reads behind the invitations pages: matching contacts to organisations, the CSV preview, the tracking list, its counts and the
 export. Each is a constant number of queries, whatever the number of invitations."""
 
 from collections.abc import Iterable, Iterator
@@ -14,7 +13,7 @@ from organisations.domains import domain_of, is_public_mail_domain
 from organisations.models import EmailDomain, Organisation
 from organisations.names import normalise_name
 
-from .models import Invitation, Letter, Signature
+from ..models import Invitation, Letter, Signature
 
 
 @dataclass(frozen=True)

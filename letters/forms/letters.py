@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organisations.models import Organisation
 
-from .models import Letter, LetterCoordinator, LetterVersion
+from ..models import Letter, LetterCoordinator, LetterVersion
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 

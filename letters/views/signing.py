@@ -20,11 +20,11 @@ from core import ratelimit
 from core.errors import DomainError
 from organisations.models import Organisation
 
-from . import emails, selectors, services, tokens
-from .diffs import word_diff
-from .models import Invitation, Letter, Signature
-from .permissions import get_coordinated_letter, get_visible_letter
-from .signing_forms import MemberSignForm, SignForm, VisibilityFields, WithdrawForm
+from .. import emails, selectors, services, tokens
+from ..diffs import word_diff
+from ..forms.signing import MemberSignForm, SignForm, VisibilityFields, WithdrawForm
+from ..models import Invitation, Letter, Signature
+from ..permissions import get_coordinated_letter, get_visible_letter
 
 
 def _rate_limited(request: HttpRequest, letter: Letter) -> bool:

@@ -16,10 +16,10 @@ from django.utils.translation import ngettext
 
 from core.errors import DomainError
 
-from . import services
-from .models import Letter, Signature
-from .moderation_forms import RejectionForm
-from .permissions import can_edit_letter
+from .. import services
+from ..forms.moderation import RejectionForm
+from ..models import Letter, Signature
+from ..permissions import can_edit_letter
 
 
 def _moderated_letter(request: HttpRequest, slug: str) -> Letter:

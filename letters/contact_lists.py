@@ -1,14 +1,12 @@
-"""The invitations CSV: reading the file of contacts a coordinator uploads, checking each row,
-and writing the invitations export.
+"""The contact list a coordinator uploads to invite organisations: reading the CSV file and
+checking each row (the export of invitations is written by core.spreadsheets).
 
 Reading streams the upload through the csv module (never the whole file as one string) and
 stops at the row limit, so memory is bounded by the limits in settings. Problems with the file
 as a whole raise CSVFileError with a message the coordinator can act on; problems with one row
 are listed on that row, and the preview shows them all at once.
 
-A cell that starts like a spreadsheet formula (= + - @) is refused on the way in and escaped
-on the way out: a contact list travels between spreadsheets, and a cell such as
-=HYPERLINK("https://…") would run in the next coordinator's Excel.
+A cell that starts like a spreadsheet formula is refused (core.spreadsheets explains why).
 """
 
 import codecs
@@ -22,10 +20,9 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.spreadsheets import looks_like_formula
 from core.validators import validate_plain_text
 from organisations.names import normalise_name
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Column -> the header spellings accepted for it (compared case-, space- and
 # underscore-insensitively). Organisation, contact name and email are required.
@@ -182,10 +179,6 @@ def read_contacts(file: IO[bytes], *, max_rows: int) -> ParsedFile:
 # --- Checking rows --------------------------------------------------------------------------
 
 
-def looks_like_formula(value: str) -> bool:
-    return value.startswith(FORMULA_PREFIXES)
-
-
 def clean_cells(row: dict[str, Any]) -> dict[str, Any]:
     """Spaces collapsed in names, the address trimmed: what will be stored."""
     cleaned = dict(row)
@@ -279,27 +272,3 @@ def check_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         row["errors"] = errors
         checked.append(row)
     return checked
-
-
-# --- Export ---------------------------------------------------------------------------------
-
-
-def neutralise(value: Any) -> str:
-    """A cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if looks_like_formula(text) else text
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    """The export, one line at a time; a BOM first so that Excel reads the UTF-8 names."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([neutralise(cell) for cell in header])
-    for row in rows:
-        yield writer.writerow([neutralise(cell) for cell in row])

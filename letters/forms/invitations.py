@@ -6,9 +6,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .invitation_csv import looks_like_formula
-from .models import Invitation
-from .signing_forms import PlainTextField
+from core.spreadsheets import looks_like_formula
+
+from ..models import Invitation
+from .signing import PlainTextField
 
 
 class NameField(PlainTextField):
@@ -73,7 +74,7 @@ class ImportUploadForm(forms.Form):
 
 class ImportRowForm(forms.Form):
     """One row of the preview, to correct in place. Its checks are the import's own
-    (letters.invitation_csv.row_errors), run on the whole file after the change."""
+    (letters.contact_lists.row_errors), run on the whole file after the change."""
 
     organisation = forms.CharField(label=_("Organisation"), max_length=400, required=False)
     contact_name = forms.CharField(label=_("Contact name"), max_length=300, required=False)

@@ -1,199 +1,28 @@
-"""Letters in the admin: for reading, and for moderation.
+"""The moderators' queue (PendingSignature) and every signature (Signature): columns with
+what a moderator needs to decide, filters, a read-only page with the history, and approve /
+reject as actions calling letters.services."""
 
-Every state change goes through letters.services, which check the rules and write the audit
-trail; an admin form that saved a letter or a signature directly would bypass both. So the
-change forms are read-only and every decision is an admin action calling a service:
-- the moderators' queue (PendingSignature) and every signature: approve, reject with a reason;
-- letters: delegating the review of a letter's signatures to its coordinators;
-- organisations: merging a duplicate (the organisations admin, extended here because the merge
-  moves letters' rows and `organisations` must not import `letters`).
-"""
-
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from audit.admin import trail_table, trail_url
+from audit.admin import trail_table
 from audit.models import AuditEvent
 from core.errors import DomainError, NotAllowed
-from organisations.admin import OrganisationAdmin
-from organisations.models import Organisation
 
-from . import selectors, services
-from .models import Letter, LetterCoordinator, LetterVersion, PendingSignature, Signature
-from .moderation_forms import MergeForm, RejectionForm
-
-# Enough for any real letter's history; the full trail is in the audit events admin.
-AUDIT_EVENTS_SHOWN = 200
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class LetterVersionInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = LetterVersion
-    fields = ["number", "title", "short_hash", "author", "created_at", "is_substantive", "note"]
-    readonly_fields = fields
-    ordering = ["-number"]
-    extra = 0
-    show_change_link = True
-
-    @admin.display(description=_("SHA-256"))
-    def short_hash(self, obj: LetterVersion) -> str:
-        return obj.short_hash
-
-
-class LetterCoordinatorInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = LetterCoordinator
-    fields = ["user", "role", "created_at"]
-    readonly_fields = fields
-    extra = 0
-
-
-@admin.register(Letter)
-class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["title", "status", "deadline", "created_at"]
-    list_filter = ["status"]
-    search_fields = ["title"]
-    date_hierarchy = "created_at"
-    fieldsets = [
-        (None, {"fields": ["title", "slug", "status", "recipient", "summary"]}),
-        (
-            _("Sign-on"),
-            {
-                "fields": [
-                    "deadline",
-                    "publication_date",
-                    "sign_on_mode",
-                    "moderation_policy",
-                    "signatories_public_while_open",
-                    "coordinators_moderate",
-                    "lead_organisations",
-                ]
-            },
-        ),
-        (
-            _("History"),
-            {
-                "fields": [
-                    "created_by",
-                    "created_at",
-                    "updated_at",
-                    "opened_at",
-                    "closed_at",
-                    "published_at",
-                    "audit_trail",
-                ]
-            },
-        ),
-    ]
-    readonly_fields = [f for _name, options in fieldsets for f in options["fields"]]
-    inlines = [LetterCoordinatorInline, LetterVersionInline]
-    actions = ["delegate_review", "take_back_review"]
-
-    @admin.display(description=_("Audit trail"))
-    def audit_trail(self, obj: Letter) -> str:
-        # Everything filed under the letter: its own lifecycle, and its signatures' and
-        # invitations' events (audit.services files those under their letter).
-        events = (
-            AuditEvent.objects.filter(letter=obj)
-            .select_related("actor")
-            .order_by("-created_at", "-id")[:AUDIT_EVENTS_SHOWN]
-        )
-        return trail_table(events, full_trail_url=trail_url(letter__id__exact=obj.pk))
-
-    def has_delegate_permission(self, request: HttpRequest) -> bool:
-        # The admin never edits a letter; "change" on letters is this one decision.
-        return request.user.has_perm("letters.change_letter")
-
-    @admin.action(
-        description=_("Let its coordinators approve and reject signatures"),
-        description_plural=_("Let their coordinators approve and reject signatures"),
-        permissions=["delegate"],
-        location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
-    )
-    def delegate_review(self, request: HttpRequest, queryset: QuerySet[Letter]) -> None:
-        self._set_delegation(request, queryset, delegated=True)
-
-    @admin.action(
-        description=_("Moderators review its signatures (take back)"),
-        description_plural=_("Moderators review their signatures (take back)"),
-        permissions=["delegate"],
-        location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
-    )
-    def take_back_review(self, request: HttpRequest, queryset: QuerySet[Letter]) -> None:
-        self._set_delegation(request, queryset, delegated=False)
-
-    def _set_delegation(self, request, queryset, *, delegated: bool) -> None:
-        changed = 0
-        for letter in queryset:
-            was = letter.coordinators_moderate
-            try:
-                services.set_review_delegation(
-                    letter=letter, moderator=request.user, delegated=delegated
-                )
-            except DomainError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-                return
-            changed += was != delegated
-        if delegated:
-            message = ngettext(
-                "%(count)d letter: its coordinators now approve and reject its signatures.",
-                "%(count)d letters: their coordinators now approve and reject their signatures.",
-                changed,
-            )
-        else:
-            message = ngettext(
-                "%(count)d letter: moderators review its signatures again.",
-                "%(count)d letters: moderators review their signatures again.",
-                changed,
-            )
-        self.message_user(request, message % {"count": changed}, messages.SUCCESS)
-
-
-@admin.register(LetterVersion)
-class LetterVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["letter", "number", "author", "created_at", "is_substantive", "is_current"]
-    list_filter = ["is_substantive", "is_current"]
-    search_fields = ["letter__title", "content_hash"]
-    list_select_related = ["letter", "author"]
-    fields = [
-        "letter",
-        "number",
-        "title",
-        "body",
-        "content_hash",
-        "author",
-        "created_at",
-        "is_substantive",
-        "note",
-        "is_current",
-    ]
-    readonly_fields = fields
-
-
-# --- Moderation: every signature, and the queue of those awaiting review --------------------
+from .. import selectors, services
+from ..forms.moderation import RejectionForm
+from ..models import PendingSignature, Signature
+from .letters import AUDIT_EVENTS_SHOWN
 
 
 class LetterFilter(admin.SimpleListFilter):
@@ -668,103 +497,3 @@ class PendingSignatureAdmin(SignatureReviewAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": _("Signatures awaiting review"), **(extra_context or {})}
         return super().changelist_view(request, extra_context)
-
-
-# --- Organisations: merging duplicates ---------------------------------------------------
-
-
-class OrganisationWithMergeAdmin(OrganisationAdmin):
-    """organisations.admin.OrganisationAdmin, plus merging two organisations into one."""
-
-    actions = [*OrganisationAdmin.actions, "merge_selected"]
-
-    def get_urls(self):
-        return [
-            path(
-                "merge/",
-                self.admin_site.admin_view(self.merge_view),
-                name="organisations_organisation_merge",
-            ),
-            *super().get_urls(),
-        ]
-
-    @admin.action(description=_("Merge the two selected organisations…"), permissions=["change"])
-    def merge_selected(self, request: HttpRequest, queryset: QuerySet[Organisation]):
-        # The one kept by default: verified before unverified, then the older.
-        chosen = list(queryset.order_by("-is_verified", "created_at", "pk")[:3])
-        if len(chosen) != 2:
-            self.message_user(
-                request, _("Select exactly two organisations to merge."), messages.WARNING
-            )
-            return None
-        target, source = chosen
-        return HttpResponseRedirect(_merge_url(source=source, target=target))
-
-    def merge_view(self, request: HttpRequest) -> HttpResponse:
-        """Preview what moves from the duplicate (source) to the kept organisation (target),
-        resolve the conflicts, merge."""
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        params = request.POST if request.method == "POST" else request.GET
-        ids = [params.get("source", ""), params.get("target", "")]
-        if not all(i.isdigit() for i in ids):
-            raise Http404
-        source = get_object_or_404(Organisation, pk=int(ids[0]))
-        target = get_object_or_404(Organisation, pk=int(ids[1]))
-        if source.pk == target.pk:
-            raise Http404
-        plan = services.plan_merge(source=source, target=target)
-        form = MergeForm(plan, data=request.POST if request.method == "POST" else None)
-        if form.is_bound and form.is_valid():
-            try:
-                services.merge_organisations(
-                    source=source,
-                    target=target,
-                    moderator=request.user,
-                    resolutions=form.resolutions(),
-                )
-            except DomainError as exc:
-                form = MergeForm(services.plan_merge(source=source, target=target))
-                self.message_user(request, exc.message, messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    _("%(source)s was merged into %(target)s.")
-                    % {"source": source.name, "target": target.name},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:organisations_organisation_change", args=[target.pk])
-                )
-        return TemplateResponse(
-            request,
-            "admin/organisations/merge.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Merge organisations"),
-                "opts": self.opts,
-                "plan": form.plan,
-                "form": form,
-                "conflict_fields": [
-                    (c, form[MergeForm.field_name(c.letter.pk)]) for c in form.plan.conflicts
-                ],
-                "blocked": bool(source.merged_into_id or target.merged_into_id)
-                or bool(form.plan.unresolvable),
-                "swap_url": _merge_url(source=target, target=source),
-                "media": self.media + forms.Media(css={"all": ["css/admin-moderation.css"]}),
-            },
-        )
-
-
-def _merge_url(*, source: Organisation, target: Organisation) -> str:
-    return (
-        reverse("admin:organisations_organisation_merge")
-        + "?"
-        + urlencode({"source": source.pk, "target": target.pk})
-    )
-
-
-# Replaces the registration in organisations/admin.py (apps load in INSTALLED_APPS order, and
-# organisations comes before letters).
-admin.site.unregister(Organisation)
-admin.site.register(Organisation, OrganisationWithMergeAdmin)

@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Signature
-from .services.merge import MergePlan
+from ..models import Signature
+from ..services.merge import MergePlan
 
 
 class RejectionForm(forms.Form):

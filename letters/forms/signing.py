@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.validators import validate_plain_text
 
-from .models import Signature
+from ..models import Signature
 
 
 class PlainTextField(forms.CharField):

@@ -24,9 +24,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.roles import is_coordinator, is_moderator
 from core.errors import DomainError
 
-from . import permissions, publication_views, selectors, services
-from .diffs import diff_stats, word_diff
-from .forms import (
+from .. import permissions, selectors, services
+from ..diffs import diff_stats, word_diff
+from ..forms.letters import (
     AddCoordinatorForm,
     CoordinatorRoleForm,
     LetterCreateForm,
@@ -35,9 +35,10 @@ from .forms import (
     ReopenForm,
     VersionCompareForm,
 )
-from .markdown import markdown_to_plain_text
-from .models import Letter, LetterCoordinator, LetterVersion
-from .publication_forms import PublishForm
+from ..forms.publication import PublishForm
+from ..markdown import markdown_to_plain_text
+from ..models import Letter, LetterCoordinator, LetterVersion
+from . import publication
 
 INDEX_PAGE_SIZE = 20
 DASHBOARD_PAGE_SIZE = 20
@@ -58,7 +59,7 @@ def letter_index(request: HttpRequest) -> HttpResponse:
 def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     letter = permissions.get_visible_letter(request.user, slug)
     # Visitors without a session all see the same page: served from the cache, one query.
-    page_key = publication_views.anonymous_page_key(request, letter)
+    page_key = publication.anonymous_page_key(request, letter)
     if page_key is not None and (cached := cache.get(page_key)) is not None:
         return HttpResponse(cached)
     role = permissions.coordinator_role(request.user, letter)
@@ -67,7 +68,7 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     description = page_letter.summary or Truncator(markdown_to_plain_text(version.body)).words(
         OG_DESCRIPTION_WORDS
     )
-    # From the cache: no query however many signed (publication_views.signatories_section).
+    # From the cache: no query however many signed (publication.signatories_section).
     signatories = selectors.public_signatory_summary(letter)
     response = render(
         request,
@@ -78,9 +79,7 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "versions": selectors.versions_of(letter),
             "role": role,
             "signatories": signatories,
-            "signatories_html": publication_views.signatories_section(
-                request, letter, version.number
-            ),
+            "signatories_html": publication.signatories_section(request, letter, version.number),
             "can_see_records": role is not None or is_moderator(request.user),
             "og_description": description,
             "absolute_url": settings.SITE_URL + letter.get_absolute_url(),

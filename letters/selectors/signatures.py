@@ -1,0 +1,63 @@
+"""Reads of signatures: a member's signatures, a letter's signatures for its coordinators,
+counts per state, and the names the sign form may suggest."""
+
+from django.db.models import (
+    Count,
+    Q,
+    QuerySet,
+)
+
+from accounts.models import User
+
+from ..models import (
+    Letter,
+    Signature,
+)
+
+# --- Signatures ----------------------------------------------------------------------------------
+
+
+def verified_organisation_names(limit: int = 2000) -> list[str]:
+    """Names offered as suggestions on the sign form: only verified organisations, whose
+    presence on the platform is public anyway. Unverified ones are never listed."""
+    from organisations.models import Organisation
+
+    return list(
+        Organisation.objects.filter(is_verified=True)
+        .order_by("name")
+        .values_list("name", flat=True)[:limit]
+    )
+
+
+def signatures_of_member(user: User) -> QuerySet[Signature]:
+    """Every signature of every organisation `user` belongs to, newest first."""
+    return (
+        Signature.objects.filter(organisation__memberships__user=user)
+        .select_related("letter", "organisation", "version")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def signatures_for_coordinator(
+    letter: Letter, *, status: str = "", query: str = ""
+) -> QuerySet[Signature]:
+    signatures = Signature.objects.filter(letter=letter).select_related(
+        "organisation", "version", "invitation"
+    )
+    if status:
+        signatures = signatures.filter(status=status)
+    if query:
+        signatures = signatures.filter(
+            Q(organisation__name__icontains=query)
+            | Q(signer_name__icontains=query)
+            | Q(signer_email__icontains=query)
+        )
+    return signatures.order_by("-created_at", "-pk")
+
+
+def signature_counts(letter: Letter) -> dict[str, int]:
+    """How many signatures the letter has in each state (every state present, zero or not)."""
+    counts = dict.fromkeys(Signature.Status.values, 0)
+    for row in Signature.objects.filter(letter=letter).values("status").annotate(n=Count("pk")):
+        counts[row["status"]] = row["n"]
+    return counts
