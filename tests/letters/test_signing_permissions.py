@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from letters import services
-from letters.urls import urlpatterns
 from letters.models import Letter, Signature
+from letters.urls import urlpatterns
 from tests.factories import MembershipFactory, UserFactory
 from tests.letters.signing_helpers import (
     SIGNER_EMAIL,
