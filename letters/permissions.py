@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from accounts.models import User
-from accounts.roles import is_coordinator
+from accounts.roles import is_coordinator, is_moderator
 
 from .models import Letter, LetterCoordinator
 
@@ -38,12 +38,18 @@ def can_manage_coordinators(user: User | AnonymousUser, letter: Letter) -> bool:
     return role is not None and role.is_owner
 
 
+def can_moderate(user: User | AnonymousUser, letter: Letter) -> bool:
+    """Moderators decide everywhere; a letter's coordinators only when a moderator delegated
+    its review to them (letter.coordinators_moderate)."""
+    if is_moderator(user):
+        return True
+    return letter.coordinators_moderate and coordinator_role(user, letter) is not None
+
+
 def get_visible_letter(user: User | AnonymousUser, slug: str) -> Letter:
     """The letter at `slug` if `user` may read it; 404 otherwise (drafts included)."""
-    letter = Letter.objects.filter(slug=slug).first()
+    letter = Letter.objects.visible_to(user).filter(slug=slug).first()
     if letter is None:
-        raise Http404
-    if letter.is_draft and not can_edit_letter(user, letter):
         raise Http404
     return letter
 

@@ -2,7 +2,8 @@
 
 A signature link is a Django signed value naming the signature and, where it matters, the
 version; the purpose is part of the salt, so a withdraw link cannot confirm and vice versa.
-Invitation links carry a random secret whose SHA-256 alone is stored.
+An invitation link's secret is an HMAC of a stored seed under SECRET_KEY; the database keeps the
+seed and the secret's SHA-256, so a copy of the database alone opens no link.
 """
 
 import base64
@@ -65,12 +66,6 @@ def read_signature_token(token: str, *, purpose: str) -> SignatureLink:
     )
 
 
-def new_invitation_secret() -> tuple[str, str]:
-    """A fresh secret for a link, and the hash to store."""
-    secret = secrets.token_urlsafe(32)
-    return secret, hash_secret(secret)
-
-
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -87,3 +82,12 @@ def invitation_secret(seed: str) -> str:
         settings.SECRET_KEY.encode(), f"undersigned.letters.invitation:{seed}".encode(), "sha256"
     ).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def current_invitation_secret(seed: str, secret_hash: str) -> str | None:
+    """The secret of an invitation's live link, rebuilt from its seed; None when it cannot be
+    (a random secret from before seeds, or SECRET_KEY changed since)."""
+    if not seed:
+        return None
+    secret = invitation_secret(seed)
+    return secret if hmac.compare_digest(hash_secret(secret), secret_hash) else None

@@ -1,44 +1,97 @@
-import re
+"""Reads of organisations: likely duplicates, members, invitations to join, and the rules by
+which an address or a membership vouches for a signer."""
+
+from collections.abc import Mapping
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 
-from .models import Membership, MembershipInvitation, Organisation
+from .domains import domain_of
+from .models import EmailDomain, Membership, MembershipInvitation, Organisation
 from .names import acronym_of, normalise_name, similarity
 
 SIMILAR_ENOUGH = 0.86
+# Candidates compared by name per call: a bound on the comparison done in Python.
+DUPLICATE_CANDIDATES = 2000
+
+
+def _acronyms(name: str, acronym: str) -> set[str]:
+    return {a for a in {acronym.strip().casefold(), acronym_of(name)} if len(a) >= 2}
+
+
+def _narrowing(key: str) -> Q:
+    """The SQL pre-filter for names like `key`: the same first letters or the same ending."""
+    return Q(normalised_name__startswith=key[:3]) | Q(normalised_name__contains=key[-4:])
+
+
+def _likeness(candidate: Organisation, key: str, acronyms: set[str]) -> float:
+    """2 for the same normalised name, 1.5 for a shared acronym, else the similarity of the
+    names (0 when they do not even share a beginning or an ending)."""
+    other = candidate.normalised_name
+    if other == key:
+        return 2.0
+    if candidate.acronym and candidate.acronym.casefold() in acronyms:
+        return 1.5
+    if not (other.startswith(key[:3]) or key[-4:] in other):
+        return 0.0
+    return similarity(other, key)
+
+
+def likely_duplicates_of(
+    names: Mapping[int, tuple[str, str]], *, limit: int = 5
+) -> dict[int, list[Organisation]]:
+    """For each (name, acronym) keyed by an id, the organisations that are probably the same
+    one: the same normalised name, a shared acronym, or a near-identical name (a typo, a
+    missing word); the most alike first, at most `limit` each. One query for any number of
+    names; merged duplicates and the organisation with the same id are left out."""
+    keys = {key: normalise_name(name) for key, (name, _acronym) in names.items()}
+    acronyms = {key: _acronyms(name, acronym) for key, (name, acronym) in names.items()}
+    narrow = Q()
+    for normalised in {k for k in keys.values() if k}:
+        narrow |= _narrowing(normalised)
+    for acronym in set().union(*acronyms.values()):
+        narrow |= Q(acronym__iexact=acronym)
+    if not narrow:
+        return {key: [] for key in names}
+    candidates = list(
+        Organisation.objects.filter(narrow, merged_into__isnull=True)
+        .only("id", "name", "slug", "acronym", "normalised_name", "is_verified", "based_in")
+        .order_by("pk")[:DUPLICATE_CANDIDATES]
+    )
+    found: dict[int, list[Organisation]] = {}
+    for key, normalised in keys.items():
+        scored = []
+        if normalised:
+            for candidate in candidates:
+                if candidate.pk == key:
+                    continue
+                score = _likeness(candidate, normalised, acronyms[key])
+                if score >= SIMILAR_ENOUGH:
+                    scored.append((score, candidate.name, candidate))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        found[key] = [org for _, _, org in scored[:limit]]
+    return found
 
 
 def likely_duplicates(name: str, *, acronym: str = "", limit: int = 5) -> list[Organisation]:
-    """Organisations whose name is probably the same organisation as `name`.
+    """The organisations that are probably the same as one not yet created (see above)."""
+    return likely_duplicates_of({0: (name, acronym)}, limit=limit)[0]
 
-    Same normalised name, a matching acronym, or a near-identical normalised name (a typo, a
-    missing word). Candidates are narrowed in SQL by the first letters, then compared here.
-    """
-    key = normalise_name(name)
-    if not key:
-        return []
-    acronyms = {a for a in {acronym.strip().casefold(), acronym_of(name)} if len(a) >= 2}
-    narrow = Q(normalised_name__startswith=key[:3]) | Q(normalised_name__contains=key[-4:])
-    if acronyms:
-        narrow |= Q(acronym__iregex=r"^(" + "|".join(map(re.escape, acronyms)) + r")$")
-    candidates = Organisation.objects.filter(narrow).only(
-        "id", "name", "slug", "acronym", "normalised_name", "is_verified", "based_in"
-    )[:200]
-    scored = []
-    for org in candidates:
-        if org.normalised_name == key:
-            score = 2.0
-        elif org.acronym and org.acronym.casefold() in acronyms:
-            score = 1.5
-        else:
-            score = similarity(org.normalised_name, key)
-        if score >= SIMILAR_ENOUGH:
-            scored.append((score, org.name, org))
-    scored.sort(key=lambda t: (-t[0], t[1]))
-    return [org for _, _, org in scored[:limit]]
+
+def is_member(user: User | None, organisation: Organisation) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return Membership.objects.filter(organisation=organisation, user=user).exists()
+
+
+def writes_from_verified_domain(organisation: Organisation, email: str) -> bool:
+    """Whether `email` is at a verified domain of the organisation: the rule by which an
+    address proves a signer's authority (a public mail service is never verified)."""
+    return EmailDomain.objects.filter(
+        organisation=organisation, domain=domain_of(email), is_verified=True
+    ).exists()
 
 
 def organisations_of(user: User) -> QuerySet[Membership]:

@@ -132,10 +132,7 @@ def world(db) -> World:
         email="contact@invited.example.org",
         organisation_name="Invited Organisation",
     )
-    invitation_secret = tokens.new_invitation_secret()[0]
-    type(invitation).objects.filter(pk=invitation.pk).update(
-        token_hash=tokens.hash_secret(invitation_secret)
-    )
+    invitation_secret = tokens.invitation_secret(invitation.token_seed)
     membership_invitation = organisation_services.invite_member(
         organisation=organisation,
         email="newcomer@tai.example.org",

@@ -340,32 +340,8 @@ class SignatureReviewAdmin(admin.ModelAdmin):
         return None
 
     def _report(self, request: HttpRequest, result: services.Decisions, *, approved: bool):
-        if result.decided:
-            count = len(result.decided)
-            message = (
-                ngettext("%(count)d signature approved.", "%(count)d signatures approved.", count)
-                if approved
-                else ngettext(
-                    "%(count)d signature rejected; the signer is told why.",
-                    "%(count)d signatures rejected; their signers are told why.",
-                    count,
-                )
-            )
-            self.message_user(request, message % {"count": count}, messages.SUCCESS)
-        by_reason: dict[str, int] = {}
-        for _pk, why in result.skipped:
-            by_reason[why] = by_reason.get(why, 0) + 1
-        for why, count in by_reason.items():
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d signature was not decided. %(why)s",
-                    "%(count)d signatures were not decided. %(why)s",
-                    count,
-                )
-                % {"count": count, "why": why},
-                messages.WARNING,
-            )
+        for level, text in result.report(approved=approved):
+            self.message_user(request, text, level)
 
     @admin.action(
         description=_("Approve"),

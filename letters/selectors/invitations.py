@@ -13,6 +13,7 @@ from organisations.domains import domain_of, is_public_mail_domain
 from organisations.models import EmailDomain, Organisation
 from organisations.names import normalise_name
 
+from .. import tokens
 from ..models import Invitation, Letter, Signature
 
 
@@ -224,4 +225,13 @@ def invitations_for_export(letter: Letter) -> Iterator[Invitation]:
         .select_related("invited_by")
         .order_by("created_at", "pk")
         .iterator(chunk_size=2000)
+    )
+
+
+def invitation_by_secret(secret: str) -> Invitation | None:
+    """The invitation a link opens, whatever its state (pages explain a used link)."""
+    return (
+        Invitation.objects.select_related("letter", "organisation")
+        .filter(token_hash=tokens.hash_secret(secret))
+        .first()
     )

@@ -9,6 +9,10 @@ from django.db.models import (
     QuerySet,
 )
 
+from organisations.domains import domain_of, is_public_mail_domain
+from organisations.models import EmailDomain, Organisation
+from organisations.selectors import likely_duplicates_of
+
 from ..models import (
     Letter,
     Signature,
@@ -51,11 +55,6 @@ def add_review_notes(signatures: list[Signature]) -> list[Signature]:
     """Set `signature.review` (ReviewNotes) on each signature: four queries for any number.
 
     The signatures need their organisation loaded (select_related)."""
-    from organisations.domains import domain_of, is_public_mail_domain
-    from organisations.models import EmailDomain, Organisation
-    from organisations.names import acronym_of, similarity
-    from organisations.selectors import SIMILAR_ENOUGH
-
     if not signatures:
         return signatures
     organisations = {s.organisation_id: s.organisation for s in signatures}
@@ -87,37 +86,10 @@ def add_review_notes(signatures: list[Signature]) -> list[Signature]:
         .distinct()
     )
 
-    # 3. Likely duplicates: one query narrows candidates for the whole page (same first
-    # letters, same ending, same acronym), then names are compared here.
-    keys = {pk: org.normalised_name for pk, org in organisations.items()}
-    acronyms = {
-        pk: {a for a in {org.acronym.strip().casefold(), acronym_of(org.name)} if len(a) >= 2}
-        for pk, org in organisations.items()
-    }
-    narrow = Q()
-    for key in set(keys.values()):
-        narrow |= Q(normalised_name__startswith=key[:3]) | Q(normalised_name__contains=key[-4:])
-    for acronym in set().union(*acronyms.values()):
-        narrow |= Q(acronym__iexact=acronym)
-    candidates = list(
-        Organisation.objects.filter(narrow, merged_into__isnull=True)
-        .only("id", "name", "slug", "acronym", "normalised_name", "is_verified")
-        .order_by("pk")[:DUPLICATE_CANDIDATES]
+    # 3. Likely duplicates: one query for the whole page (organisations.selectors).
+    duplicates = likely_duplicates_of(
+        {pk: (org.name, org.acronym) for pk, org in organisations.items()}
     )
-    duplicates: dict[int, list[Organisation]] = {}
-    for pk, key in keys.items():
-        found = []
-        for candidate in candidates:
-            if candidate.pk == pk:
-                continue
-            other = candidate.normalised_name
-            same_acronym = bool(candidate.acronym) and candidate.acronym.casefold() in acronyms[pk]
-            similar = (other.startswith(key[:3]) or key[-4:] in other) and (
-                similarity(other, key) >= SIMILAR_ENOUGH
-            )
-            if same_acronym or similar:
-                found.append(candidate)
-        duplicates[pk] = found
 
     # 4. Live signatures on the same letters by one of those duplicates, by the organisation
     # that owns the signer's verified domain, or from an address at the same private domain.

@@ -31,14 +31,13 @@ from ..models import Invitation, Letter
 from ..permissions import can_edit_letter
 
 Status = Invitation.Status
-INVITING_STATES = (Letter.Status.DRAFT, Letter.Status.OPEN)
 
 
 def check_can_invite(letter: Letter, actor: User) -> None:
     """Refuses anyone but the letter's coordinators, and a letter past collecting."""
     if not can_edit_letter(actor, letter):
         raise NotAllowed(_("Only the letter's coordinators can invite."))
-    if letter.status not in INVITING_STATES:
+    if not letter.is_inviting:
         raise TransitionError(
             _("Invitations can only be sent while the letter is a draft or open.")
         )
@@ -54,24 +53,6 @@ def new_link() -> tuple[str, str, str]:
 def _give_new_link(invitation: Invitation) -> str:
     invitation.token_seed, secret, invitation.token_hash = new_link()
     return secret
-
-
-def current_secret(invitation: Invitation) -> str | None:
-    """The secret of the invitation's live link, rebuilt from its seed; None when it cannot be
-    (a random secret from before seeds, or SECRET_KEY changed since)."""
-    if not invitation.token_seed:
-        return None
-    secret = tokens.invitation_secret(invitation.token_seed)
-    return secret if tokens.hash_secret(secret) == invitation.token_hash else None
-
-
-def invitation_by_secret(secret: str) -> Invitation | None:
-    """The invitation a link opens, whatever its state (pages explain a used link)."""
-    return (
-        Invitation.objects.select_related("letter", "organisation")
-        .filter(token_hash=tokens.hash_secret(secret))
-        .first()
-    )
 
 
 # --- Which organisation a contact belongs to ----------------------------------------------------
@@ -282,7 +263,7 @@ def _live_for_answer(invitation: Invitation) -> Invitation:
     invitation = _locked_invitation(invitation)
     if not invitation.is_live:
         raise TransitionError(_("This invitation link no longer works."))
-    if invitation.letter.status not in INVITING_STATES:
+    if not invitation.letter.is_inviting:
         raise TransitionError(_("This letter is no longer collecting signatures."))
     return invitation
 
@@ -399,7 +380,7 @@ def _reminder_window(letter: Letter) -> dt.datetime | None:
     return letter.deadline - dt.timedelta(days=letter.reminder_days_before)
 
 
-def reminder_candidates(letter: Letter, *, now: dt.datetime):
+def _reminder_candidates(letter: Letter, *, now: dt.datetime):
     """Invitations of `letter` due a reminder now: sent (so neither answered, revoked, failed
     nor still queued), sent at least INVITATION_REMINDER_MIN_AGE_HOURS ago, and not reminded
     since this deadline's window opened."""
@@ -440,7 +421,7 @@ def send_invitation_reminders(*, now: dt.datetime | None = None) -> int:
 @transaction.atomic
 def _remind_batch(letter: Letter, *, now: dt.datetime) -> int:
     batch = list(
-        reminder_candidates(letter, now=now)
+        _reminder_candidates(letter, now=now)
         .select_for_update(skip_locked=True)
         .order_by("pk")[:REMINDER_BATCH]
     )
@@ -449,7 +430,7 @@ def _remind_batch(letter: Letter, *, now: dt.datetime) -> int:
     pairs = []
     for invitation in batch:
         invitation.letter = letter
-        secret = current_secret(invitation)
+        secret = tokens.current_invitation_secret(invitation.token_seed, invitation.token_hash)
         if secret is None:  # no seed to rebuild the link from: the reminder carries a new one
             secret = _give_new_link(invitation)
         invitation.reminded_at = now

@@ -19,6 +19,7 @@ from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
 from organisations.models import Organisation
 
+from .. import selectors
 from ..models import Letter, LetterCoordinator, LetterVersion, content_hash
 from ..permissions import can_edit_letter, can_manage_coordinators
 from .publication import invalidate_public_list, record_delivery
@@ -98,10 +99,6 @@ def _new_version(
     )
 
 
-def current_version(letter: Letter) -> LetterVersion:
-    return letter.versions.get(is_current=True)
-
-
 @transaction.atomic
 def create_letter(
     *,
@@ -169,7 +166,7 @@ def update_letter(
             raise DomainError(_("The deadline of an open letter must be in the future."))
 
     version = None
-    current = current_version(letter)
+    current = selectors.current_version_of(letter)
     new_title = _clean_title(title) if title is not None else current.title
     new_body = (body if body is not None else current.body).replace("\r\n", "\n").strip("\n")
     if content_hash(new_title, new_body) != current.content_hash:
@@ -228,7 +225,7 @@ def open_letter(*, letter: Letter, actor: User) -> Letter:
     _require_status(letter, S.DRAFT)
     if letter.deadline is not None and letter.deadline <= timezone.now():
         raise TransitionError(_("The deadline has passed: set a later one before opening."))
-    if not current_version(letter).body.strip():
+    if not selectors.current_version_of(letter).body.strip():
         raise TransitionError(_("The letter has no text yet."))
     letter.status = S.OPEN
     letter.opened_at = timezone.now()
@@ -287,7 +284,7 @@ def publish_letter(
     letter = _lock(letter)
     _require_editor(actor, letter)
     _require_status(letter, S.CLOSED)
-    version = current_version(letter)
+    version = selectors.current_version_of(letter)
     letter.status = S.PUBLISHED
     letter.published_at = timezone.now()
     letter.save(update_fields=["status", "published_at", "updated_at"])

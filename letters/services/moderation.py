@@ -9,31 +9,22 @@ review under the lock, so it is skipped and reported — a decision is never app
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.contrib import messages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
-from accounts.roles import is_moderator
 from audit.models import AuditEvent
 from core.errors import DomainError, NotAllowed, TransitionError
 
 from .. import emails
-from ..models import Letter, LetterCoordinator, Signature
+from ..models import Letter, Signature
+from ..permissions import can_moderate
 from .publication import invalidate_public_list
 
 Status = Signature.Status
-
-
-def can_moderate(user: User, letter: Letter) -> bool:
-    """Moderators decide everywhere; a letter's coordinators only when a moderator delegated
-    its review to them (letter.coordinators_moderate)."""
-    if is_moderator(user):
-        return True
-    return bool(
-        letter.coordinators_moderate
-        and LetterCoordinator.objects.filter(letter=letter, user=user).exists()
-    )
 
 
 @dataclass
@@ -41,6 +32,34 @@ class Decisions:
     decided: list[Signature] = field(default_factory=list)
     # (signature id, why it was not decided)
     skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    def report(self, *, approved: bool) -> list[tuple[int, str]]:
+        """What to tell the moderator, as (message level, text): how many were decided, and
+        why the others were not, grouped by reason. The admin and the site say the same."""
+        said: list[tuple[int, str]] = []
+        if count := len(self.decided):
+            if approved:
+                text = ngettext(
+                    "%(count)d signature approved.", "%(count)d signatures approved.", count
+                )
+            else:
+                text = ngettext(
+                    "%(count)d signature rejected; the signer is told why.",
+                    "%(count)d signatures rejected; their signers are told why.",
+                    count,
+                )
+            said.append((messages.SUCCESS, text % {"count": count}))
+        by_reason: dict[str, int] = {}
+        for _pk, why in self.skipped:
+            by_reason[why] = by_reason.get(why, 0) + 1
+        for why, count in by_reason.items():
+            text = ngettext(
+                "%(count)d signature was not decided. %(why)s",
+                "%(count)d signatures were not decided. %(why)s",
+                count,
+            )
+            said.append((messages.WARNING, text % {"count": count, "why": why}))
+        return said
 
 
 @transaction.atomic

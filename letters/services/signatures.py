@@ -18,11 +18,11 @@ from accounts.models import User
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
 from organisations import services as organisation_services
-from organisations.domains import domain_of
-from organisations.models import EmailDomain, Membership, Organisation
+from organisations.models import Organisation
 from organisations.names import normalise_name
+from organisations.selectors import is_member, writes_from_verified_domain
 
-from .. import emails
+from .. import emails, selectors
 from ..models import Invitation, Letter, LetterVersion, Signature
 from .publication import invalidate_public_list
 
@@ -33,7 +33,7 @@ class AlreadySigned(DomainError):
     """The organisation has a live signature on this letter. Deliberately says nothing of who
     signed or in which state beyond 'signed or pending'."""
 
-    def __init__(self) -> None:
+    def __init__(self, organisation: Organisation) -> None:
         super().__init__(
             _(
                 "This organisation has already signed this letter, or a signature for it is "
@@ -41,6 +41,7 @@ class AlreadySigned(DomainError):
                 "letter's coordinators."
             )
         )
+        self.organisation = organisation
 
 
 @dataclass(frozen=True)
@@ -75,15 +76,9 @@ def _authority(
 ) -> str:
     if invitation is not None:
         return Signature.Authority.INVITATION
-    if EmailDomain.objects.filter(
-        organisation=organisation, domain=domain_of(email), is_verified=True
-    ).exists():
+    if writes_from_verified_domain(organisation, email):
         return Signature.Authority.VERIFIED_DOMAIN
-    if (
-        user is not None
-        and organisation.is_verified
-        and Membership.objects.filter(organisation=organisation, user=user).exists()
-    ):
+    if organisation.is_verified and is_member(user, organisation):
         return Signature.Authority.MEMBERSHIP
     return Signature.Authority.NONE
 
@@ -99,19 +94,7 @@ def _auto_approves(signature: Signature) -> bool:
         return False
     if signature.authority == Signature.Authority.MEMBERSHIP:
         return True
-    return EmailDomain.objects.filter(
-        organisation=signature.organisation,
-        domain=signature.signer_domain,
-        is_verified=True,
-    ).exists()
-
-
-def live_invitation(*, letter: Letter, secret_hash: str) -> Invitation | None:
-    return (
-        Invitation.objects.select_related("organisation")
-        .filter(letter=letter, token_hash=secret_hash, status__in=Invitation.LIVE)
-        .first()
-    )
+    return writes_from_verified_domain(signature.organisation, signature.signer_email)
 
 
 @transaction.atomic
@@ -155,12 +138,12 @@ def sign_letter(
     org = _resolve_organisation(organisation)
     if invitation is not None and invitation.organisation_id is None:
         invitation.organisation = org
-    version = LetterVersion.objects.get(letter=letter, is_current=True)
+    version = selectors.current_version_of(letter)
     one_step = bool(
         user is not None
         and user.is_authenticated
         and user.email.lower() == signer_email.strip().lower()
-        and Membership.objects.filter(organisation=org, user=user).exists()
+        and is_member(user, org)
     )
     now = timezone.now()
     signature = Signature(
@@ -187,7 +170,7 @@ def sign_letter(
         if Signature.objects.filter(
             letter=letter, organisation=org, status__in=Signature.LIVE
         ).exists():
-            raise AlreadySigned from exc
+            raise AlreadySigned(org) from exc
         raise
     if invitation is not None:
         invitation.status = Invitation.Status.ACCEPTED
@@ -205,6 +188,52 @@ def sign_letter(
     else:
         emails.confirmation_request(signature)
     return signature
+
+
+def submit_signature(
+    *,
+    letter: Letter,
+    organisation: OrganisationChoice,
+    signer_name: str,
+    signer_email: str,
+    signer_title: str = "",
+    visibility: str = Signature.Visibility.PUBLIC,
+    show_signer_name: bool = False,
+    consent: bool,
+    invitation: Invitation | None = None,
+    user: User | None = None,
+) -> Signature | None:
+    """The sign form: sign_letter, except that a duplicate is never said on the page.
+
+    When the organisation has a live signature already, None is returned and the explanation
+    goes by email to the address given: anyone may type an organisation's name into the form,
+    and the page must not tell them whether it signed (it may be counted only, or under
+    embargo). A logged-in member of the organisation may know: AlreadySigned is raised."""
+    try:
+        return sign_letter(
+            letter=letter,
+            organisation=organisation,
+            signer_name=signer_name,
+            signer_email=signer_email,
+            signer_title=signer_title,
+            visibility=visibility,
+            show_signer_name=show_signer_name,
+            consent=consent,
+            invitation=invitation,
+            user=user,
+        )
+    except AlreadySigned as exc:
+        if is_member(user, exc.organisation):
+            raise
+        with transaction.atomic():
+            emails.duplicate_signature_notice(
+                letter=letter,
+                # The name they typed: the organisation found may be one it was merged into.
+                organisation_name=organisation.new_name
+                or (invitation.organisation_name if invitation else exc.organisation.name),
+                email=signer_email,
+            )
+        return None
 
 
 def _confirm(signature: Signature, *, now: dt.datetime) -> Signature:
@@ -257,10 +286,7 @@ def withdraw_signature(*, signature: Signature, actor: User | None = None) -> Si
     record keeps what was delivered; public pages then count it as withdrawn after delivery,
     without its name."""
     signature = Signature.objects.select_related("letter", "organisation").get(pk=signature.pk)
-    if (
-        actor is not None
-        and not Membership.objects.filter(organisation=signature.organisation, user=actor).exists()
-    ):
+    if actor is not None and not is_member(actor, signature.organisation):
         raise NotAllowed(_("Only members of the organisation can withdraw its signature."))
     now = timezone.now()
     won = Signature.objects.filter(pk=signature.pk, status__in=Signature.LIVE).update(
@@ -293,13 +319,12 @@ def change_visibility(
 ) -> Signature:
     """The signer (by link) or a member changes how the organisation appears, until
     publication."""
-    signature = Signature.objects.select_for_update().select_related("letter").get(pk=signature.pk)
-    if (
-        actor is not None
-        and not Membership.objects.filter(
-            organisation_id=signature.organisation_id, user=actor
-        ).exists()
-    ):
+    signature = (
+        Signature.objects.select_for_update(of=("self",))
+        .select_related("letter", "organisation")
+        .get(pk=signature.pk)
+    )
+    if actor is not None and not is_member(actor, signature.organisation):
         raise NotAllowed(_("Only members of the organisation can change its signature."))
     if visibility not in Signature.Visibility.values:
         raise DomainError(_("Unknown visibility."))
@@ -333,7 +358,7 @@ def change_visibility(
 def reconfirm_signature(*, signature: Signature, version_number: int) -> Signature:
     """The signer agrees to the current text after a substantive change."""
     signature = Signature.objects.select_for_update().select_related("letter").get(pk=signature.pk)
-    current = LetterVersion.objects.get(letter=signature.letter, is_current=True)
+    current = selectors.current_version_of(signature.letter)
     if version_number != current.number:
         raise TransitionError(
             _("The text changed again since this link was sent: use the newest email.")

@@ -105,7 +105,7 @@ def _invitation_import(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "letter": letter,
             "form": form,
-            "can_invite": letter.status in services.INVITING_STATES,
+            "can_invite": letter.is_inviting,
             "max_rows": settings.INVITATION_CSV_MAX_ROWS,
             "max_megabytes": settings.INVITATION_CSV_MAX_BYTES // (1024 * 1024),
             "section": "invitations",
@@ -231,7 +231,7 @@ def _render_preview(
             "editable": editable,
             "more_invalid": max(len(invalid_rows) - EDITABLE_ROWS, 0),
             "can_send": counts[states.INVALID] == 0 and counts[states.NEW] > 0,
-            "can_invite": letter.status in services.INVITING_STATES,
+            "can_invite": letter.is_inviting,
             "section": "invitations",
         },
     )

@@ -206,7 +206,7 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
             "letter": letter,
             "form": form,
             "organisation_names": names,
-            "can_invite": letter.status in services.INVITING_STATES,
+            "can_invite": letter.is_inviting,
             "section": "invitations",
         },
     )
@@ -330,14 +330,10 @@ def invitation_resend_failed(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _answerable(request: HttpRequest, secret: str) -> tuple[Invitation | None, HttpResponse | None]:
-    invitation = services.invitation_by_secret(secret)
+    invitation = selectors.invitation_by_secret(secret)
     if invitation is None:
         return None, render(request, "letters/link_invalid.html", {"reason": "invalid"}, status=400)
-    if (
-        not invitation.is_live
-        or invitation.letter.status not in services.INVITING_STATES
-        or invitation.letter.is_draft
-    ):
+    if not invitation.is_live or not invitation.letter.is_inviting or invitation.letter.is_draft:
         return None, render(
             request,
             "letters/link_used.html",

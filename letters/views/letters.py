@@ -335,6 +335,7 @@ TRANSITIONS = {
 
 
 def _transition(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    """Open, close or reopen (publishing has its own view: it records the delivery)."""
     letter = permissions.get_coordinated_letter(request.user, slug)
     transition = TRANSITIONS[action]
     form = ReopenForm(request.POST or None) if action == "reopen" else None
@@ -346,14 +347,11 @@ def _transition(request: HttpRequest, slug: str, action: str) -> HttpResponse:
             elif action == "close":
                 services.close_letter(letter=letter, actor=request.user)
                 done = _("Sign-on is closed.")
-            elif action == "reopen":
+            else:
                 services.reopen_letter(
                     letter=letter, actor=request.user, deadline=form.cleaned_data["deadline"]
                 )
                 done = _("Sign-on is open again.")
-            else:
-                services.publish_letter(letter=letter, actor=request.user)
-                done = _("The letter is published.")
         except DomainError as error:
             messages.error(request, error.message)
         else:

@@ -12,14 +12,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from core.errors import DomainError
 
 from .. import services
 from ..forms.moderation import RejectionForm
 from ..models import Letter, Signature
-from ..permissions import can_edit_letter
+from ..permissions import can_edit_letter, can_moderate
 
 
 def _moderated_letter(request: HttpRequest, slug: str) -> Letter:
@@ -28,7 +27,7 @@ def _moderated_letter(request: HttpRequest, slug: str) -> Letter:
     letter = Letter.objects.filter(slug=slug).exclude(status=Letter.Status.DRAFT).first()
     if letter is None:
         raise Http404
-    if services.can_moderate(request.user, letter):
+    if can_moderate(request.user, letter):
         return letter
     if can_edit_letter(request.user, letter):
         raise PermissionDenied
@@ -56,21 +55,8 @@ def _back(letter: Letter) -> HttpResponse:
 
 
 def _report(request: HttpRequest, result: services.Decisions, *, approved: bool) -> None:
-    count = len(result.decided)
-    if count:
-        if approved:
-            text = ngettext(
-                "%(count)d signature approved.", "%(count)d signatures approved.", count
-            )
-        else:
-            text = ngettext(
-                "%(count)d signature rejected; the signer is told why.",
-                "%(count)d signatures rejected; their signers are told why.",
-                count,
-            )
-        messages.success(request, text % {"count": count})
-    for _pk, why in result.skipped:
-        messages.warning(request, why)
+    for level, text in result.report(approved=approved):
+        messages.add_message(request, level, text)
 
 
 @login_required

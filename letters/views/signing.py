@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from core import ratelimit
 from core.errors import DomainError
 from organisations.models import Organisation
 
-from .. import emails, selectors, services, tokens
+from .. import selectors, services, tokens
 from ..diffs import word_diff
 from ..forms.signing import MemberSignForm, SignForm, VisibilityFields, WithdrawForm
 from ..models import Invitation, Letter, Signature
@@ -154,7 +153,7 @@ def _submit(request, form, context: dict, *, invitation: Invitation | None, memb
         )
         email = data["signer_email"]
     try:
-        signature = services.sign_letter(
+        signature = services.submit_signature(
             letter=letter,
             organisation=choice,
             signer_name=data["signer_name"],
@@ -166,23 +165,14 @@ def _submit(request, form, context: dict, *, invitation: Invitation | None, memb
             invitation=invitation,
             user=request.user if request.user.is_authenticated else None,
         )
-    except services.AlreadySigned as exc:
-        if member:
-            # A member of the organisation may know its own signatures.
-            form.add_error(None, exc.message)
-            return _render_sign(request, context, form=form, member=member, status=409)
-        # Anyone else gets the same page as a successful submission; the explanation goes to
-        # the address they gave (see emails.duplicate_signature_notice).
-        with transaction.atomic():
-            emails.duplicate_signature_notice(
-                letter=letter,
-                organisation_name=data.get("organisation_name") or invitation.organisation_name,
-                email=email,
-            )
-        return redirect("letters:sign-sent", slug=letter.slug)
+    except services.AlreadySigned as exc:  # the signer is a member: they may know
+        form.add_error(None, exc.message)
+        return _render_sign(request, context, form=form, member=member, status=409)
     except DomainError as exc:
         form.add_error(None, exc.message)
         return _render_sign(request, context, form=form, member=member, status=400)
+    if signature is None:  # the organisation had signed: the submitter was told by email
+        return redirect("letters:sign-sent", slug=letter.slug)
     if signature.status == Signature.Status.PENDING_CONFIRMATION:
         return redirect("letters:sign-sent", slug=letter.slug)
     if signature.status == Signature.Status.APPROVED:
@@ -204,11 +194,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign_invitation(request: HttpRequest, secret: str) -> HttpResponse:
     """Sign through a personal invitation link: the organisation is fixed."""
-    invitation = (
-        Invitation.objects.select_related("letter", "organisation")
-        .filter(token_hash=tokens.hash_secret(secret))
-        .first()
-    )
+    invitation = selectors.invitation_by_secret(secret)
     if invitation is None:
         return _bad_link(request, "invalid")
     if not invitation.is_live or invitation.letter.is_draft:
@@ -316,7 +302,7 @@ def signature_reconfirm(request: HttpRequest, token: str) -> HttpResponse:
         return _bad_link(request, exc.reason)
     if link.version is None:
         return _bad_link(request, "invalid")
-    current = signature.letter.versions.get(is_current=True)
+    current = selectors.current_version_of(signature.letter)
     if request.method == "POST":
         try:
             services.reconfirm_signature(signature=signature, version_number=link.version)

@@ -281,7 +281,8 @@ def test_a_signature_already_decided_is_reported(client, owner, moderator, lette
 
     response = client.post(approve_url(letter), {"only": pending.pk})
 
+    # The same words as the admin's (Decisions.report)
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Already decided by someone else: it is now “Approved”."
+        "1 signature was not decided. Already decided by someone else: it is now “Approved”."
     ]
     assert AuditEvent.objects.filter(action="signature.approved").count() == 1

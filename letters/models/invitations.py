@@ -1,0 +1,139 @@
+"""Invitations to sign a letter, and the contact lists (CSV uploads) they are made from."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+
+from .letters import Letter
+
+
+class Invitation(TimeStampedModel):
+    """A personal invitation to sign, sent to one contact at one organisation.
+
+    The link carries a random secret; the database keeps only its SHA-256, so a leaked
+    database does not leak working links.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        FAILED = "failed", _("Failed")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    LIVE = (Status.QUEUED, Status.SENT)
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="invitations")
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+    )
+    organisation_name = models.CharField(_("organisation"), max_length=200)
+    contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
+    email = models.EmailField(_("email"), max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The link's secret is an HMAC of this seed under SECRET_KEY (letters.tokens): the database
+    # alone cannot rebuild a working link, yet a reminder can carry the same link as the
+    # invitation. Blank for invitations whose secret was random (never re-sent as is).
+    token_seed = models.CharField(max_length=43, blank=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True, max_length=1000)
+    last_error = models.TextField(_("last error"), blank=True)
+    # The latest email sent for this invitation (invitation or reminder): its delivery status
+    # is the invitation's sending status.
+    outbound_email = models.ForeignKey(
+        "outbox.OutboundEmail",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reminder_count = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    forwarded_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forwarded_to"
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "queued", "sent", "accepted", "declined", "failed", "revoked", "expired"
+                    ]
+                ),
+                name="letters_invitation_status_valid",
+            ),
+            models.UniqueConstraint(
+                "letter",
+                models.functions.Lower("email"),
+                condition=Q(status__in=["queued", "sent"]),
+                name="letters_one_live_invitation_per_email",
+            ),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["letter", "status"], name="letters_inv_letter_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_name} <{self.email}>"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE
+
+
+class InvitationImport(TimeStampedModel):
+    """A CSV of contacts a coordinator uploaded, held server-side between the preview and the
+    confirmation (never in the session). `rows` is the parsed file, one dict per line with the
+    problems found in it (letters.contact_lists); it is emptied once confirmed or cancelled,
+    and pending imports are purged after a day: it holds people's contact details."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmation")
+        CONFIRMED = "confirmed", _("Invitations sent")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="invitation_imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(_("file"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    rows = models.JSONField(default=list)
+    invited_count = models.PositiveIntegerField(_("invitations created"), default=0)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation import")
+        verbose_name_plural = _("invitation imports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "confirmed", "cancelled"]),
+                name="letters_invitation_import_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'CSV'} → {self.letter_id} ({self.status})"

@@ -1,0 +1,161 @@
+"""A signature: an organisation signing a version of a letter, and the moderators' queue."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+from organisations.domains import domain_of
+
+from .invitations import Invitation
+from .letters import Letter, LetterVersion
+
+
+class Signature(TimeStampedModel):
+    """An organisation's signature on a letter, given by one of its staff."""
+
+    class Status(models.TextChoices):
+        PENDING_CONFIRMATION = "pending_confirmation", _("Awaiting email confirmation")
+        PENDING_REVIEW = "pending_review", _("Awaiting review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired (never confirmed)")
+
+    LIVE = (Status.PENDING_CONFIRMATION, Status.PENDING_REVIEW, Status.APPROVED)
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public: named on the public list")
+        RECIPIENT_ONLY = (
+            "recipient_only",
+            _("Recipient only: named in the letter as delivered, not on the public page"),
+        )
+        COUNTED_ONLY = (
+            "counted_only",
+            _("Counted only: never named, counted “for the organisation's safety”"),
+        )
+
+    class Authority(models.TextChoices):
+        INVITATION = "invitation", _("Invited")
+        VERIFIED_DOMAIN = "verified_domain", _("Verified email domain")
+        MEMBERSHIP = "membership", _("Member of the organisation")
+        NONE = "none", _("Not established: a moderator decides")
+
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="signatures")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="signatures"
+    )
+    version = models.ForeignKey(
+        LetterVersion, on_delete=models.PROTECT, related_name="signatures",
+        verbose_name=_("version signed"),
+    )  # fmt: skip
+    version_hash = models.CharField(_("SHA-256 of the text signed"), max_length=64)
+    signer_name = models.CharField(_("name"), max_length=150)
+    signer_title = models.CharField(_("title or role"), max_length=150, blank=True)
+    signer_email = models.EmailField(_("email"), max_length=254)
+    visibility = models.CharField(
+        _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    show_signer_name = models.BooleanField(
+        _("show my name and title beside the organisation"), default=False
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=24,
+        choices=Status.choices,
+        default=Status.PENDING_CONFIRMATION,
+        db_index=True,
+    )
+    authority = models.CharField(
+        _("authority"), max_length=16, choices=Authority.choices, default=Authority.NONE
+    )
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="signatures"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="signatures",
+    )
+    consented_at = models.DateTimeField(_("privacy notice accepted"))
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class RejectionReason(models.TextChoices):
+        CANNOT_VERIFY_AUTHORITY = (
+            "cannot_verify_authority",
+            _("We could not verify the authority to sign"),
+        )
+        DUPLICATE = "duplicate", _("Duplicate of another signature")
+        NOT_AN_ORGANISATION = "not_an_organisation", _("Not an organisation")
+        SPAM = "spam", _("Spam")
+        OTHER = "other", _("Other")
+
+    rejection_reason = models.CharField(
+        _("rejection reason"), max_length=32, blank=True, choices=RejectionReason.choices
+    )
+    rejection_note = models.TextField(_("rejection note"), blank=True, max_length=2000)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # The rule that matters most: one live signature per organisation and letter,
+            # enforced where two simultaneous submissions cannot both win.
+            models.UniqueConstraint(
+                fields=["letter", "organisation"],
+                condition=Q(status__in=["pending_confirmation", "pending_review", "approved"]),
+                name="letters_one_live_signature_per_organisation",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "pending_confirmation", "pending_review", "approved", "rejected",
+                        "withdrawn", "expired",
+                    ]
+                ),
+                name="letters_signature_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=["public", "recipient_only", "counted_only"]),
+                name="letters_signature_visibility_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    authority__in=["invitation", "verified_domain", "membership", "none"]
+                ),
+                name="letters_signature_authority_valid",
+            ),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["letter", "status"], name="letters_sig_letter_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} on {self.letter} ({self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE
+
+    @property
+    def signer_domain(self) -> str:
+        return domain_of(self.signer_email)
+
+
+class PendingSignature(Signature):
+    """The moderators' queue: signatures awaiting review, as their own page of the admin
+    (letters.admin.moderation.PendingSignatureAdmin). Same table; a proxy has its own permissions."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("signature awaiting review")
+        verbose_name_plural = _("signatures awaiting review")
