@@ -257,8 +257,9 @@ def _ensure_organisation(
     return organisation
 
 
-@transaction.atomic
 def load_demo() -> DemoResult:
+    """Every step is a service with its own (durable) transaction, and every step first looks
+    for what a previous run made: running it again completes or repeats nothing."""
     users = [(spec, _ensure_user(spec)) for spec in DEMO_USERS]
     moderator = next(user for spec, user in users if spec.role == "moderator")
     organisations = {

@@ -8,6 +8,10 @@
 - delegation: a moderator lets a letter's coordinators review its signatures
 - merge: merging a duplicate organisation (moves letters' rows too, so it lives here)
 - digest: the moderators' digest of signatures awaiting review
+
+Each owns its transaction. Those that no other service calls are `atomic(durable=True)`: a
+caller that wraps one in a transaction of its own fails at once instead of silently making
+the use case part of something larger (its emails sent only if that larger thing commits).
 """
 
 from .delegation import set_review_delegation

@@ -12,6 +12,7 @@ from core.errors import NotAllowed
 from ..models import Letter
 
 
+# Not durable: the admin runs change-form actions inside its own transaction.
 @transaction.atomic
 def set_review_delegation(*, letter: Letter, moderator: User, delegated: bool) -> Letter:
     """Let the letter's coordinators approve and reject its signatures, or take that back.

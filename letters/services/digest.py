@@ -18,7 +18,7 @@ def digest_period(now: dt.datetime) -> int:
     return int(now.timestamp() // (settings.MODERATION_DIGEST_HOURS * 3600))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def queue_moderation_digests(*, now: dt.datetime | None = None) -> int:
     """Queue one digest per active moderator for this period; none when the queue is empty.
     Returns how many were queued now (0 on a second run in the same period)."""

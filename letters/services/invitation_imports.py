@@ -109,7 +109,7 @@ def _create_organisations(
 # --- The upload and its preview --------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def start_import(
     *, letter: Letter, actor: User, parsed: contact_lists.ParsedFile, filename: str
 ) -> InvitationImport:
@@ -135,7 +135,7 @@ def _pending_import(invitation_import: InvitationImport, actor: User) -> Invitat
     return locked
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def fix_import_rows(
     *,
     invitation_import: InvitationImport,
@@ -166,7 +166,7 @@ def fix_import_rows(
     return invitation_import
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def cancel_import(*, invitation_import: InvitationImport, actor: User) -> InvitationImport:
     invitation_import = _pending_import(invitation_import, actor)
     invitation_import.status = InvitationImport.Status.CANCELLED
@@ -175,7 +175,7 @@ def cancel_import(*, invitation_import: InvitationImport, actor: User) -> Invita
     return invitation_import
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[int]:
     """Invite every new contact of a checked file, all or none: the invitations, any new
     (unverified) organisations and the outbox rows are written in this one transaction, and

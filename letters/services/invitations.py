@@ -61,7 +61,7 @@ def _give_new_link(invitation: Invitation) -> str:
 # --- Inviting -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def invite(
     *,
     letter: Letter,
@@ -141,7 +141,7 @@ def _locked_invitation(invitation: Invitation) -> Invitation:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def resend_invitation(*, invitation: Invitation, actor: User) -> Invitation:
     """Send the invitation again with a new link (the old one stops working): the secret is
     not stored, and a lost or failed email is the usual reason to resend."""
@@ -175,7 +175,7 @@ def resend_invitation(*, invitation: Invitation, actor: User) -> Invitation:
     return invitation
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def resend_failed_invitations(*, letter: Letter, actor: User) -> int:
     """Every failed invitation of the letter again, each with a new link, in a few queries.
     Those whose address was invited again meanwhile are left as they are."""
@@ -234,7 +234,7 @@ def resend_failed_invitations(*, letter: Letter, actor: User) -> int:
     return len(invitations)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def revoke_invitation(*, invitation: Invitation, actor: User) -> Invitation:
     """The link stops working and no reminder will follow. An answered invitation stays
     answered."""
@@ -268,7 +268,7 @@ def _live_for_answer(invitation: Invitation) -> Invitation:
     return invitation
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def decline_invitation(*, invitation: Invitation, reason: str = "") -> Invitation:
     """The invitee says their organisation will not sign. No reminder follows; the
     coordinators see the reason, if one was given."""
@@ -288,7 +288,7 @@ def decline_invitation(*, invitation: Invitation, reason: str = "") -> Invitatio
     return invitation
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def forward_invitation(*, invitation: Invitation, contact_name: str, email: str) -> Invitation:
     """The invitee passes the invitation to the right person at their organisation. The new
     contact gets a link of their own; the old link stops working. If the new address already

@@ -99,7 +99,7 @@ def _new_version(
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def create_letter(
     *,
     author: User,
@@ -139,7 +139,7 @@ def create_letter(
     return letter
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def update_letter(
     *,
     letter: Letter,
@@ -217,7 +217,7 @@ def _require_status(letter: Letter, *allowed: str) -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def open_letter(*, letter: Letter, actor: User) -> Letter:
     """Start collecting signatures."""
     letter = _lock(letter)
@@ -234,7 +234,7 @@ def open_letter(*, letter: Letter, actor: User) -> Letter:
     return letter
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def close_letter(*, letter: Letter, actor: User | None, reason: str = "") -> Letter:
     """Stop collecting signatures. `actor` is None when the deadline task closes it."""
     letter = _lock(letter)
@@ -248,7 +248,7 @@ def close_letter(*, letter: Letter, actor: User | None, reason: str = "") -> Let
     return letter
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def reopen_letter(*, letter: Letter, actor: User, deadline: dt.datetime | None) -> Letter:
     """Extend sign-on: back to open, with a deadline in the future (or none)."""
     letter = _lock(letter)
@@ -269,7 +269,7 @@ def reopen_letter(*, letter: Letter, actor: User, deadline: dt.datetime | None) 
     return letter
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def publish_letter(
     *,
     letter: Letter,
@@ -328,7 +328,7 @@ def close_letters_past_deadline(*, now: dt.datetime | None = None) -> list[int]:
 # --- Coordinators --------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_coordinator(
     *, letter: Letter, actor: User, email: str, role: str = LetterCoordinator.Role.EDITOR
 ) -> LetterCoordinator:
@@ -362,7 +362,7 @@ def add_coordinator(
     return coordinator
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def remove_coordinator(*, letter: Letter, actor: User, user: User) -> None:
     """An owner removes a coordinator (a coordinator may also step down). The last owner
     cannot be removed: a letter always has someone who can manage it."""
@@ -388,7 +388,7 @@ def remove_coordinator(*, letter: Letter, actor: User, user: User) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def set_coordinator_role(*, letter: Letter, actor: User, user: User, role: str) -> None:
     letter = _lock(letter)
     if not can_manage_coordinators(actor, letter):

@@ -128,7 +128,7 @@ def plan_merge(*, source: Organisation, target: Organisation) -> MergePlan:
     return plan
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def merge_organisations(
     *,
     source: Organisation,

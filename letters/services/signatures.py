@@ -97,7 +97,7 @@ def _auto_approves(signature: Signature) -> bool:
     return writes_from_verified_domain(signature.organisation, signature.signer_email)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def sign_letter(
     *,
     letter: Letter,
@@ -267,7 +267,7 @@ def _confirm(signature: Signature, *, now: dt.datetime) -> Signature:
     return signature
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def confirm_signature(*, signature: Signature) -> Signature:
     """The signer clicked the button behind their confirmation link."""
     signature = Signature.objects.select_related("letter", "organisation").get(pk=signature.pk)
@@ -309,7 +309,7 @@ def withdraw_signature(*, signature: Signature, actor: User | None = None) -> Si
     return signature
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def change_visibility(
     *,
     signature: Signature,
@@ -354,7 +354,7 @@ def change_visibility(
     return signature
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def reconfirm_signature(*, signature: Signature, version_number: int) -> Signature:
     """The signer agrees to the current text after a substantive change."""
     signature = Signature.objects.select_for_update().select_related("letter").get(pk=signature.pk)

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -486,3 +487,28 @@ def test_visible_to_hides_drafts_from_everyone_but_their_coordinators(coordinato
     assert set(Letter.objects.visible_to(coordinator)) == {draft, public}
     assert set(Letter.objects.visible_to(other)) == {public}
     assert set(Letter.objects.visible_to(AnonymousUser())) == {public}
+
+
+# --- Transactions ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_use_case_refuses_to_run_inside_a_callers_transaction():
+    # Given a caller that opened a transaction of its own
+    coordinator = make_coordinator()
+
+    # When it calls a use case inside it
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        _letter(coordinator)
+
+    # Then the use case refused to run: its emails would otherwise wait on the caller's commit
+    assert not Letter.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_use_case_runs_in_a_transaction_of_its_own():
+    coordinator = make_coordinator()
+
+    letter = _letter(coordinator)
+
+    assert Letter.objects.get().pk == letter.pk
