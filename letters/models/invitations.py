@@ -13,8 +13,9 @@ from .letters import Letter
 class Invitation(TimeStampedModel):
     """A personal invitation to sign, sent to one contact at one organisation.
 
-    The link carries a random secret; the database keeps only its SHA-256, so a leaked
-    database does not leak working links.
+    The link's secret is an HMAC of `token_seed` under SECRET_KEY (letters.tokens); the database
+    keeps the seed and the secret's SHA-256, so a copy of the database alone opens no link,
+    while a reminder can repeat the very link of the invitation.
     """
 
     class Status(models.TextChoices):
