@@ -20,9 +20,10 @@ def can_create_letters(user: User | AnonymousUser) -> bool:
 def coordinator_role(user: User | AnonymousUser, letter: Letter) -> LetterCoordinator | None:
     if not user.is_authenticated:
         return None
-    cache = getattr(letter, "_coordinator_roles", None)
-    if cache is None:
-        cache = letter._coordinator_roles = {}
+    # Asked several times per request (page, menu, buttons): one query per letter and user.
+    cache: dict[int, LetterCoordinator | None] = letter.__dict__.setdefault(
+        "_coordinator_roles", {}
+    )
     if user.pk not in cache:
         cache[user.pk] = LetterCoordinator.objects.filter(letter=letter, user=user).first()
     return cache[user.pk]

@@ -16,7 +16,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, TextField, Value, When
+from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -380,13 +380,14 @@ def _reminder_window(letter: Letter) -> dt.datetime | None:
     return letter.deadline - dt.timedelta(days=letter.reminder_days_before)
 
 
-def _reminder_candidates(letter: Letter, *, now: dt.datetime):
+def _reminder_candidates(letter: Letter, *, now: dt.datetime) -> QuerySet[Invitation]:
     """Invitations of `letter` due a reminder now: sent (so neither answered, revoked, failed
     nor still queued), sent at least INVITATION_REMINDER_MIN_AGE_HOURS ago, and not reminded
     since this deadline's window opened."""
     window = _reminder_window(letter)
     if (
         window is None
+        or letter.deadline is None
         or letter.status != Letter.Status.OPEN
         or not (window <= now < letter.deadline)
     ):

@@ -160,10 +160,14 @@ def update_letter(
     unknown = set(settings) - set(SETTINGS_FIELDS)
     if unknown:
         raise ValueError(f"Not a letter setting: {', '.join(sorted(unknown))}")
-    if letter.status == S.OPEN and settings.get("deadline", letter.deadline) is not None:
-        new_deadline = settings.get("deadline", letter.deadline)
-        if new_deadline != letter.deadline and new_deadline <= timezone.now():
-            raise DomainError(_("The deadline of an open letter must be in the future."))
+    new_deadline = settings.get("deadline", letter.deadline)
+    if (
+        letter.status == S.OPEN
+        and isinstance(new_deadline, dt.datetime)
+        and new_deadline != letter.deadline
+        and new_deadline <= timezone.now()
+    ):
+        raise DomainError(_("The deadline of an open letter must be in the future."))
 
     version = None
     current = selectors.current_version_of(letter)

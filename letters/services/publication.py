@@ -9,6 +9,7 @@ change is: a reader can never cache the old list under the new key.
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import F
 from django.utils import timezone
@@ -44,7 +45,7 @@ def signer_line(signature: Signature) -> str | None:
     return ", ".join(p for p in (signature.signer_name, signature.signer_title) if p)
 
 
-def signatory_snapshot(letter: Letter) -> list[dict]:
+def signatory_snapshot(letter: Letter) -> list[dict[str, Any]]:
     """The approved signatories as the letter is delivered, lead organisations first, then in
     collation order. Counted-only organisations are kept as a number: their names are not
     needed by any edition, so the record does not hold them."""
@@ -54,7 +55,7 @@ def signatory_snapshot(letter: Letter) -> list[dict]:
         .select_related("organisation", "version")
         .order_by("pk")
     )
-    entries = []
+    entries: list[dict[str, Any]] = []
     for signature in signatures:
         organisation = signature.organisation
         hidden = signature.visibility == Visibility.COUNTED_ONLY
