@@ -217,7 +217,7 @@ if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
 elif _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
     _email_options = {"file_path": _email.get("EMAIL_FILE_PATH") or str(BASE_DIR / "sent-emails")}
 if _email["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
-    _email["EMAIL_BACKEND"] = "core.mail.ReadableConsoleBackend"  # links printed whole
+    _email["EMAIL_BACKEND"] = "outbox.backends.ReadableConsoleBackend"  # links printed whole
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Undersigned <noreply@undersigned.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
