@@ -1,12 +1,21 @@
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.html import strip_tags
+
+from outbox.rendering import RenderedEmail
+from outbox.services import queue_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Links in account emails point at SITE_URL, not at whatever Host header arrived."""
+    """Links in account emails point at SITE_URL, not at whatever Host header arrived; and
+    every allauth email goes through the outbox like any other (DESIGN.md §6)."""
 
     def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation) -> str:
         url = super().get_email_confirmation_url(request, emailconfirmation)
@@ -20,3 +29,46 @@ class AccountAdapter(DefaultAccountAdapter):
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         return f"{settings.SITE_URL}{path}"
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Sign-up confirmation, password reset, account notices: rendered here with allauth's
+        templates (templates/account/email/<name>_subject.txt, _message.txt, _message.html),
+        queued in the request's transaction, sent by the worker after commit, never in the
+        request. The kind is the template prefix, so the admin shows which email it is."""
+        request = allauth_context.request
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"request": request, "email": email, "current_site": get_current_site(request)}
+            | context,
+        )
+        if message.content_subtype == "html":  # a project template with no text part
+            rendered = RenderedEmail(message.subject, strip_tags(message.body), message.body)
+        else:
+            html = next((c for c, mimetype in message.alternatives if mimetype == "text/html"), "")
+            rendered = RenderedEmail(message.subject, message.body.strip() + "\n", html)
+        queue_email(
+            kind=template_prefix,
+            to=email,
+            context={},
+            dedupe_key=dedupe_key(template_prefix, email, rendered),
+            rendered=rendered,
+        )
+
+
+def dedupe_key(template_prefix: str, email: str, rendered: RenderedEmail) -> str:
+    """allauth's emails have no natural key. The same email to the same address within the
+    same minute is a double submit and is queued once; a new link (each password reset, each
+    confirmation carries its own key) is a new email. A keyed hash: the key outlives the body,
+    which holds the link's secret, and must not let anyone recover it."""
+    content = "\0".join(
+        [
+            email.lower(),
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+            timezone.now().strftime("%Y-%m-%dT%H:%M"),
+        ]
+    )
+    digest = salted_hmac("accounts.adapters.dedupe_key", content, algorithm="sha256").hexdigest()
+    return f"{template_prefix}:{digest[:40]}"

@@ -217,7 +217,7 @@ if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
 elif _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
     _email_options = {"file_path": _email.get("EMAIL_FILE_PATH") or str(BASE_DIR / "sent-emails")}
 if _email["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
-    _email["EMAIL_BACKEND"] = "core.mail.ReadableConsoleBackend"  # links printed whole
+    _email["EMAIL_BACKEND"] = "outbox.backends.ReadableConsoleBackend"  # links printed whole
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Undersigned <noreply@undersigned.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -333,10 +333,22 @@ ADMINS = [("Undersigned admins", a) for a in env.list("ADMIN_EMAILS", default=[]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Error reports to ADMINS go through the outbox like every email; Django's own
+        # handler would send them from the failing request.
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "outbox.error_reports.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Replaces Django's default handlers of this logger; records still reach the console.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.db.backends": {"level": "INFO"},
         # One line per task is noise in the embedded default, where every email is a task.
         "celery.app.trace": {"level": "WARNING"},

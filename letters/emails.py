@@ -5,10 +5,9 @@ import itertools
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils.html import escape
 
 from outbox.models import OutboundEmail
-from outbox.rendering import RenderedEmail, render_email
+from outbox.rendering import MailMerge, RenderedEmail
 from outbox.services import EmailSpec, queue_email, queue_emails
 
 from . import tokens
@@ -102,31 +101,25 @@ def reconfirmation_request(signature: Signature, version: LetterVersion) -> Outb
 
 # Emails rendered and inserted per round in a fan-out: memory stays flat however many there are.
 INVITATION_QUEUE_CHUNK = 500
-# Stand-ins for what differs between the invitations of one letter (see _MailMerge). Names are
-# plain text without private-use characters (core.validators), so these cannot occur in them.
-_NAME, _ORGANISATION = "\ue000contact\ue000", "\ue000organisation\ue000"
-_LINK_STAND_IN = "mailmergesecretstandin"  # ASCII: it goes through reverse() into the links
+# What differs between the invitations of one letter: the mail merge renders the rest once.
+_MERGE_FIELDS = ("contact_name", "organisation_name", "secret")
 
 
-def _invitation_links(secret: str, *, templates: dict[str, str] | None = None) -> dict[str, str]:
-    if templates is None:
-        return {
-            "sign_url": _url("letters:sign-invitation", secret=secret),
-            "decline_url": _url("letters:invitation-decline", secret=secret),
-            "forward_url": _url("letters:invitation-forward", secret=secret),
-        }
-    return {name: url.replace(_LINK_STAND_IN, secret) for name, url in templates.items()}
+def _invitation_links(secret: str) -> dict[str, str]:
+    return {
+        "sign_url": _url("letters:sign-invitation", secret=secret),
+        "decline_url": _url("letters:invitation-decline", secret=secret),
+        "forward_url": _url("letters:invitation-forward", secret=secret),
+    }
 
 
-def _invitation_context(
-    invitation: Invitation, secret: str, *, link_templates: dict[str, str] | None = None
-) -> dict:
+def _invitation_context(invitation: Invitation, secret: str) -> dict:
     letter = invitation.letter
     return {
         "invitation": invitation,
         "letter": letter,
         "letter_url": _url("letters:detail", slug=letter.slug),
-        **_invitation_links(secret, templates=link_templates),
+        **_invitation_links(secret),
     }
 
 
@@ -172,57 +165,30 @@ def invitation(invitation: Invitation, secret: str) -> OutboundEmail:
 
 
 class _MailMerge:
-    """Render an invitation email once per letter, with stand-ins for the contact's name, the
-    organisation's name and the link's secret, then put each contact's own values in (escaped
-    for the HTML part as the template engine would). Rendering 10,000 emails one by one is
-    most of a large import's time; this makes it a string replacement.
-
-    Two skeletons at most (with and without a contact name, which the greeting tests). If a
-    stand-in does not come out of the template verbatim (a filter changed it), that skeleton is
-    not used and each email is rendered in full: a template change can make this slower, never
-    wrong. tests/letters/test_invitation_services.py compares both ways byte for byte."""
+    """A letter's invitation email for each contact, through the outbox's mail merge: the
+    contact's name, the organisation's name and the link's secret are what differs
+    (tests/letters/test_invitation_services.py compares it with full rendering byte for byte)."""
 
     def __init__(self, kind: str, letter) -> None:
-        self.kind = kind
-        self.letter = letter
-        self.links = _invitation_links(_LINK_STAND_IN)
-        self.skeletons: dict[bool, RenderedEmail | None] = {}
-
-    def _skeleton(self, with_name: bool) -> RenderedEmail | None:
-        if with_name not in self.skeletons:
+        def context_for(values) -> dict:
             stand_in = Invitation(
-                letter=self.letter,
-                organisation_name=_ORGANISATION,
-                contact_name=_NAME if with_name else "",
+                letter=letter,
+                organisation_name=values["organisation_name"],
+                contact_name=values["contact_name"],
                 email="",
             )
-            rendered = render_email(
-                self.kind, _invitation_context(stand_in, _LINK_STAND_IN, link_templates=self.links)
-            )
-            needed = [_ORGANISATION, _LINK_STAND_IN] + ([_NAME] if with_name else [])
-            usable = all(token in rendered.text and token in rendered.html for token in needed)
-            self.skeletons[with_name] = rendered if usable else None
-        return self.skeletons[with_name]
+            return _invitation_context(stand_in, values["secret"])
+
+        self.merge = MailMerge(kind, context_for, fields=_MERGE_FIELDS, in_links=("secret",))
 
     def render(self, invitation: Invitation, secret: str) -> RenderedEmail | None:
-        skeleton = self._skeleton(bool(invitation.contact_name))
-        if skeleton is None:
-            return None
-        raw = {_NAME: invitation.contact_name, _ORGANISATION: invitation.organisation_name}
-        html = {token: escape(value) for token, value in raw.items()}
-        raw[_LINK_STAND_IN] = html[_LINK_STAND_IN] = (
-            secret  # URL-safe base64: the same in text and HTML
-        )
-
-        def fill(text: str, values: dict[str, str]) -> str:
-            for token, value in values.items():
-                text = text.replace(token, value)
-            return text
-
-        return RenderedEmail(
-            subject=fill(skeleton.subject, raw),
-            text=fill(skeleton.text, raw),
-            html=fill(skeleton.html, html),
+        """None: render this one in full (its template alters a stand-in)."""
+        return self.merge.render(
+            {
+                "contact_name": invitation.contact_name,
+                "organisation_name": invitation.organisation_name,
+                "secret": secret,
+            }
         )
 
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from .models import OutboundEmail
 from .rendering import RenderedEmail, render_email
-from .signals import email_status_changed
+from .signals import delivery_requested, email_status_changed
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def queue_email(
             },
         )
     if created and enqueue:
-        transaction.on_commit(lambda: enqueue_delivery([email.pk]), robust=True)
+        request_delivery(email_ids=[email.pk])
     return email
 
 
@@ -124,21 +124,17 @@ def queue_emails(specs: Iterable[EmailSpec]) -> list[int]:
             status=OutboundEmail.Status.QUEUED,
         ).values_list("pk", flat=True)
     )
-    if ids:
-        transaction.on_commit(lambda: enqueue_delivery(ids), robust=True)
+    request_delivery(email_ids=ids)
     return ids
 
 
-def enqueue_delivery(email_ids: Iterable[int], *, countdown: int | None = None) -> None:
-    """Hand rows to the worker. If the broker is down this raises; callers on a request path
-    use on_commit(robust=True), and the sweeper picks the rows up later, so nothing is lost."""
-    from .tasks import send_emails
-
+def request_delivery(*, email_ids: Iterable[int], countdown: int | None = None) -> None:
+    """Have these rows handed to the worker once the current transaction commits (at once
+    outside one), `countdown` seconds later. outbox.dispatch does it: services never import
+    the tasks, which import them. Should the broker be down, the sweeper sends them later."""
     ids = list(email_ids)
-    for start in range(0, len(ids), settings.OUTBOX_CHUNK_SIZE):
-        send_emails.apply_async(
-            (ids[start : start + settings.OUTBOX_CHUNK_SIZE],), countdown=countdown
-        )
+    if ids:
+        delivery_requested.send(sender=OutboundEmail, email_ids=ids, countdown=countdown)
 
 
 def _build_message(row: OutboundEmail) -> EmailMultiAlternatives:
@@ -300,6 +296,5 @@ def requeue_failed(*, email_ids: Iterable[int]) -> int:
     OutboundEmail.objects.filter(pk__in=ids).update(
         status=OutboundEmail.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()
     )
-    if ids:
-        transaction.on_commit(lambda: enqueue_delivery(ids), robust=True)
+    request_delivery(email_ids=ids)
     return len(ids)

@@ -1,4 +1,7 @@
-"""Delivery tasks. They take row ids, tolerate missing rows, and never send a row twice."""
+"""Delivery tasks. They take row ids, tolerate missing rows, and never send a row twice.
+
+They import services and nothing imports them but outbox.dispatch: a retry or a sweep asks
+services for delivery, and dispatch enqueues it (DESIGN.md §6)."""
 
 from celery import shared_task
 
@@ -16,7 +19,7 @@ def send_emails(email_ids: list[int]) -> dict[str, int]:
     if not send_emails.request.is_eager:
         # In the embedded default (no broker) a failed row waits for `send_queued_emails`.
         for delay, ids in retries.items():
-            services.enqueue_delivery(ids, countdown=delay)
+            services.request_delivery(email_ids=ids, countdown=delay)
     counts: dict[str, int] = {}
     for outcome in outcomes.values():
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
@@ -28,6 +31,5 @@ def requeue_stuck_emails() -> int:
     """Beat, every minute: re-enqueue queued rows whose task was lost (a broker outage delays
     mail but loses none)."""
     ids = services.claim_overdue()
-    if ids:
-        services.enqueue_delivery(ids)
+    services.request_delivery(email_ids=ids)
     return len(ids)

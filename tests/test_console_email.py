@@ -2,7 +2,7 @@ import io
 
 from django.core.mail import EmailMultiAlternatives
 
-from core.mail import ReadableConsoleBackend
+from outbox.backends import ReadableConsoleBackend
 
 
 def test_the_console_backend_prints_links_whole_and_text_decoded():

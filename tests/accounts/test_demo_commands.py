@@ -117,7 +117,7 @@ def test_load_demo_keeps_its_own_emails_off_the_console(settings, capsys):
     from outbox.models import OutboundEmail
 
     settings.DEBUG = True
-    settings.MAILERS = {"default": {"BACKEND": "core.mail.ReadableConsoleBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "outbox.backends.ReadableConsoleBackend"}}
     out = StringIO()
 
     call_command("load_demo", stdout=out)

@@ -3,6 +3,7 @@ answers the same whether or not an account exists (no account enumeration)."""
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
 
 from tests.accounts.conftest import is_logged_in, link_in, log_in
@@ -12,7 +13,9 @@ NEW_PASSWORD = "a-brand-new-passphrase-7"
 
 
 def request_reset(client, email: str):
-    return client.post(reverse("account_reset_password"), {"email": email})
+    # allauth's emails go through the outbox: sent once the request's transaction commits
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("account_reset_password"), {"email": email})
 
 
 def path_of(url: str) -> str:

@@ -17,16 +17,19 @@ def text_body(message) -> str:
 
 
 @pytest.mark.django_db
-def test_verification_email_is_delivered_over_smtp(client, smtp_server, settings):
+def test_verification_email_is_delivered_over_smtp(
+    client, smtp_server, settings, django_capture_on_commit_callbacks
+):
     # Given a real SMTP server and links pointing at the public site
     settings.SITE_URL = "https://undersigned.example.org"
     email = "smtp.signer@ngo.example.org"
 
-    # When someone signs up
-    response = client.post(
-        reverse("account_signup"),
-        {"email": email, "password1": "correct-horse-9", "password2": "correct-horse-9"},
-    )
+    # When someone signs up (the outbox sends once the request's transaction commits)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("account_signup"),
+            {"email": email, "password1": "correct-horse-9", "password2": "correct-horse-9"},
+        )
 
     # Then exactly one message reached the server, addressed to them, with a confirmation
     # link to the public site

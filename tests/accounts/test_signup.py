@@ -6,9 +6,11 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
 
 from accounts.models import User
+from outbox.models import OutboundEmail
 from tests.accounts.conftest import is_logged_in, link_in, log_in
 
 EMAIL = "new.signer@ngo.example.org"
@@ -16,10 +18,12 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def sign_up(client, email: str = EMAIL, password: str = PASSWORD):
-    return client.post(
-        reverse("account_signup"),
-        {"email": email, "password1": password, "password2": password},
-    )
+    # allauth's emails go through the outbox: sent once the request's transaction commits
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            reverse("account_signup"),
+            {"email": email, "password1": password, "password2": password},
+        )
 
 
 @pytest.mark.django_db
@@ -59,6 +63,7 @@ def test_login_before_confirmation_is_refused(client):
     assert response.url == reverse("account_email_verification_sent")
     assert not is_logged_in(client)
     assert len(mail.outbox) == 1
+    assert OutboundEmail.objects.count() == 1  # none queued either
 
 
 @pytest.mark.django_db

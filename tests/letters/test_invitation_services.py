@@ -940,14 +940,15 @@ def test_a_merged_email_is_byte_for_byte_the_one_rendered_in_full(open_letter, k
 
 def test_a_template_that_changes_a_stand_in_falls_back_to_full_rendering(open_letter, monkeypatch):
     from letters import emails
+    from outbox import rendering
 
-    real = emails.render_email
+    real = rendering.render_email
 
-    def uppercasing(kind, context):
-        rendered = real(kind, context)
+    def uppercasing(kind, context, **kwargs):
+        rendered = real(kind, context, **kwargs)
         return type(rendered)(rendered.subject, rendered.text.upper(), rendered.html)
 
-    monkeypatch.setattr(emails, "render_email", uppercasing)
+    monkeypatch.setattr(rendering, "render_email", uppercasing)
     merge = emails._MailMerge("invitation", open_letter)
 
     invitation = Invitation(

@@ -1,4 +1,7 @@
-"""A console email backend for the embedded default that prints emails as a person reads them:
+"""Email backends: the transport the outbox sends through (settings.MAILERS), nothing else
+calls them.
+
+A console backend for the embedded default that prints emails as a person reads them:
 headers and the plain-text body, decoded — links whole, not cut by quoted-printable."""
 
 from django.core.mail.backends.console import EmailBackend
