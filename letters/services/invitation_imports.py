@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.actions import Action
 from audit.models import AuditEvent
 from audit.services import record_event
 from core.errors import DomainError, TransitionError
@@ -95,7 +96,7 @@ def _create_organisations(
             continue
         AuditEvent.objects.bulk_create(
             AuditEvent(
-                action="organisation.created",
+                action=Action.ORGANISATION_CREATED,
                 actor=actor,
                 organisation=organisation,
                 reason=_("Named in an invitation"),
@@ -247,7 +248,7 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
         update_fields=["status", "invited_count", "confirmed_at", "rows", "updated_at"]
     )
     record_event(
-        action="invitations.imported",
+        action=Action.INVITATIONS_IMPORTED,
         actor=actor,
         target=letter,
         data={

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import is_moderator
+from audit.actions import Action
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed
 from organisations.models import EmailDomain, Membership, MembershipInvitation, Organisation
@@ -269,14 +270,14 @@ def merge_organisations(
         "target": target.name,
     }
     record_event(
-        action="organisation.merged",
+        action=Action.ORGANISATION_MERGED,
         actor=moderator,
         organisation=target,
         reason=reason,
         data=moves,
     )
     record_event(
-        action="organisation.merged_into",
+        action=Action.ORGANISATION_MERGED_INTO,
         actor=moderator,
         organisation=source,
         reason=reason,

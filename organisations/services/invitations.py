@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.actions import Action
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
 from outbox.services import queue_email
@@ -90,7 +91,7 @@ def invite_member(
             % {"email": email}
         ) from exc
     record_event(
-        action="organisation.member_invited",
+        action=Action.ORGANISATION_MEMBER_INVITED,
         actor=actor,
         organisation=organisation,
         target=invitation,
@@ -156,14 +157,14 @@ def accept_membership_invitation(*, secret: str, user: User) -> Membership:
     invitation.responded_at = timezone.now()
     invitation.save(update_fields=["status", "accepted_by", "responded_at", "updated_at"])
     record_event(
-        action="organisation.invitation_accepted",
+        action=Action.ORGANISATION_INVITATION_ACCEPTED,
         actor=user,
         organisation=organisation,
         target=invitation,
     )
     if created:
         record_event(
-            action="organisation.member_added",
+            action=Action.ORGANISATION_MEMBER_ADDED,
             actor=user,
             organisation=organisation,
             target=membership,
@@ -193,7 +194,7 @@ def revoke_membership_invitation(
         raise TransitionError(_("This invitation is no longer pending."))
     invitation.refresh_from_db()
     record_event(
-        action="organisation.invitation_revoked",
+        action=Action.ORGANISATION_INVITATION_REVOKED,
         actor=actor,
         organisation=invitation.organisation,
         target=invitation,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import is_moderator
+from audit.actions import Action
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed
 
@@ -96,7 +97,7 @@ def create_organisation(
             role=Membership.Role.ADMIN,
             added_by=created_by,
         )
-    record_event(action="organisation.created", actor=created_by, organisation=organisation)
+    record_event(action=Action.ORGANISATION_CREATED, actor=created_by, organisation=organisation)
     return organisation
 
 
@@ -143,14 +144,14 @@ def update_organisation(
     if set(changed) & PUBLIC_LIST_FIELDS:
         public_details_changed.send(sender=Organisation, organisation=organisation, fields=changed)
     record_event(
-        action="organisation.updated",
+        action=Action.ORGANISATION_UPDATED,
         actor=actor,
         organisation=organisation,
         data={"fields": changed},
     )
     if unverify:
         record_event(
-            action="organisation.unverified",
+            action=Action.ORGANISATION_UNVERIFIED,
             organisation=organisation,
             reason=_("Renamed by its administrators; a moderator must verify it again."),
         )
@@ -171,7 +172,7 @@ def verify_organisation(
     organisation.verified_by = moderator if verified else None
     organisation.save(update_fields=["is_verified", "verified_at", "verified_by", "updated_at"])
     record_event(
-        action="organisation.verified" if verified else "organisation.unverified",
+        action=Action.ORGANISATION_VERIFIED if verified else Action.ORGANISATION_UNVERIFIED,
         actor=moderator,
         organisation=organisation,
     )
