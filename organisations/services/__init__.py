@@ -1,7 +1,7 @@
 """Every change to organisations, their members and their email domains, one function per use
 case (re-exported here).
 
-- organisations: register, edit, verify (moderators)
+- organisations: register (one, or many unverified at once), edit, verify (moderators)
 - members: a moderator's direct addition, roles, removal and leaving
 - invitations: invite by email, accept, revoke
 - domains: list, verify (moderators), remove
@@ -19,7 +19,9 @@ from .organisations import (
     EDITABLE_FIELDS,
     RESERVED_SLUGS,
     DuplicateOrganisation,
+    NamedOrganisations,
     create_organisation,
+    create_unverified_organisations,
     update_organisation,
     verify_organisation,
 )
@@ -28,11 +30,13 @@ __all__ = [
     "EDITABLE_FIELDS",
     "RESERVED_SLUGS",
     "DuplicateOrganisation",
+    "NamedOrganisations",
     "accept_membership_invitation",
     "add_email_domain",
     "add_member",
     "change_member_role",
     "create_organisation",
+    "create_unverified_organisations",
     "invite_member",
     "remove_email_domain",
     "remove_member",
