@@ -5,6 +5,7 @@ case (re-exported here).
 - members: a moderator's direct addition, roles, removal and leaving
 - invitations: invite by email, accept, revoke
 - domains: list, verify (moderators), remove
+- merge: which duplicates may merge, and moving their records (called by letters' merge)
 """
 
 from .domains import add_email_domain, remove_email_domain, set_email_domain_verified
@@ -15,6 +16,7 @@ from .invitations import (
     unusable_reason,
 )
 from .members import add_member, change_member_role, remove_member
+from .merge import MergedRecords, lock_for_merge, merge_organisation_records
 from .organisations import (
     EDITABLE_FIELDS,
     RESERVED_SLUGS,
@@ -30,6 +32,7 @@ __all__ = [
     "EDITABLE_FIELDS",
     "RESERVED_SLUGS",
     "DuplicateOrganisation",
+    "MergedRecords",
     "NamedOrganisations",
     "accept_membership_invitation",
     "add_email_domain",
@@ -38,6 +41,8 @@ __all__ = [
     "create_organisation",
     "create_unverified_organisations",
     "invite_member",
+    "lock_for_merge",
+    "merge_organisation_records",
     "remove_email_domain",
     "remove_member",
     "revoke_membership_invitation",
