@@ -2,6 +2,10 @@
 
 The invitation replaces adding people by the address of their account, which told anyone who
 registered an organisation whether an address was in use on Undersigned.
+
+Each is a whole use case, never a step of another: its transaction is durable, so a caller that
+wraps one in a transaction of its own fails at once (RuntimeError) rather than silently making
+it part of something larger.
 """
 
 import secrets
@@ -49,7 +53,7 @@ def _inviter_name(actor: User, organisation: Organisation) -> str:
     return ""
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def invite_member(
     *, organisation: Organisation, email: str, role: str, actor: User
 ) -> MembershipInvitation:
@@ -123,7 +127,7 @@ def unusable_reason(invitation: MembershipInvitation) -> str:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def accept_membership_invitation(*, secret: str, user: User) -> Membership:
     """The invitee joins, logged in with the invited address confirmed. Accepting when
     already a member keeps the membership as it is (role included)."""
@@ -173,7 +177,7 @@ def accept_membership_invitation(*, secret: str, user: User) -> Membership:
     return membership
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def revoke_membership_invitation(
     *, invitation: MembershipInvitation, actor: User
 ) -> MembershipInvitation:
