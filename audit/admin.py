@@ -18,9 +18,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
 
-# Enough for any one object's history on its page; the full trail is the changelist.
-TRAIL_ROWS_SHOWN = 200
-
 
 class TextInputFilter(admin.SimpleListFilter):
     """A filter typed rather than picked: organisations and people are too many for a list.
@@ -171,7 +168,7 @@ def trail_table(events: Iterable[AuditEvent], *, full_trail_url: str = "") -> Sa
         (
             (
                 f"{event.created_at:%Y-%m-%d %H:%M:%S} UTC",
-                event.action,
+                event.get_action_display(),
                 event.actor.email if event.actor else _("system or signer"),
                 event.reason,
             )
@@ -190,12 +187,4 @@ def trail_table(events: Iterable[AuditEvent], *, full_trail_url: str = "") -> Sa
         _("Why"),
         rows,
         more,
-    )
-
-
-def events_about(target_type: str, target_id: int) -> QuerySet[AuditEvent]:
-    return (
-        AuditEvent.objects.filter(target_type=target_type, target_id=target_id)
-        .select_related("actor")
-        .order_by("-created_at", "-id")
     )

@@ -2,13 +2,17 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .actions import Action
+
 
 class AuditEvent(models.Model):
     """One append-only row per meaningful decision: who did what, to what, when and why.
 
-    Written by services in the same transaction as the change it records, so an event exists
+    Written by services (audit.services) in the same transaction as the change it records, so an event exists
     exactly when its change does. Never updated or deleted by the application.
     """
+
+    Action = Action
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -20,7 +24,7 @@ class AuditEvent(models.Model):
         related_name="audit_events",
         help_text=_("Empty when the system acted (a scheduled task) or the actor was anonymous."),
     )
-    action = models.CharField(_("action"), max_length=64, db_index=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True, choices=Action.choices)
     organisation = models.ForeignKey(
         "organisations.Organisation",
         null=True,
@@ -50,4 +54,4 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import is_moderator
+from audit.actions import Action
 from audit.services import record_event
 from core.errors import NotAllowed
 
@@ -25,7 +26,7 @@ def set_review_delegation(*, letter: Letter, moderator: User, delegated: bool) -
     letter.coordinators_moderate = delegated
     if changed:
         record_event(
-            action="letter.review_delegated" if delegated else "letter.review_taken_back",
+            action=Action.LETTER_REVIEW_DELEGATED if delegated else Action.LETTER_REVIEW_TAKEN_BACK,
             actor=moderator,
             target=letter,
         )

@@ -3,21 +3,18 @@ cancellation, and the one transaction that sends it — new unverified organisat
 invitations and their emails, in chunks so that 10,000 rows never sit in memory at once."""
 
 import datetime as dt
-import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from audit.models import AuditEvent
+from audit.actions import Action
 from audit.services import record_event
 from core.errors import DomainError, TransitionError
 from organisations import services as organisation_services
-from organisations.models import Organisation
 from organisations.names import normalise_name
 
 from .. import contact_lists, emails, selectors
@@ -31,79 +28,6 @@ IMPORT_CHUNK = 1000
 def _chunks(values: list, size: int = 900) -> Iterable[list]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-def _free_slugs(names: list[str], used: set[str]) -> list[str]:
-    """A unique slug for each new organisation, in a few queries whatever their number.
-    `used`: the slugs given out already in this transaction (updated)."""
-    bases = [slugify(name, allow_unicode=True)[:70].strip("-") or "organisation" for name in names]
-    chosen: list[str | None] = [None] * len(names)
-    suffix = [1] * len(names)
-    pending = list(range(len(names)))
-    for _round in range(20):
-        if not pending:
-            break
-        candidates = {i: bases[i] if suffix[i] == 1 else f"{bases[i]}-{suffix[i]}" for i in pending}
-        taken: set[str] = set()
-        for chunk in _chunks(sorted(set(candidates.values()))):
-            taken.update(Organisation.objects.filter(slug__in=chunk).values_list("slug", flat=True))
-        still = []
-        for i in pending:
-            if candidates[i] in taken or candidates[i] in used:
-                suffix[i] += 1
-                still.append(i)
-            else:
-                chosen[i] = candidates[i]
-                used.add(candidates[i])
-        pending = still
-    for i in pending:  # pathological: twenty taken in a row
-        chosen[i] = f"{bases[i][:60]}-{secrets.token_hex(4)}"
-    return [slug for slug in chosen if slug is not None]
-
-
-def _create_organisations(
-    wanted: dict[str, tuple[str, str]], *, actor: User
-) -> dict[str, tuple[int, str]]:
-    """Create the unknown organisations of an import, unverified, in bulk and in chunks:
-    {normalised name: (name, based_in)} → {normalised name: (id, name)}. The organisations
-    app's own create_organisation does one at a time (slug, savepoint, event), too slow for
-    10,000; this keeps its rules: unique normalised name, reserved slugs, an audit event each."""
-    created: dict[str, tuple[int, str]] = {}
-    used: set[str] = set(organisation_services.RESERVED_SLUGS)
-    for keys in _chunks(list(wanted), IMPORT_CHUNK):
-        slugs = _free_slugs([wanted[key][0] for key in keys], used)
-        organisations = [
-            Organisation(
-                name=wanted[key][0], normalised_name=key, slug=slug, based_in=wanted[key][1]
-            )
-            for key, slug in zip(keys, slugs, strict=True)
-        ]
-        try:
-            with transaction.atomic():
-                Organisation.objects.bulk_create(organisations)
-        except IntegrityError:
-            # Someone registered one of these names meanwhile: one at a time, for this chunk.
-            for key in keys:
-                name, based_in = wanted[key]
-                try:
-                    organisation = organisation_services.create_organisation(
-                        name=name, based_in=based_in, created_by=None
-                    )
-                except organisation_services.DuplicateOrganisation as exc:
-                    organisation = exc.existing
-                created[key] = (organisation.pk, organisation.name)
-            continue
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                action="organisation.created",
-                actor=actor,
-                organisation=organisation,
-                reason=_("Named in an invitation"),
-            )
-            for organisation in organisations
-        )
-        created.update((o.normalised_name, (o.pk, o.name)) for o in organisations)
-    return created
 
 
 # --- The upload and its preview --------------------------------------------------------------------------
@@ -195,11 +119,13 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
     preview = selectors.classify_import_rows(letter, invitation_import.rows)
     new_rows = [row for row in preview if row.state == selectors.RowState.NEW]
 
-    wanted = {}
-    for row in new_rows:
-        if row.match.organisation is None:
-            wanted.setdefault(normalise_name(row.organisation), (row.organisation, row.based_in))
-    created = _create_organisations(wanted, actor=actor)
+    named = organisation_services.create_unverified_organisations(
+        names=[
+            (row.organisation, row.based_in) for row in new_rows if row.match.organisation is None
+        ],
+        actor=actor,
+        reason=_("Named in an invitation"),
+    )
 
     # In chunks, so that a 10,000-row file never holds 10,000 invitations and their emails in
     # memory at once; still one transaction. The emails first (their key is the link's hash,
@@ -208,15 +134,12 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
     for rows in _chunks(new_rows, IMPORT_CHUNK):
         pairs: list[tuple[Invitation, str]] = []
         for row in rows:
-            if row.match.organisation is not None:
-                organisation_id, name = row.match.organisation.pk, row.match.organisation.name
-            else:
-                organisation_id, name = created[normalise_name(row.organisation)]
+            organisation = row.match.organisation or named.by_name[normalise_name(row.organisation)]
             seed, secret, token_hash = new_link()
             invitation = Invitation(
                 letter=letter,
-                organisation_id=organisation_id,
-                organisation_name=name,
+                organisation_id=organisation.pk,
+                organisation_name=organisation.name,
                 contact_name=row.contact_name,
                 email=row.email,
                 token_seed=seed,
@@ -247,7 +170,7 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
         update_fields=["status", "invited_count", "confirmed_at", "rows", "updated_at"]
     )
     record_event(
-        action="invitations.imported",
+        action=Action.INVITATIONS_IMPORTED,
         actor=actor,
         target=letter,
         data={
@@ -255,7 +178,7 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
             "file": invitation_import.filename,
             "invited": len(invitation_ids),
             "skipped": len(preview) - len(new_rows),
-            "organisations_created": len(created),
+            "organisations_created": len(named.created),
             "invitation_ids": invitation_ids,
         },
     )

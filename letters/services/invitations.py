@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.actions import Action
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
 from organisations.models import Organisation
@@ -118,7 +119,7 @@ def invite(
             _("%(email)s already has a live invitation to this letter.") % {"email": row["email"]}
         ) from exc
     record_event(
-        action="invitation.created",
+        action=Action.INVITATION_CREATED,
         actor=actor,
         organisation=organisation,
         target=invitation,
@@ -166,7 +167,7 @@ def resend_invitation(*, invitation: Invitation, actor: User) -> Invitation:
     Invitation.objects.filter(pk=invitation.pk).update(outbound_email=outbound)
     invitation.outbound_email = outbound
     record_event(
-        action="invitation.resent",
+        action=Action.INVITATION_RESENT,
         actor=actor,
         organisation=invitation.organisation,
         target=invitation,
@@ -226,7 +227,7 @@ def resend_failed_invitations(*, letter: Letter, actor: User) -> int:
             _("Some of these addresses were invited again meanwhile. Please try once more.")
         ) from exc
     record_event(
-        action="invitations.resent_failed",
+        action=Action.INVITATIONS_RESENT_FAILED,
         actor=actor,
         target=letter,
         data={"count": len(invitations), "invitation_ids": [inv.pk for inv in invitations]},
@@ -247,7 +248,7 @@ def revoke_invitation(*, invitation: Invitation, actor: User) -> Invitation:
     invitation.status = Status.REVOKED
     invitation.save(update_fields=["status", "updated_at"])
     record_event(
-        action="invitation.revoked",
+        action=Action.INVITATION_REVOKED,
         actor=actor,
         organisation=invitation.organisation,
         target=invitation,
@@ -279,7 +280,7 @@ def decline_invitation(*, invitation: Invitation, reason: str = "") -> Invitatio
     invitation.decline_reason = reason.strip()[:1000]
     invitation.save(update_fields=["status", "responded_at", "decline_reason", "updated_at"])
     record_event(
-        action="invitation.declined",
+        action=Action.INVITATION_DECLINED,
         organisation=invitation.organisation,
         target=invitation,
         reason=invitation.decline_reason,
@@ -312,7 +313,7 @@ def forward_invitation(*, invitation: Invitation, contact_name: str, email: str)
     ).first()
     if existing is not None:
         record_event(
-            action="invitation.forwarded",
+            action=Action.INVITATION_FORWARDED,
             organisation=invitation.organisation,
             target=invitation,
             data={"letter_id": invitation.letter_id, "to_invitation": existing.pk},
@@ -331,7 +332,7 @@ def forward_invitation(*, invitation: Invitation, contact_name: str, email: str)
         forwarded_from=invitation,
     )
     record_event(
-        action="invitation.forwarded",
+        action=Action.INVITATION_FORWARDED,
         organisation=invitation.organisation,
         target=invitation,
         data={"letter_id": invitation.letter_id, "to_invitation": successor.pk},
@@ -445,7 +446,7 @@ def _remind_batch(letter: Letter, *, now: dt.datetime) -> int:
         batch_size=1000,
     )
     record_event(
-        action="invitations.reminded",
+        action=Action.INVITATIONS_REMINDED,
         target=letter,
         data={"count": len(batch), "invitation_ids": [inv.pk for inv in batch]},
     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import is_coordinator
+from audit.actions import Action
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
 from organisations.models import Organisation
@@ -134,7 +135,7 @@ def create_letter(
     LetterCoordinator.objects.create(letter=letter, user=author, role=LetterCoordinator.Role.OWNER)
     version = _new_version(letter=letter, title=title, body=body, author=author, substantive=False)
     record_event(
-        action="letter.created", actor=author, target=letter, data={"version": version.number}
+        action=Action.LETTER_CREATED, actor=author, target=letter, data={"version": version.number}
     )
     return letter
 
@@ -200,7 +201,7 @@ def update_letter(
         request_reconfirmations(letter=letter, version=version)
     if version is not None:
         record_event(
-            action="letter.version_saved",
+            action=Action.LETTER_VERSION_SAVED,
             actor=actor,
             target=letter,
             data={"version": version.number, "substantive": version.is_substantive},
@@ -208,7 +209,10 @@ def update_letter(
         )
     if changed:
         record_event(
-            action="letter.settings_changed", actor=actor, target=letter, data={"fields": changed}
+            action=Action.LETTER_SETTINGS_CHANGED,
+            actor=actor,
+            target=letter,
+            data={"fields": changed},
         )
     return version
 
@@ -234,7 +238,7 @@ def open_letter(*, letter: Letter, actor: User) -> Letter:
     letter.status = S.OPEN
     letter.opened_at = timezone.now()
     letter.save(update_fields=["status", "opened_at", "updated_at"])
-    record_event(action="letter.opened", actor=actor, target=letter)
+    record_event(action=Action.LETTER_OPENED, actor=actor, target=letter)
     return letter
 
 
@@ -248,7 +252,7 @@ def close_letter(*, letter: Letter, actor: User | None, reason: str = "") -> Let
     letter.status = S.CLOSED
     letter.closed_at = timezone.now()
     letter.save(update_fields=["status", "closed_at", "updated_at"])
-    record_event(action="letter.closed", actor=actor, target=letter, reason=reason)
+    record_event(action=Action.LETTER_CLOSED, actor=actor, target=letter, reason=reason)
     return letter
 
 
@@ -265,7 +269,7 @@ def reopen_letter(*, letter: Letter, actor: User, deadline: dt.datetime | None) 
     letter.closed_at = None
     letter.save(update_fields=["status", "deadline", "closed_at", "updated_at"])
     record_event(
-        action="letter.reopened",
+        action=Action.LETTER_REOPENED,
         actor=actor,
         target=letter,
         data={"deadline": deadline.isoformat() if deadline else None},
@@ -301,7 +305,7 @@ def publish_letter(
         method=method,
     )
     record_event(
-        action="letter.published",
+        action=Action.LETTER_PUBLISHED,
         actor=actor,
         target=letter,
         data={
@@ -358,7 +362,7 @@ def add_coordinator(
         raise DomainError(_("%(email)s already coordinates this letter.") % {"email": user.email})
     coordinator = LetterCoordinator.objects.create(letter=letter, user=user, role=role)
     record_event(
-        action="letter.coordinator_added",
+        action=Action.LETTER_COORDINATOR_ADDED,
         actor=actor,
         target=letter,
         data={"user_id": user.pk, "email": user.email, "role": role},
@@ -385,7 +389,7 @@ def remove_coordinator(*, letter: Letter, actor: User, user: User) -> None:
         raise DomainError(_("The last owner cannot be removed. Make someone else an owner first."))
     coordinator.delete()
     record_event(
-        action="letter.coordinator_removed",
+        action=Action.LETTER_COORDINATOR_REMOVED,
         actor=actor,
         target=letter,
         data={"user_id": user.pk, "email": user.email},
@@ -414,7 +418,7 @@ def set_coordinator_role(*, letter: Letter, actor: User, user: User, role: str) 
     coordinator.role = role
     coordinator.save(update_fields=["role", "updated_at"])
     record_event(
-        action="letter.coordinator_role_changed",
+        action=Action.LETTER_COORDINATOR_ROLE_CHANGED,
         actor=actor,
         target=letter,
         data={"user_id": user.pk, "role": role},

@@ -1,8 +1,9 @@
 """Merging a duplicate organisation into the one it duplicates.
 
-It lives in letters because it moves letters' rows (signatures, invitations, lead letters) as
-well as organisations' (memberships, email domains, membership invitations), and
-`organisations` must not import `letters`.
+It lives in letters because it moves letters' rows (signatures, invitations, lead letters), and
+`organisations` must not import `letters`; the organisations app decides which pairs may merge
+and moves its own rows (memberships, email domains, membership invitations), in the same
+transaction (organisations.services.merge).
 
 What a merge guarantees:
 - nothing is deleted that records a decision: every signature of the duplicate ends up on the
@@ -22,9 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.roles import is_moderator
+from audit.actions import Action
 from audit.services import record_event
-from core.errors import DomainError, NotAllowed
+from core.errors import DomainError
+from organisations import services as organisation_services
 from organisations.models import EmailDomain, Membership, MembershipInvitation, Organisation
 
 from ..models import Invitation, Letter, Signature
@@ -138,23 +140,9 @@ def merge_organisations(
 ) -> MergePlan:
     """Merge the duplicate `source` into `target`. `resolutions` maps the id of each letter both
     signed (a conflict) to the id of the signature that stays."""
-    if not is_moderator(moderator):
-        raise NotAllowed(_("Only moderators can merge organisations."))
-    if source.pk == target.pk:
-        raise DomainError(_("Choose two different organisations."))
-    # Both rows locked, in id order so that two merges of the same pair cannot deadlock.
-    locked = {
-        o.pk: o
-        for o in Organisation.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
-    }
-    source, target = locked[source.pk], locked[target.pk]
-    if source.merged_into_id is not None:
-        raise DomainError(_("%(name)s has already been merged.") % {"name": source.name})
-    if target.merged_into_id is not None:
-        raise DomainError(
-            _("%(name)s was merged into another organisation; merge into that one.")
-            % {"name": target.name}
-        )
+    source, target = organisation_services.lock_for_merge(
+        source=source, target=target, moderator=moderator
+    )
     # The signatures of both, locked: a concurrent withdrawal or decision waits for the merge.
     list(
         Signature.objects.select_for_update()
@@ -189,59 +177,10 @@ def merge_organisations(
     lead.objects.filter(organisation=source, letter_id__in=already_led).delete()
     lead.objects.filter(organisation=source).update(organisation=target)
 
-    # 3. Members: a person in both keeps the higher role; the duplicate's row goes.
-    promote = [
-        m.user_id for m in plan.shared_members if m.role == Membership.Role.ADMIN
-    ]  # admins of the duplicate stay admins
-    Membership.objects.filter(
-        organisation=target, user_id__in=promote, role=Membership.Role.MEMBER
-    ).update(role=Membership.Role.ADMIN, updated_at=now)
-    Membership.objects.filter(pk__in=[m.pk for m in plan.shared_members]).delete()
-    Membership.objects.filter(organisation=source).update(organisation=target, updated_at=now)
-
-    # 4. Invitations to join: a pending one for an address the target has also invited is
-    # revoked (one pending invitation per address); all rows move, as the record.
-    target_pending = {
-        e.lower()
-        for e in MembershipInvitation.objects.filter(
-            organisation=target, status=MembershipInvitation.Status.PENDING
-        ).values_list("email", flat=True)
-    }
-    revoked = [
-        i.pk
-        for i in plan.membership_invitations
-        if i.status == MembershipInvitation.Status.PENDING and i.email.lower() in target_pending
-    ]
-    MembershipInvitation.objects.filter(pk__in=revoked).update(
-        status=MembershipInvitation.Status.REVOKED, responded_at=now, updated_at=now
-    )
-    MembershipInvitation.objects.filter(organisation=source).update(
-        organisation=target, updated_at=now
-    )
-
-    # 5. Email domains. A domain both list is kept once, on the target, verified if either
-    # was (at most one verified row per domain: the duplicate's goes first).
-    verify_shared = [d.domain for d in plan.shared_domains if d.is_verified]
-    EmailDomain.objects.filter(pk__in=[d.pk for d in plan.shared_domains]).delete()
-    for email_domain in plan.shared_domains:
-        if email_domain.is_verified:
-            EmailDomain.objects.filter(
-                organisation=target, domain=email_domain.domain, is_verified=False
-            ).update(
-                is_verified=True,
-                verified_at=email_domain.verified_at,
-                verified_by=email_domain.verified_by,
-                updated_at=now,
-            )
-    EmailDomain.objects.filter(organisation=source).update(organisation=target, updated_at=now)
-
-    # 6. The duplicate stays, pointing at the target, vouching for nothing.
-    source.merged_into = target
-    source.is_verified = False
-    source.verified_at = None
-    source.verified_by = None
-    source.save(
-        update_fields=["merged_into", "is_verified", "verified_at", "verified_by", "updated_at"]
+    # 3. The organisations app's own records: members, invitations to join, email domains; the
+    # duplicate is marked merged into the target.
+    records = organisation_services.merge_organisation_records(
+        source=source, target=target, moderator=moderator
     )
     # The lists of signatories name the target now.
     invalidate_public_list(letter_ids={s.letter_id for s in plan.signatures})
@@ -255,13 +194,7 @@ def merge_organisations(
             for c, loser, r in zip(plan.conflicts, losers, retired, strict=True)
         ],
         "invitations": [i.pk for i in plan.invitations],
-        "memberships": [m.pk for m in plan.memberships],
-        "memberships_merged": [{"user": m.user_id, "role": m.role} for m in plan.shared_members],
-        "membership_invitations": [i.pk for i in plan.membership_invitations],
-        "membership_invitations_revoked": revoked,
-        "email_domains": [d.domain for d in plan.email_domains],
-        "email_domains_merged": [d.domain for d in plan.shared_domains],
-        "email_domains_verified_by_merge": verify_shared,
+        **records.as_data(),
         "lead_letters": [letter.pk for letter in plan.lead_letters],
     }
     reason = _("%(source)s merged into %(target)s") % {
@@ -269,14 +202,14 @@ def merge_organisations(
         "target": target.name,
     }
     record_event(
-        action="organisation.merged",
+        action=Action.ORGANISATION_MERGED,
         actor=moderator,
         organisation=target,
         reason=reason,
         data=moves,
     )
     record_event(
-        action="organisation.merged_into",
+        action=Action.ORGANISATION_MERGED_INTO,
         actor=moderator,
         organisation=source,
         reason=reason,

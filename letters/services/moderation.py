@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from audit.models import AuditEvent
+from audit.actions import Action
+from audit.services import Event, record_events
 from core.errors import DomainError, NotAllowed, TransitionError
 
 from .. import emails
@@ -134,15 +135,13 @@ def decide_signatures(
         signature.rejection_note = note
     label = str(Signature.RejectionReason(reason).label) if reason else ""
     reason_text = " — ".join(p for p in (label, note) if p)
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                action="signature.approved" if approve else "signature.rejected",
+    record_events(
+        events=[
+            Event(
+                action=Action.SIGNATURE_APPROVED if approve else Action.SIGNATURE_REJECTED,
                 actor=moderator,
-                organisation_id=s.organisation_id,
-                letter_id=s.letter_id,
-                target_type="letters.signature",
-                target_id=s.pk,
+                organisation=s.organisation,
+                target=s,
                 reason=reason_text,
                 data={"reason": reason} if reason else {},
             )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.actions import Action
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
 from organisations import services as organisation_services
@@ -177,7 +178,7 @@ def sign_letter(
         invitation.responded_at = now
         invitation.save(update_fields=["status", "responded_at", "organisation", "updated_at"])
     record_event(
-        action="signature.submitted",
+        action=Action.SIGNATURE_SUBMITTED,
         actor=signature.submitted_by,
         organisation=org,
         target=signature,
@@ -248,7 +249,7 @@ def _confirm(signature: Signature, *, now: dt.datetime) -> Signature:
         raise TransitionError(_("This signature has already been confirmed."))
     signature.refresh_from_db()
     record_event(
-        action="signature.confirmed",
+        action=Action.SIGNATURE_CONFIRMED,
         actor=signature.submitted_by,
         organisation=signature.organisation,
         target=signature,
@@ -256,7 +257,7 @@ def _confirm(signature: Signature, *, now: dt.datetime) -> Signature:
     )
     if to == Status.APPROVED:
         record_event(
-            action="signature.auto_approved",
+            action=Action.SIGNATURE_AUTO_APPROVED,
             organisation=signature.organisation,
             target=signature,
             reason=_("Verified organisation, signer's email at a verified domain."),
@@ -298,7 +299,7 @@ def withdraw_signature(*, signature: Signature, actor: User | None = None) -> Si
     if signature.letter.status != Letter.Status.PUBLISHED:
         _reopen_invitation(signature, now=now)
     record_event(
-        action="signature.withdrawn",
+        action=Action.SIGNATURE_WITHDRAWN,
         actor=actor,
         organisation=signature.organisation,
         target=signature,
@@ -339,7 +340,7 @@ def change_visibility(
     signature.show_signer_name = show_signer_name
     signature.save(update_fields=["visibility", "show_signer_name", "updated_at"])
     record_event(
-        action="signature.visibility_changed",
+        action=Action.SIGNATURE_VISIBILITY_CHANGED,
         actor=actor,
         organisation=signature.organisation,
         target=signature,
@@ -374,7 +375,7 @@ def reconfirm_signature(*, signature: Signature, version_number: int) -> Signatu
     signature.version_hash = current.content_hash
     signature.save(update_fields=["version", "version_hash", "updated_at"])
     record_event(
-        action="signature.reconfirmed",
+        action=Action.SIGNATURE_RECONFIRMED,
         organisation=signature.organisation,
         target=signature,
         data={"letter_id": signature.letter_id, "from": previous, "to": current.number},
@@ -436,7 +437,7 @@ def expire_unconfirmed_signatures(*, now: dt.datetime | None = None) -> int:
                 signature = Signature.objects.get(pk=pk)
                 _reopen_invitation(signature, now=now)
                 record_event(
-                    action="signature.expired",
+                    action=Action.SIGNATURE_EXPIRED,
                     organisation=signature.organisation,
                     target=signature,
                     data={"letter_id": signature.letter_id},

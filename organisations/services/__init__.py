@@ -1,10 +1,11 @@
 """Every change to organisations, their members and their email domains, one function per use
 case (re-exported here).
 
-- organisations: register, edit, verify (moderators)
+- organisations: register (one, or many unverified at once), edit, verify (moderators)
 - members: a moderator's direct addition, roles, removal and leaving
 - invitations: invite by email, accept, revoke
 - domains: list, verify (moderators), remove
+- merge: which duplicates may merge, and moving their records (called by letters' merge)
 """
 
 from .domains import add_email_domain, remove_email_domain, set_email_domain_verified
@@ -15,11 +16,14 @@ from .invitations import (
     unusable_reason,
 )
 from .members import add_member, change_member_role, remove_member
+from .merge import MergedRecords, lock_for_merge, merge_organisation_records
 from .organisations import (
     EDITABLE_FIELDS,
     RESERVED_SLUGS,
     DuplicateOrganisation,
+    NamedOrganisations,
     create_organisation,
+    create_unverified_organisations,
     update_organisation,
     verify_organisation,
 )
@@ -28,12 +32,17 @@ __all__ = [
     "EDITABLE_FIELDS",
     "RESERVED_SLUGS",
     "DuplicateOrganisation",
+    "MergedRecords",
+    "NamedOrganisations",
     "accept_membership_invitation",
     "add_email_domain",
     "add_member",
     "change_member_role",
     "create_organisation",
+    "create_unverified_organisations",
     "invite_member",
+    "lock_for_merge",
+    "merge_organisation_records",
     "remove_email_domain",
     "remove_member",
     "revoke_membership_invitation",

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import is_moderator
+from audit.actions import Action
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed
 
@@ -24,7 +25,7 @@ def add_email_domain(*, organisation: Organisation, domain: str, actor: User) ->
         raise DomainError(_("%(domain)s is already listed.") % {"domain": domain})
     email_domain = EmailDomain.objects.create(organisation=organisation, domain=domain)
     record_event(
-        action="organisation.domain_added",
+        action=Action.ORGANISATION_DOMAIN_ADDED,
         actor=actor,
         organisation=organisation,
         target=email_domain,
@@ -62,7 +63,9 @@ def set_email_domain_verified(
     email_domain.verified_by = moderator if verified else None
     email_domain.save(update_fields=["is_verified", "verified_at", "verified_by", "updated_at"])
     record_event(
-        action="organisation.domain_verified" if verified else "organisation.domain_unverified",
+        action=Action.ORGANISATION_DOMAIN_VERIFIED
+        if verified
+        else Action.ORGANISATION_DOMAIN_UNVERIFIED,
         actor=moderator,
         organisation=email_domain.organisation,
         target=email_domain,
@@ -80,7 +83,7 @@ def remove_email_domain(*, email_domain: EmailDomain, actor: User) -> None:
     if not can_manage_organisation(actor, organisation):
         raise NotAllowed(_("Only the organisation's administrators can remove email domains."))
     record_event(
-        action="organisation.domain_removed",
+        action=Action.ORGANISATION_DOMAIN_REMOVED,
         actor=actor,
         organisation=organisation,
         data={"domain": email_domain.domain},

@@ -2,6 +2,10 @@
 
 The invitation replaces adding people by the address of their account, which told anyone who
 registered an organisation whether an address was in use on Undersigned.
+
+Each is a whole use case, never a step of another: its transaction is durable, so a caller that
+wraps one in a transaction of its own fails at once (RuntimeError) rather than silently making
+it part of something larger.
 """
 
 import secrets
@@ -15,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.actions import Action
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
 from outbox.services import queue_email
@@ -48,7 +53,7 @@ def _inviter_name(actor: User, organisation: Organisation) -> str:
     return ""
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def invite_member(
     *, organisation: Organisation, email: str, role: str, actor: User
 ) -> MembershipInvitation:
@@ -90,7 +95,7 @@ def invite_member(
             % {"email": email}
         ) from exc
     record_event(
-        action="organisation.member_invited",
+        action=Action.ORGANISATION_MEMBER_INVITED,
         actor=actor,
         organisation=organisation,
         target=invitation,
@@ -122,7 +127,7 @@ def unusable_reason(invitation: MembershipInvitation) -> str:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def accept_membership_invitation(*, secret: str, user: User) -> Membership:
     """The invitee joins, logged in with the invited address confirmed. Accepting when
     already a member keeps the membership as it is (role included)."""
@@ -156,14 +161,14 @@ def accept_membership_invitation(*, secret: str, user: User) -> Membership:
     invitation.responded_at = timezone.now()
     invitation.save(update_fields=["status", "accepted_by", "responded_at", "updated_at"])
     record_event(
-        action="organisation.invitation_accepted",
+        action=Action.ORGANISATION_INVITATION_ACCEPTED,
         actor=user,
         organisation=organisation,
         target=invitation,
     )
     if created:
         record_event(
-            action="organisation.member_added",
+            action=Action.ORGANISATION_MEMBER_ADDED,
             actor=user,
             organisation=organisation,
             target=membership,
@@ -172,7 +177,7 @@ def accept_membership_invitation(*, secret: str, user: User) -> Membership:
     return membership
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def revoke_membership_invitation(
     *, invitation: MembershipInvitation, actor: User
 ) -> MembershipInvitation:
@@ -193,7 +198,7 @@ def revoke_membership_invitation(
         raise TransitionError(_("This invitation is no longer pending."))
     invitation.refresh_from_db()
     record_event(
-        action="organisation.invitation_revoked",
+        action=Action.ORGANISATION_INVITATION_REVOKED,
         actor=actor,
         organisation=invitation.organisation,
         target=invitation,

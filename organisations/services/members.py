@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import is_moderator
+from audit.actions import Action
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed
 
@@ -33,7 +34,7 @@ def add_member(
     if not created:
         raise DomainError(_("%(email)s is already a member.") % {"email": user.email})
     record_event(
-        action="organisation.member_added",
+        action=Action.ORGANISATION_MEMBER_ADDED,
         actor=actor,
         organisation=organisation,
         target=membership,
@@ -64,7 +65,7 @@ def change_member_role(*, membership: Membership, role: str, actor: User) -> Mem
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
     record_event(
-        action="organisation.member_role_changed",
+        action=Action.ORGANISATION_MEMBER_ROLE_CHANGED,
         actor=actor,
         organisation=membership.organisation,
         target=membership,
@@ -84,7 +85,7 @@ def remove_member(*, membership: Membership, actor: User) -> None:
             _("An organisation needs at least one administrator. Make someone else one first.")
         )
     record_event(
-        action="organisation.member_removed",
+        action=Action.ORGANISATION_MEMBER_REMOVED,
         actor=actor,
         organisation=membership.organisation,
         data={"user_id": membership.user_id},

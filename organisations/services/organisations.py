@@ -1,5 +1,9 @@
 """Registering organisations, editing their public details, verification by moderators."""
 
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -8,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import is_moderator
-from audit.services import record_event
+from audit.actions import Action
+from audit.services import Event, record_event, record_events
 from core.errors import DomainError, NotAllowed
 
 from ..models import Membership, Organisation
@@ -35,14 +40,41 @@ class DuplicateOrganisation(DomainError):
 RESERVED_SLUGS = frozenset({"new", "mine", "search", "page", "invitations"})
 
 
-def _unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
-    base = slugify(name, allow_unicode=True)[:70].strip("-") or "organisation"
-    slug, n = base, 1
-    taken = Organisation.objects.exclude(pk=exclude_pk)
-    while slug in RESERVED_SLUGS or taken.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+def _slug_base(name: str) -> str:
+    return slugify(name, allow_unicode=True)[:70].strip("-") or "organisation"
+
+
+def _free_slugs(names: Sequence[str]) -> list[str]:
+    """The one slug rule: for each name its slug, else the slug with "-2", "-3"… appended,
+    never a reserved one nor one taken, in the database or by an earlier name of the list.
+    Each round asks the database about every name still without a slug at once, so a list
+    costs as many queries as the longest run of taken slugs, not one per name."""
+    bases = [_slug_base(name) for name in names]
+    chosen: list[str] = [""] * len(names)
+    suffix = [1] * len(names)
+    used = set(RESERVED_SLUGS)
+    pending = list(range(len(names)))
+    for _round in range(20):
+        if not pending:
+            break
+        candidates = {i: bases[i] if suffix[i] == 1 else f"{bases[i]}-{suffix[i]}" for i in pending}
+        taken = set(
+            Organisation.objects.filter(slug__in=set(candidates.values())).values_list(
+                "slug", flat=True
+            )
+        )
+        still = []
+        for i in pending:
+            if candidates[i] in taken or candidates[i] in used:
+                suffix[i] += 1
+                still.append(i)
+            else:
+                chosen[i] = candidates[i]
+                used.add(candidates[i])
+        pending = still
+    for i in pending:  # pathological: twenty taken in a row
+        chosen[i] = f"{bases[i][:60]}-{secrets.token_hex(4)}"
+    return chosen
 
 
 def _ensure_name_free(name: str, *, exclude_pk: int | None = None) -> None:
@@ -73,7 +105,7 @@ def create_organisation(
     _ensure_name_free(name)
     organisation = Organisation(
         name=name,
-        slug=_unique_slug(name),
+        slug=_free_slugs([name])[0],
         acronym=acronym.strip(),
         based_in=" ".join(based_in.split()),
         website=website,
@@ -96,8 +128,118 @@ def create_organisation(
             role=Membership.Role.ADMIN,
             added_by=created_by,
         )
-    record_event(action="organisation.created", actor=created_by, organisation=organisation)
+    record_event(action=Action.ORGANISATION_CREATED, actor=created_by, organisation=organisation)
     return organisation
+
+
+# Names per round of a bulk creation: its IN lists stay far below SQLite's limit on parameters,
+# and its audit events are written round by round rather than all at the end.
+BULK_CHUNK = 900
+MAX_NAME_LENGTH = Organisation._meta.get_field("name").max_length
+MAX_BASED_IN_LENGTH = Organisation._meta.get_field("based_in").max_length
+
+
+@dataclass
+class NamedOrganisations:
+    """What create_unverified_organisations() gives back."""
+
+    # Every name asked for, by its normalised form: the new organisation, or the one already
+    # registered under that name.
+    by_name: dict[str, Organisation]
+    created: list[Organisation]
+
+
+@transaction.atomic
+def create_unverified_organisations(
+    *, names: Iterable[tuple[str, str]], actor: User | None, reason: str = ""
+) -> NamedOrganisations:
+    """Register, unverified and without members, each organisation of (name, based in) pairs
+    that is not registered yet — an invitation import naming thousands. The rules of
+    create_organisation (one organisation per normalised name, reserved slugs, an audit event
+    each) in a constant number of queries per BULK_CHUNK names. A name already registered, or
+    registered meanwhile, gives the existing organisation (the one a duplicate was merged
+    into); of names that normalise alike, the first is used."""
+    wanted: dict[str, tuple[str, str]] = {}
+    for name, based_in in names:
+        name, based_in = " ".join(name.split()), " ".join(based_in.split())
+        key = normalise_name(name)
+        if not key:
+            raise DomainError(_("Enter the organisation's name."))
+        if len(name) > MAX_NAME_LENGTH or len(based_in) > MAX_BASED_IN_LENGTH:
+            raise DomainError(
+                _("“%(name)s” is too long for an organisation's name or place.") % {"name": name}
+            )
+        wanted.setdefault(key, (name, based_in))
+    result = NamedOrganisations(by_name={}, created=[])
+    keys = list(wanted)
+    for start in range(0, len(keys), BULK_CHUNK):
+        chunk = {key: wanted[key] for key in keys[start : start + BULK_CHUNK]}
+        _existing_into(result, chunk)
+        new = {key: chunk[key] for key in chunk if key not in result.by_name}
+        if not new:
+            continue
+        already = len(result.created)
+        _create_chunk(result, new)
+        record_events(
+            events=[
+                Event(
+                    action=Action.ORGANISATION_CREATED,
+                    actor=actor,
+                    organisation=organisation,
+                    reason=reason,
+                )
+                for organisation in result.created[already:]
+            ]
+        )
+    return result
+
+
+def _existing_into(result: NamedOrganisations, chunk: dict[str, tuple[str, str]]) -> None:
+    for organisation in Organisation.objects.filter(normalised_name__in=list(chunk)).select_related(
+        "merged_into"
+    ):
+        result.by_name[organisation.normalised_name] = organisation.merged_into or organisation
+
+
+def _create_chunk(result: NamedOrganisations, chunk: dict[str, tuple[str, str]]) -> None:
+    slugs = _free_slugs([name for name, _based_in in chunk.values()])
+    organisations = [
+        Organisation(name=name, slug=slug, based_in=based_in)
+        for (name, based_in), slug in zip(chunk.values(), slugs, strict=True)
+    ]
+    for organisation in organisations:
+        # bulk_create() does not call save(), which derives the normalised name.
+        organisation.normalised_name = normalise_name(organisation.name)
+    try:
+        # A savepoint: someone registering one of these names meanwhile must leave the
+        # transaction usable for the one-at-a-time path below.
+        with transaction.atomic():
+            Organisation.objects.bulk_create(organisations)
+    except IntegrityError:
+        for organisation in organisations:
+            _create_one(result, organisation)
+        return
+    result.created.extend(organisations)
+    result.by_name.update((o.normalised_name, o) for o in organisations)
+
+
+def _create_one(result: NamedOrganisations, organisation: Organisation) -> None:
+    organisation.slug = _free_slugs([organisation.name])[0]
+    try:
+        with transaction.atomic():
+            organisation.save(force_insert=True)
+    except IntegrityError:
+        existing = (
+            Organisation.objects.filter(normalised_name=organisation.normalised_name)
+            .select_related("merged_into")
+            .first()
+        )
+        if existing is None:  # lost a race on the slug, not the name: let the caller retry
+            raise
+        result.by_name[existing.normalised_name] = existing.merged_into or existing
+        return
+    result.created.append(organisation)
+    result.by_name[organisation.normalised_name] = organisation
 
 
 @transaction.atomic
@@ -143,14 +285,14 @@ def update_organisation(
     if set(changed) & PUBLIC_LIST_FIELDS:
         public_details_changed.send(sender=Organisation, organisation=organisation, fields=changed)
     record_event(
-        action="organisation.updated",
+        action=Action.ORGANISATION_UPDATED,
         actor=actor,
         organisation=organisation,
         data={"fields": changed},
     )
     if unverify:
         record_event(
-            action="organisation.unverified",
+            action=Action.ORGANISATION_UNVERIFIED,
             organisation=organisation,
             reason=_("Renamed by its administrators; a moderator must verify it again."),
         )
@@ -171,7 +313,7 @@ def verify_organisation(
     organisation.verified_by = moderator if verified else None
     organisation.save(update_fields=["is_verified", "verified_at", "verified_by", "updated_at"])
     record_event(
-        action="organisation.verified" if verified else "organisation.unverified",
+        action=Action.ORGANISATION_VERIFIED if verified else Action.ORGANISATION_UNVERIFIED,
         actor=moderator,
         organisation=organisation,
     )

@@ -42,6 +42,7 @@ def history(moderator, second_moderator, letter, other_letter):
     ("query", "expected"),
     [
         ("action=signature.approved", ["signature.approved"]),
+        ("action__exact=signature.approved", ["signature.approved"]),
         ("actor=ACTOR", ["signature.rejected"]),
         ("actor=second@", ["signature.rejected"]),
         (
@@ -73,6 +74,18 @@ def test_the_trail_filters(
     assert listed(response) == expected
 
 
+def test_the_trail_shows_each_action_by_its_label_and_filters_by_it(client, moderator, history):
+    client.force_login(moderator)
+
+    page = text(client.get(TRAIL))
+
+    assert '<td class="field-action">Signature approved</td>' in page
+    assert '<td class="field-action">Signature rejected</td>' in page
+    assert '<td class="field-action">signature.approved</td>' not in page
+    # The filter offers the labels and filters by the stored code.
+    assert '<a href="?action__exact=signature.approved">Signature approved</a>' in page
+
+
 def test_the_trail_is_read_only(client, moderator, history):
     client.force_login(moderator)
     event = AuditEvent.objects.filter(action="signature.approved").get()
@@ -99,10 +112,11 @@ def test_a_signatures_page_shows_its_history(client, moderator, history):
 
     page = text(response)
     assert response.status_code == 200
-    for action in ("signature.submitted", "signature.confirmed", "signature.approved"):
-        assert action in page
+    for label in ("Signature submitted", "Signature confirmed", "Signature approved"):
+        assert f"<td>{label}</td>" in page
+    assert "signature.approved" not in page  # the label, not the code
     assert "moderator@undersigned.example.org" in page
-    assert "signature.rejected" not in page  # another signature's
+    assert "Signature rejected" not in page  # another signature's
 
 
 def test_a_letters_page_shows_its_history_with_its_signatures(client, moderator, letter, history):
@@ -111,10 +125,10 @@ def test_a_letters_page_shows_its_history_with_its_signatures(client, moderator,
     response = client.get(reverse("admin:letters_letter_change", args=[letter.pk]))
 
     page = text(response)
-    assert "letter.created" in page
-    assert "letter.opened" in page
-    assert "signature.approved" in page
-    assert "signature.rejected" not in page  # the other letter's
+    assert "<td>Letter created</td>" in page
+    assert "<td>Letter opened for signatures</td>" in page
+    assert "<td>Signature approved</td>" in page
+    assert "Signature rejected" not in page  # the other letter's
     assert f"{TRAIL}?letter__id__exact={letter.pk}" in page
 
 
@@ -127,8 +141,8 @@ def test_an_organisations_page_shows_its_history(client, moderator, history):
     )
 
     page = text(response)
-    assert "organisation.created" in page
-    assert "signature.rejected" in page
+    assert "<td>Organisation registered</td>" in page
+    assert "<td>Signature rejected</td>" in page
     assert f"{TRAIL}?organisation={organisation.pk}" in page
 
 

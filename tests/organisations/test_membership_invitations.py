@@ -878,3 +878,52 @@ def test_an_unknown_link_is_404_never_500(client, invitee, invitation, method, s
     assert "This invitation link is not valid" in response.content.decode()
     invitation.refresh_from_db()
     assert invitation.status == "pending"
+
+
+# --- Durable transactions ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(
+            lambda world: services.invite_member(
+                organisation=world["organisation"],
+                email="colleague@ngo.example.org",
+                role=Membership.Role.MEMBER,
+                actor=world["org_admin"],
+            ),
+            id="invite_member",
+        ),
+        pytest.param(
+            lambda world: services.accept_membership_invitation(
+                secret=world["secret"], user=world["invitee"]
+            ),
+            id="accept_membership_invitation",
+        ),
+        pytest.param(
+            lambda world: services.revoke_membership_invitation(
+                invitation=world["invitation"], actor=world["org_admin"]
+            ),
+            id="revoke_membership_invitation",
+        ),
+    ],
+)
+def test_an_invitation_service_refuses_to_run_inside_another_transaction(
+    org_admin, own_organisation, invitation, secret, invitee, call
+):
+    # Given
+    world = {
+        "organisation": own_organisation,
+        "org_admin": org_admin,
+        "invitation": invitation,
+        "secret": secret,
+        "invitee": invitee,
+    }
+    before = state(own_organisation)
+
+    # When / Then
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        call(world)
+
+    assert state(own_organisation) == before

@@ -1,0 +1,74 @@
+"""Every kind of audit event, grouped by what it is about.
+
+The stored value ("signature.approved") is the key of existing rows and of filters: never change
+one. The label is what the admin's audit trail shows."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    # Letters
+    LETTER_CREATED = "letter.created", _("Letter created")
+    LETTER_VERSION_SAVED = "letter.version_saved", _("Letter text saved as a new version")
+    LETTER_SETTINGS_CHANGED = "letter.settings_changed", _("Letter settings changed")
+    LETTER_OPENED = "letter.opened", _("Letter opened for signatures")
+    LETTER_CLOSED = "letter.closed", _("Letter closed")
+    LETTER_REOPENED = "letter.reopened", _("Letter reopened")
+    LETTER_PUBLISHED = "letter.published", _("Letter published")
+    LETTER_COORDINATOR_ADDED = "letter.coordinator_added", _("Coordinator added")
+    LETTER_COORDINATOR_REMOVED = "letter.coordinator_removed", _("Coordinator removed")
+    LETTER_COORDINATOR_ROLE_CHANGED = (
+        "letter.coordinator_role_changed",
+        _("Coordinator's role changed"),
+    )
+    LETTER_REVIEW_DELEGATED = "letter.review_delegated", _("Review delegated to coordinators")
+    LETTER_REVIEW_TAKEN_BACK = "letter.review_taken_back", _("Review taken back by moderators")
+
+    # Signatures
+    SIGNATURE_SUBMITTED = "signature.submitted", _("Signature submitted")
+    SIGNATURE_CONFIRMED = "signature.confirmed", _("Signature confirmed")
+    SIGNATURE_AUTO_APPROVED = "signature.auto_approved", _("Signature approved automatically")
+    SIGNATURE_APPROVED = "signature.approved", _("Signature approved")
+    SIGNATURE_REJECTED = "signature.rejected", _("Signature rejected")
+    SIGNATURE_WITHDRAWN = "signature.withdrawn", _("Signature withdrawn")
+    SIGNATURE_VISIBILITY_CHANGED = "signature.visibility_changed", _("Signature visibility changed")
+    SIGNATURE_RECONFIRMED = "signature.reconfirmed", _("Signature confirmed for a new version")
+    SIGNATURE_EXPIRED = "signature.expired", _("Unconfirmed signature expired")
+
+    # Invitations to sign
+    INVITATION_CREATED = "invitation.created", _("Invitation sent")
+    INVITATION_RESENT = "invitation.resent", _("Invitation sent again")
+    INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
+    INVITATION_DECLINED = "invitation.declined", _("Invitation declined")
+    INVITATION_FORWARDED = "invitation.forwarded", _("Invitation forwarded")
+    INVITATIONS_IMPORTED = "invitations.imported", _("Invitations imported from a file")
+    INVITATIONS_RESENT_FAILED = "invitations.resent_failed", _("Failed invitations sent again")
+    INVITATIONS_REMINDED = "invitations.reminded", _("Invitation reminders sent")
+
+    # Organisations
+    ORGANISATION_CREATED = "organisation.created", _("Organisation registered")
+    ORGANISATION_UPDATED = "organisation.updated", _("Organisation details edited")
+    ORGANISATION_VERIFIED = "organisation.verified", _("Organisation verified")
+    ORGANISATION_UNVERIFIED = "organisation.unverified", _("Organisation unverified")
+    ORGANISATION_MERGED = "organisation.merged", _("Duplicate organisation merged in")
+    ORGANISATION_MERGED_INTO = "organisation.merged_into", _("Merged into another organisation")
+    ORGANISATION_MEMBER_ADDED = "organisation.member_added", _("Member added")
+    ORGANISATION_MEMBER_ROLE_CHANGED = (
+        "organisation.member_role_changed",
+        _("Member's role changed"),
+    )
+    ORGANISATION_MEMBER_REMOVED = "organisation.member_removed", _("Member removed")
+    ORGANISATION_MEMBER_INVITED = "organisation.member_invited", _("Member invited")
+    ORGANISATION_INVITATION_ACCEPTED = (
+        "organisation.invitation_accepted",
+        _("Invitation to join accepted"),
+    )
+    ORGANISATION_INVITATION_REVOKED = (
+        "organisation.invitation_revoked",
+        _("Invitation to join revoked"),
+    )
+    ORGANISATION_DOMAIN_ADDED = "organisation.domain_added", _("Email domain added")
+    ORGANISATION_DOMAIN_VERIFIED = "organisation.domain_verified", _("Email domain verified")
+    ORGANISATION_DOMAIN_UNVERIFIED = "organisation.domain_unverified", _("Email domain unverified")
+    ORGANISATION_DOMAIN_REMOVED = "organisation.domain_removed", _("Email domain removed")
