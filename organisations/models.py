@@ -257,3 +257,11 @@ class MembershipInvitation(TimeStampedModel):
     @property
     def is_acceptable(self) -> bool:
         return self.status == self.Status.PENDING and not self.is_expired
+
+
+def max_length_of(model: type[models.Model], field: str) -> int:
+    """A CharField's max_length, for the services' own checks before an insert."""
+    length = model._meta.get_field(field).max_length
+    if length is None:
+        raise TypeError(f"{model.__name__}.{field} has no max_length")
+    return length

@@ -17,7 +17,7 @@ from core.errors import DomainError
 from organisations.admin import OrganisationAdmin
 from organisations.models import Organisation
 
-from .. import services
+from .. import selectors, services
 from ..forms.moderation import MergeForm
 
 
@@ -61,7 +61,7 @@ class OrganisationWithMergeAdmin(OrganisationAdmin):
         target = get_object_or_404(Organisation, pk=int(ids[1]))
         if source.pk == target.pk:
             raise Http404
-        plan = services.plan_merge(source=source, target=target)
+        plan = selectors.plan_merge(source=source, target=target)
         form = MergeForm(plan, data=request.POST if request.method == "POST" else None)
         if form.is_bound and form.is_valid():
             try:
@@ -72,7 +72,7 @@ class OrganisationWithMergeAdmin(OrganisationAdmin):
                     resolutions=form.resolutions(),
                 )
             except DomainError as exc:
-                form = MergeForm(services.plan_merge(source=source, target=target))
+                form = MergeForm(selectors.plan_merge(source=source, target=target))
                 self.message_user(request, exc.message, messages.ERROR)
             else:
                 self.message_user(

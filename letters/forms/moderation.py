@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Signature
-from ..services.merge import MergePlan
+from ..selectors.merge import MergePlan
 
 
 class RejectionForm(forms.Form):

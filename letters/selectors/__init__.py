@@ -20,6 +20,7 @@ from .letters import (
     public_index,
     versions_of,
 )
+from .merge import Conflict, MergePlan, plan_merge
 from .moderation import (
     DOMAIN_LISTED,
     DOMAIN_NONE,
@@ -70,8 +71,10 @@ __all__ = [
     "ORDER_BY_PLACE",
     "PUBLIC_EDITION",
     "RECIPIENT_EDITION",
+    "Conflict",
     "Delivery",
     "ImportRow",
+    "MergePlan",
     "OrganisationMatch",
     "ReviewNotes",
     "RowState",
@@ -93,6 +96,7 @@ __all__ = [
     "letter_for_page",
     "letters_signed_publicly_by",
     "match_organisations",
+    "plan_merge",
     "public_edition",
     "public_index",
     "public_signatories",

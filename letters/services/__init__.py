@@ -46,7 +46,7 @@ from .lifecycle import (
     set_coordinator_role,
     update_letter,
 )
-from .merge import Conflict, MergePlan, merge_organisations, plan_merge
+from .merge import merge_organisations
 from .moderation import (
     Decisions,
     approve_signature,
@@ -67,10 +67,7 @@ from .signatures import (
 )
 
 __all__ = [
-    "Conflict",
-    "MergePlan",
     "merge_organisations",
-    "plan_merge",
     "queue_moderation_digests",
     "set_review_delegation",
     "Decisions",

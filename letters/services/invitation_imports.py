@@ -25,7 +25,7 @@ from .invitations import check_can_invite, new_link
 IMPORT_CHUNK = 1000
 
 
-def _chunks(values: list, size: int = 900) -> Iterable[list]:
+def _chunks[T](values: list[T], size: int = 900) -> Iterable[list[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 

@@ -24,10 +24,10 @@ from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
 from outbox.services import queue_email
 
-from ..models import Membership, MembershipInvitation, Organisation
+from ..models import Membership, MembershipInvitation, Organisation, max_length_of
 from ..permissions import can_accept_invitation, can_manage_organisation
 
-MAX_EMAIL_LENGTH = MembershipInvitation._meta.get_field("email").max_length
+MAX_EMAIL_LENGTH = max_length_of(MembershipInvitation, "email")
 
 
 def _clean_email(email: str) -> str:
@@ -42,7 +42,8 @@ def _clean_email(email: str) -> str:
 
 
 def _accept_url(secret: str) -> str:
-    return settings.SITE_URL + reverse("organisations:invitation-accept", kwargs={"secret": secret})
+    path = reverse("organisations:invitation-accept", kwargs={"secret": secret})
+    return f"{settings.SITE_URL}{path}"
 
 
 def _inviter_name(actor: User, organisation: Organisation) -> str:

@@ -1,6 +1,7 @@
 """Members of an organisation: a moderator's direct addition, roles, removal and leaving.
 Organisation admins add people by invitation (invitations.py)."""
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ def add_member(
         raise NotAllowed(_("Only moderators can add an account directly; invite by email."))
     if role not in Membership.Role.values:
         raise DomainError(_("Unknown role."))
-    if not user.emailaddress_set.filter(verified=True).exists():
+    if not EmailAddress.objects.filter(user=user, verified=True).exists():
         raise DomainError(
             _("%(email)s has not confirmed an email address yet.") % {"email": user.email}
         )

@@ -16,7 +16,7 @@ from audit.actions import Action
 from audit.services import Event, record_event, record_events
 from core.errors import DomainError, NotAllowed
 
-from ..models import Membership, Organisation
+from ..models import Membership, Organisation, max_length_of
 from ..names import normalise_name
 from ..permissions import can_manage_organisation
 from ..signals import public_details_changed
@@ -78,11 +78,10 @@ def _free_slugs(names: Sequence[str]) -> list[str]:
 
 
 def _ensure_name_free(name: str, *, exclude_pk: int | None = None) -> None:
-    existing = (
-        Organisation.objects.filter(normalised_name=normalise_name(name))
-        .exclude(pk=exclude_pk)
-        .first()
-    )
+    same_name = Organisation.objects.filter(normalised_name=normalise_name(name))
+    if exclude_pk is not None:
+        same_name = same_name.exclude(pk=exclude_pk)
+    existing = same_name.first()
     if existing is not None:
         raise DuplicateOrganisation(existing)
 
@@ -96,7 +95,7 @@ def create_organisation(
     based_in: str = "",
     website: str = "",
     description: str = "",
-    logo: File | None = None,
+    logo: "File[bytes] | None" = None,
 ) -> Organisation:
     """Register an organisation, unverified. Its creator (if any) becomes its first admin."""
     name = " ".join(name.split())
@@ -135,8 +134,8 @@ def create_organisation(
 # Names per round of a bulk creation: its IN lists stay far below SQLite's limit on parameters,
 # and its audit events are written round by round rather than all at the end.
 BULK_CHUNK = 900
-MAX_NAME_LENGTH = Organisation._meta.get_field("name").max_length
-MAX_BASED_IN_LENGTH = Organisation._meta.get_field("based_in").max_length
+MAX_NAME_LENGTH = max_length_of(Organisation, "name")
+MAX_BASED_IN_LENGTH = max_length_of(Organisation, "based_in")
 
 
 @dataclass
@@ -247,7 +246,7 @@ def update_organisation(
     *,
     organisation: Organisation,
     actor: User,
-    logo: File | None = None,
+    logo: "File[bytes] | None" = None,
     clear_logo: bool = False,
     **changes: str,
 ) -> Organisation:

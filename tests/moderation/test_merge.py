@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from core.errors import DomainError, NotAllowed
-from letters import services
+from letters import selectors, services
 from letters.models import Invitation, Letter, Signature
 from organisations import services as organisation_services
 from organisations.models import EmailDomain, Membership, MembershipInvitation, Organisation
@@ -160,7 +160,7 @@ def snapshot() -> dict:
 
 
 def test_the_plan_lists_what_moves_and_the_conflicts(world):
-    plan = services.plan_merge(source=world["source"], target=world["target"])
+    plan = selectors.plan_merge(source=world["source"], target=world["target"])
 
     assert [m.user.email for m in plan.memberships] == ["carol@hrw-intl.example.org"]
     assert [m.user.email for m in plan.shared_members] == ["bob@hrw.example.org"]
