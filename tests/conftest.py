@@ -31,20 +31,30 @@ def skip_or_fail(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _media_and_eager_tasks(settings, tmp_path):
-    """Uploads go to a temporary folder; Celery runs tasks in-process unless a test asks for
-    the real worker (celery_worker fixture)."""
-    from config.celery import app
+def fresh_cache(settings):
+    """Every test has a cache of its own, empty: the only fresh-cache fixture of the suite.
 
-    settings.MEDIA_ROOT = tmp_path / "media"
-    # Each test its own cache: clearing a shared Redis would also empty Celery's broker, and
-    # rate-limit counters must not leak from one test into the next.
+    Rate-limit counters, allauth's used TOTP codes, the cached letter pages and lists live in
+    the cache and must not leak from one test into the next. A private local-memory cache
+    even when REDIS_URL is set: clearing a shared Redis would also empty Celery's broker, and
+    the Redis database is shared with a developer's worker and with other runs (and xdist
+    workers). The live server of the browser tests runs in the test's process, so it sees
+    the same cache."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": f"test-{uuid.uuid4().hex}",
         }
     }
+
+
+@pytest.fixture(autouse=True)
+def _media_and_eager_tasks(settings, tmp_path):
+    """Uploads go to a temporary folder; Celery runs tasks in-process unless a test asks for
+    the real worker (celery_worker fixture)."""
+    from config.celery import app
+
+    settings.MEDIA_ROOT = tmp_path / "media"
     # Hashing cost is not under test; a deliberate slow hash would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     app.conf.task_always_eager = True

@@ -17,7 +17,6 @@ from tests.letters.signing_helpers import (
     open_mode_letter,
     sign_form_data,
     text_of,
-    use_fresh_cache,
     verified_organisation,
     world,
 )
@@ -28,11 +27,6 @@ pytestmark = [
 ]
 
 S = Signature.Status
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    use_fresh_cache(settings)
 
 
 def _text_body(message: Message) -> str:
