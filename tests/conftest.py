@@ -4,6 +4,7 @@ Tests that need Redis or the worker skip with a reason when the service is absen
 REQUIRE_SERVICES=1 (set by CI) that skip becomes a failure, so CI cannot pass without them.
 """
 
+import errno
 import os
 import socket
 import time
@@ -28,6 +29,16 @@ def skip_or_fail(reason: str) -> None:
     if os.environ.get("REQUIRE_SERVICES") == "1":
         pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
     pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (`make test`: --dist loadgroup), the browser tests go to one worker
+    together: each worker would otherwise start its own chromium and live server (both
+    session-wide), two browsers on two cores. Nothing else has to share a worker: each has
+    its own database, cache, media folder, SMTP port and Celery queue."""
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(autouse=True)
@@ -148,12 +159,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _start_smtp_server(*, attempts: int = 5) -> tuple[SMTPSink, Controller]:
+    """aiosmtpd cannot listen on port 0, so a free port is found first; another process (an
+    xdist worker, a client's outgoing connection) may take it before the server binds it,
+    and then another port is tried."""
+    for attempt in range(attempts):
+        sink = SMTPSink(host="127.0.0.1", port=_free_port())
+        controller = Controller(sink, hostname=sink.host, port=sink.port)
+        try:
+            controller.start()
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE or attempt == attempts - 1:
+                raise
+            controller.stop(no_assert=True)
+        else:
+            return sink, controller
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture
 def smtp_server(settings):
     """An aiosmtpd server on a free port; Django's SMTP backend pointed at it."""
-    sink = SMTPSink(host="127.0.0.1", port=_free_port())
-    controller = Controller(sink, hostname=sink.host, port=sink.port)
-    controller.start()
+    sink, controller = _start_smtp_server()
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
