@@ -214,8 +214,11 @@ def redis_url():
 def celery_worker(redis_url, django_db_serialized_rollback, transactional_db):
     """A real Celery worker (threads, in this process) consuming from Redis.
 
-    It runs on a queue of its own so that a developer's worker on the same Redis cannot take
-    the test's tasks. Tests using it need committed data: the worker has its own connection.
+    It publishes to and consumes from a queue of its own, and no other: a developer's worker
+    on the same Redis cannot take the test's tasks, the test's worker takes none of theirs nor
+    of another xdist worker's, and a retry an earlier test left queued (put back when its
+    worker stopped) does not run in a later test. Tests using it need committed data: the
+    worker has its own connection.
     A transactional test ends by emptying every table, data migrations' rows included (the
     role groups); serialized rollback puts those rows back for the next test.
     """
@@ -234,9 +237,9 @@ def celery_worker(redis_url, django_db_serialized_rollback, transactional_db):
         result_backend=redis_url,
         task_default_queue=queue,
     )
-    app.amqp.queues.select_add(queue)
     with start_worker(
         app,
+        queues=[queue],
         pool="threads",
         concurrency=2,
         perform_ping_check=False,
