@@ -21,6 +21,11 @@ MANAGE := $(PY) manage.py
 RUN_ENV := DEBUG=1
 # Tests run with the development flags (no HTTPS redirect); Django's runner turns DEBUG off.
 TEST_ENV := DEBUG=1 SECRET_KEY=tests-only-not-secret
+# pytest-xdist: one worker per core, at most two (this machine and CI have two); each worker
+# has its own test database (test_<name>_gw0, _gw1). `auto` falls back to one process under
+# --pdb; `make test PYTEST_WORKERS=0` runs everything in this one process.
+PYTEST_WORKERS ?= auto
+PYTEST_MAX_WORKERS ?= 2
 # A production-shaped configuration for `check --deploy`.
 DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=undersigned.example.org SITE_URL=https://undersigned.example.org \
@@ -69,7 +74,7 @@ test: install-dev
 	$(VENV)/bin/lint-imports
 	$(TEST_ENV) $(VENV)/bin/mypy
 	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
-	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --maxprocesses $(PYTEST_MAX_WORKERS) $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

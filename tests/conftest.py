@@ -4,6 +4,7 @@ Tests that need Redis or the worker skip with a reason when the service is absen
 REQUIRE_SERVICES=1 (set by CI) that skip becomes a failure, so CI cannot pass without them.
 """
 
+import errno
 import os
 import socket
 import time
@@ -30,6 +31,34 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (`make test`: --dist loadgroup), the browser tests go to one worker
+    together: each worker would otherwise start its own chromium and live server (both
+    session-wide), two browsers on two cores. Nothing else has to share a worker: each has
+    its own database, cache, media folder, SMTP port and Celery queue."""
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(settings):
+    """Every test has a cache of its own, empty: the only fresh-cache fixture of the suite.
+
+    Rate-limit counters, allauth's used TOTP codes, the cached letter pages and lists live in
+    the cache and must not leak from one test into the next. A private local-memory cache
+    even when REDIS_URL is set: clearing a shared Redis would also empty Celery's broker, and
+    the Redis database is shared with a developer's worker and with other runs (and xdist
+    workers). The live server of the browser tests runs in the test's process, so it sees
+    the same cache."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4().hex}",
+        }
+    }
+
+
 @pytest.fixture(autouse=True)
 def _media_and_eager_tasks(settings, tmp_path):
     """Uploads go to a temporary folder; Celery runs tasks in-process unless a test asks for
@@ -37,14 +66,6 @@ def _media_and_eager_tasks(settings, tmp_path):
     from config.celery import app
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    # Each test its own cache: clearing a shared Redis would also empty Celery's broker, and
-    # rate-limit counters must not leak from one test into the next.
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"test-{uuid.uuid4().hex}",
-        }
-    }
     # Hashing cost is not under test; a deliberate slow hash would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     app.conf.task_always_eager = True
@@ -138,12 +159,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _start_smtp_server(*, attempts: int = 5) -> tuple[SMTPSink, Controller]:
+    """aiosmtpd cannot listen on port 0, so a free port is found first; another process (an
+    xdist worker, a client's outgoing connection) may take it before the server binds it,
+    and then another port is tried."""
+    for attempt in range(attempts):
+        sink = SMTPSink(host="127.0.0.1", port=_free_port())
+        controller = Controller(sink, hostname=sink.host, port=sink.port)
+        try:
+            controller.start()
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE or attempt == attempts - 1:
+                raise
+            controller.stop(no_assert=True)
+        else:
+            return sink, controller
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture
 def smtp_server(settings):
     """An aiosmtpd server on a free port; Django's SMTP backend pointed at it."""
-    sink = SMTPSink(host="127.0.0.1", port=_free_port())
-    controller = Controller(sink, hostname=sink.host, port=sink.port)
-    controller.start()
+    sink, controller = _start_smtp_server()
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -177,8 +214,11 @@ def redis_url():
 def celery_worker(redis_url, django_db_serialized_rollback, transactional_db):
     """A real Celery worker (threads, in this process) consuming from Redis.
 
-    It runs on a queue of its own so that a developer's worker on the same Redis cannot take
-    the test's tasks. Tests using it need committed data: the worker has its own connection.
+    It publishes to and consumes from a queue of its own, and no other: a developer's worker
+    on the same Redis cannot take the test's tasks, the test's worker takes none of theirs nor
+    of another xdist worker's, and a retry an earlier test left queued (put back when its
+    worker stopped) does not run in a later test. Tests using it need committed data: the
+    worker has its own connection.
     A transactional test ends by emptying every table, data migrations' rows included (the
     role groups); serialized rollback puts those rows back for the next test.
     """
@@ -197,9 +237,9 @@ def celery_worker(redis_url, django_db_serialized_rollback, transactional_db):
         result_backend=redis_url,
         task_default_queue=queue,
     )
-    app.amqp.queues.select_add(queue)
     with start_worker(
         app,
+        queues=[queue],
         pool="threads",
         concurrency=2,
         perform_ping_check=False,

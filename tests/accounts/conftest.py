@@ -1,5 +1,6 @@
 """Fixtures for the account tests: staff users without an authenticator, TOTP codes, links
-found in emails, and a clean cache (allauth keeps its rate limits and used TOTP codes there).
+found in emails. allauth keeps its rate limits and used TOTP codes in the cache, which every
+test has of its own (tests/conftest.py `fresh_cache`).
 """
 
 import re
@@ -9,28 +10,10 @@ import pytest
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.roles import COORDINATORS, MODERATORS
 from tests.factories import PASSWORD, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache(settings):
-    """Rate-limit counters and used TOTP codes live in the cache: one test's failed logins
-    must not lock the next test out. A private local-memory cache even when REDIS_URL is
-    set, because clearing a Redis cache flushes the whole Redis database that a developer's
-    worker (and other test runs) share."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "tests-accounts",
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

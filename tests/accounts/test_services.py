@@ -6,14 +6,7 @@ from django.urls import reverse
 
 from tests.accounts.conftest import link_in
 from tests.conftest import skip_or_fail
-
-
-def text_body(message) -> str:
-    parts = message.walk() if message.is_multipart() else [message]
-    for part in parts:
-        if part.get_content_type() == "text/plain":
-            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-    raise AssertionError("no text/plain part")
+from tests.emails import text_body
 
 
 @pytest.mark.django_db

@@ -36,7 +36,11 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator:
+def browser(django_db_setup) -> Iterator:
+    """One chromium for the session. It asks for the test database only to close before the
+    database is dropped: chromium keeps its connections to the live server open, and the
+    server's thread for each keeps its database connection (CONN_MAX_AGE) until then, so a
+    browser still running would make the drop fail ("being accessed by other users")."""
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
         found = shutil.which("chromium")
         skip_or_fail(

@@ -33,13 +33,6 @@ Macau Civic Forum,Iris Leong,iris@mcf,Macau
 """
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    from tests.letters.signing_helpers import use_fresh_cache
-
-    use_fresh_cache(settings)
-
-
 def _shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

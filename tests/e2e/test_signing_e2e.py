@@ -23,14 +23,6 @@ SHOTS = Path(os.environ.get("SIGNING_SHOTS_DIR") or Path(tempfile.gettempdir()) 
 SITE_URL = "http://127.0.0.1:8000"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    """The sign form is rate limited in the cache: give each test its own."""
-    from tests.letters.signing_helpers import use_fresh_cache
-
-    use_fresh_cache(settings)
-
-
 def _shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -5,7 +5,6 @@ import contextlib
 import html
 import re
 import time
-import uuid
 from collections.abc import Iterator
 
 from django.core import signing
@@ -22,18 +21,6 @@ SITE_URL = "http://127.0.0.1:8000"
 SIGNER_NAME = "Pema Dolma"
 SIGNER_EMAIL = "pema@tibetaction.example.net"
 NEW_ORGANISATION = "Tibetan Women's Association"
-
-
-def use_fresh_cache(settings) -> None:
-    """A cache of the test's own. The rate limits count in the cache; with REDIS_URL set the
-    project's cache is a Redis shared with other runs, and the local-memory cache is shared by
-    every test of the process, so counts would leak from one test into the next."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"signing-tests-{uuid.uuid4().hex}",
-        }
-    }
 
 
 def open_mode_letter(make_letter, status: str = Letter.Status.OPEN, **kwargs) -> Letter:

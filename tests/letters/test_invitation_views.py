@@ -21,7 +21,7 @@ from tests.letters.invitation_helpers import (
     secret_in,
     upload,
 )
-from tests.letters.signing_helpers import emails_of, use_fresh_cache
+from tests.letters.signing_helpers import emails_of
 from tests.letters.test_views import is_login_redirect, login, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,6 @@ ROLES = ["anonymous", "signer", "other_coordinator", "owner", "editor", "moderat
 @pytest.fixture(autouse=True)
 def _setup(settings):
     settings.MAILERS = LOCMEM_MAILER
-    use_fresh_cache(settings)
 
 
 def invite(letter, actor, email="pema@tibetaction.example.net", **kwargs):

@@ -402,8 +402,8 @@ def test_the_cached_rendering_equals_the_rendering_and_is_reused(settings):
 
     from letters.markdown import render_markdown_cached
 
+    # (the test's own cache starts empty: tests/conftest.py fresh_cache)
     text = "# Title\n\nSome *text* with a [link](https://example.org)."
-    cache.clear()
 
     first = render_markdown_cached(text)
     second = render_markdown_cached(text)

@@ -13,16 +13,10 @@ from tests.letters.signing_helpers import (
     open_mode_letter,
     sign_form_data,
     text_of,
-    use_fresh_cache,
     world,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    use_fresh_cache(settings)
 
 
 @pytest.fixture

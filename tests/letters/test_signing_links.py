@@ -22,18 +22,12 @@ from tests.letters.signing_helpers import (
     signature_token,
     signed_days_ago,
     text_of,
-    use_fresh_cache,
     world,
 )
 
 pytestmark = pytest.mark.django_db
 
 S = Signature.Status
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    use_fresh_cache(settings)
 
 
 @pytest.fixture

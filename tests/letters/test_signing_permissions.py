@@ -23,18 +23,12 @@ from tests.letters.signing_helpers import (
     reconfirm_path,
     sign,
     sign_form_data,
-    use_fresh_cache,
     world,
 )
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "signer", "member", "other_coordinator", "owner", "editor", "moderator"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    use_fresh_cache(settings)
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from tests.letters.signing_helpers import (
     sign,
     sign_form_data,
     text_of,
-    use_fresh_cache,
     verified_organisation,
     world,
 )
@@ -33,11 +32,6 @@ from tests.letters.signing_helpers import (
 pytestmark = pytest.mark.django_db
 
 S = Signature.Status
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    use_fresh_cache(settings)
 
 
 @pytest.fixture

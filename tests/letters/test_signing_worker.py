@@ -2,7 +2,6 @@
 the sign form → the confirmation email arrives → its link shows a page and changes nothing →
 its button confirms. Skipped without Redis; a failure under REQUIRE_SERVICES=1."""
 
-from email.header import decode_header, make_header
 from email.message import Message
 
 import pytest
@@ -11,13 +10,13 @@ from django.urls import reverse
 from letters.models import Letter, Signature
 from outbox.models import OutboundEmail
 from tests.conftest import wait_for
+from tests.emails import html_body, subject_of, text_body
 from tests.letters.signing_helpers import (
     SIGNER_EMAIL,
     link_in,
     open_mode_letter,
     sign_form_data,
     text_of,
-    use_fresh_cache,
     verified_organisation,
     world,
 )
@@ -28,30 +27,6 @@ pytestmark = [
 ]
 
 S = Signature.Status
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    use_fresh_cache(settings)
-
-
-def _text_body(message: Message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            payload = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-            return payload.replace("\r\n", "\n")
-    raise AssertionError("the email has no text/plain part")
-
-
-def _html_body(message: Message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/html":
-            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-    raise AssertionError("the email has no text/html part")
-
-
-def _subject(message: Message) -> str:
-    return str(make_header(decode_header(message["Subject"])))
 
 
 def _all_sent() -> bool:
@@ -80,13 +55,13 @@ def test_sign_then_confirm_through_the_emailed_link(
     row = OutboundEmail.objects.get()
     assert (row.kind, row.status) == ("signature_confirm", "sent")
     assert message["Message-ID"] == row.message_id
-    assert _subject(message) == (
+    assert subject_of(message) == (
         "Confirm the signature of Tibetan Women's Association on “Raise human rights in Beijing”"
     )
-    body = _text_body(message)
+    body = text_body(message)
     assert f"- Version: {signature.version.number}\n" in body
     assert signature.version_hash in body
-    assert signature.version_hash in _html_body(message)
+    assert signature.version_hash in html_body(message)
 
     # When the signer (or their mail scanner) opens the link
     path = link_in(body, "signatures/confirm")
@@ -140,7 +115,7 @@ def test_a_verified_signer_is_approved_on_confirmation_and_gets_the_approval_ema
 
     # And confirms through the link in the email the worker delivered
     [confirmation] = wait_for(lambda: smtp_server.to(address), message="confirmation email")
-    path = link_in(_text_body(confirmation), "signatures/confirm")
+    path = link_in(text_body(confirmation), "signatures/confirm")
     assert client.get(path).status_code == 200
     signature.refresh_from_db()
     assert signature.status == S.PENDING_CONFIRMATION
@@ -154,11 +129,11 @@ def test_a_verified_signer_is_approved_on_confirmation_and_gets_the_approval_ema
         lambda: _messages_of_kind(smtp_server, "signature_approved"), message="approval email"
     )
     assert approval["To"] == address
-    assert _subject(approval) == (
+    assert subject_of(approval) == (
         "Tibet Watch is now a signatory of “Raise human rights in Beijing”"
     )
-    assert signature.version_hash in _text_body(approval)
-    assert "/letters/signatures/manage/" in _text_body(approval)
+    assert signature.version_hash in text_body(approval)
+    assert "/letters/signatures/manage/" in text_body(approval)
     wait_for(_all_sent, message="every email sent")
     assert sorted(OutboundEmail.objects.values_list("kind", flat=True)) == [
         "signature_approved",

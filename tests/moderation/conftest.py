@@ -19,6 +19,7 @@ from organisations.models import Organisation
 from outbox.models import OutboundEmail
 from tests.factories import (
     OrganisationFactory,
+    SignatureFactory,
     UserFactory,
     enrol_totp,
     make_coordinator,
@@ -150,15 +151,14 @@ def bulk_pending(letter: Letter, count: int, *, prefix: str = "Bulk Organisation
     )
     signatures = Signature.objects.bulk_create(
         [
-            Signature(
+            SignatureFactory.build(
                 letter=letter,
                 organisation=organisation,
                 version=version,
-                version_hash=version.content_hash,
                 signer_name=f"Signer {i}",
                 signer_email=f"signer{i}@org{i}.example.net",
-                status=Signature.Status.PENDING_REVIEW,
-                consented_at=now,
+                pending_review=True,
+                signed_at=now,
                 confirmed_at=now - dt.timedelta(minutes=count - i),
             )
             for i, organisation in enumerate(organisations)

@@ -77,8 +77,8 @@ def test_bulk_approve_decides_each_records_each_and_queues_each_email(client, mo
     assert messages_of(response) == [("success", "3 signatures approved.")]
 
 
-@pytest.mark.parametrize("count", [5, 500])
-def test_bulk_approve_takes_the_same_queries_for_5_or_500(
+@pytest.mark.parametrize("count", [5, 50])
+def test_bulk_approve_takes_the_same_queries_for_5_or_50(
     client, moderator, letter, count, django_assert_num_queries
 ):
     # Given `count` signatures awaiting review, all ticked

@@ -2,7 +2,6 @@
 a real Celery worker on Redis in the second (skipped without Redis, a failure under
 REQUIRE_SERVICES=1)."""
 
-from email.header import decode_header, make_header
 from email.message import Message
 
 import pytest
@@ -12,22 +11,12 @@ from django.urls import reverse
 from letters.models import Signature
 from outbox.models import OutboundEmail
 from tests.conftest import wait_for
+from tests.emails import subject_of, text_body
 
 from .conftest import sign_and_confirm
 
 QUEUE = reverse("admin:letters_pendingsignature_changelist")
 DECISIONS = ["signature_approved", "signature_rejected"]
-
-
-def _subject(message: Message) -> str:
-    return str(make_header(decode_header(message["Subject"])))
-
-
-def _text(message: Message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            return part.get_payload(decode=True).decode("utf-8").replace("\r\n", "\n")
-    raise AssertionError("no text/plain part")
 
 
 def _signatures(letter) -> tuple[Signature, Signature]:
@@ -70,13 +59,13 @@ def _assert_delivered(smtp_server) -> None:
     assert sorted(delivered) == ["ana@alpha.example.net", "ben@beta.example.net"]
     [approval] = delivered["ana@alpha.example.net"]
     [rejection] = delivered["ben@beta.example.net"]
-    assert _subject(approval) == (
+    assert subject_of(approval) == (
         "Alpha Rights is now a signatory of “Raise human rights in Beijing”"
     )
-    assert _subject(rejection) == (
+    assert subject_of(rejection) == (
         "The signature of Beta Rights on “Raise human rights in Beijing” was not accepted"
     )
-    body = _text(rejection)
+    body = text_body(rejection)
     assert "Reason: We could not verify the authority to sign" in body
     assert "The moderator's note: Please sign from an address at your organisation." in body
     assert set(

@@ -6,7 +6,6 @@ plain member of it; `signer` belongs to another organisation, and `coordinator` 
 """
 
 import pytest
-from django.core.cache import cache
 
 from organisations import services
 from organisations.models import Membership
@@ -30,14 +29,6 @@ def member(own_organisation):
 @pytest.fixture
 def unconfirmed_user(db):
     return UserFactory(email="unconfirmed@ngo.example.org", verified=False)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Rate-limit counters live in the cache, which outlives a test's database."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

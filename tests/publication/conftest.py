@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from letters.models import Letter, LetterVersion, Signature
 from organisations.models import Organisation
-from tests.factories import OrganisationFactory
+from tests.factories import OrganisationFactory, SignatureFactory
 from tests.letters import conftest as letters_fixtures
 
 # The letters' fixtures (a letter in each state, built through the services, its owner and
@@ -52,26 +52,25 @@ def sign_as(
     version: LetterVersion | None = None,
     signed_at: dt.datetime | None = None,
 ) -> Signature:
-    """An approved (by default) signature of a new organisation called `name`."""
+    """An approved (by default) signature of a new organisation called `name`, written
+    directly (SignatureFactory): it bypasses the services, so the letter's public list is
+    not invalidated; read the list in a fresh request, never after a cached one."""
     if organisation is None:
         organisation = OrganisationFactory(name=name, based_in=based_in)
-    version = version or LetterVersion.objects.get(letter=letter, is_current=True)
-    now = signed_at or timezone.now()
     slug = re.sub(r"\W+", "", organisation.slug)[:20] or "org"
-    return Signature.objects.create(
+    # The letter's current version unless told otherwise (the factory's default).
+    on_version = {"version": version} if version is not None else {}
+    return SignatureFactory(
         letter=letter,
         organisation=organisation,
-        version=version,
-        version_hash=version.content_hash,
+        **on_version,
         signer_name=signer_name or f"Signer of {name}",
         signer_title=signer_title,
         signer_email=signer_email or f"contact-{organisation.pk}-{slug}@ngo.example.net",
         visibility=visibility,
         show_signer_name=show_signer_name,
-        status=status,
-        consented_at=now,
-        confirmed_at=now,
-        decided_at=now if status == Signature.Status.APPROVED else None,
+        signed_at=signed_at or timezone.now(),
+        **{status: True},
     )
 
 
