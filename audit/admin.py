@@ -114,6 +114,16 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_queryset(self, request):
+        # Events about a draft name it: only its coordinators (and superusers) see them, as
+        # the letter admin shows drafts (letters/admin/letters.py).
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        letters = AuditEvent._meta.get_field("letter").related_model._default_manager
+        hidden = letters.filter(status="draft").exclude(coordinators__user=request.user)
+        return queryset.exclude(letter__in=hidden.values("pk"))
+
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": _("Audit trail"), **(extra_context or {})}
         return super().changelist_view(request, extra_context)

@@ -39,7 +39,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     def short_error(self, obj: OutboundEmail) -> str:
         return obj.last_error[:80]
 
-    @admin.action(description=_("Send the selected failed emails again"))
+    @admin.action(description=_("Send the selected failed emails again"), permissions=["change"])
     def retry_failed(self, request, queryset):
         count = services.requeue_failed(email_ids=queryset.values_list("pk", flat=True))
         self.message_user(

@@ -90,6 +90,14 @@ class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [LetterCoordinatorInline, LetterVersionInline]
     actions = ["delegate_review", "take_back_review"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Letter]:
+        # A draft is visible only to its coordinators, as the site tells them; moderators
+        # meet a letter once it opens. Superusers run the service and hold the database.
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=Letter.objects.visible_to(request.user).values("pk"))
+
     @admin.display(description=_("Audit trail"))
     def audit_trail(self, obj: Letter) -> str:
         # Everything filed under the letter: its own lifecycle, and its signatures' and
@@ -169,3 +177,10 @@ class LetterVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "is_current",
     ]
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LetterVersion]:
+        # The text of a draft is its coordinators' alone (LetterAdmin.get_queryset).
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(letter__in=Letter.objects.visible_to(request.user).values("pk"))
