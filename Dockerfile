@@ -51,10 +51,11 @@ COPY --from=build /app/.venv /app/.venv
 COPY . .
 
 # Static files are collected into the image (served by whitenoise). The SECRET_KEY here exists
-# only for this one command: it is not an ENV of the image and not used at run time.
+# and the EMAIL_URL exist only for this one command: they are not ENV of the image and not used
+# at run time (production refuses to start without a real EMAIL_URL).
 # /app/media (uploads) and /app/var (celery beat schedule) are the only writable directories;
 # named volumes mounted there inherit this ownership.
-RUN SECRET_KEY=collectstatic-at-build-time-only DEBUG=false \
+RUN SECRET_KEY=collectstatic-at-build-time-only DEBUG=false EMAIL_URL=filemail:///tmp/unused \
       python manage.py collectstatic --noinput \
  && mkdir -p /app/media /app/var \
  && chown undersigned:undersigned /app/media /app/var

@@ -201,7 +201,14 @@ INVITATION_ANSWER_RATE_PER_CLIENT = env.int("INVITATION_ANSWER_RATE_PER_CLIENT",
 
 # --- Email ----------------------------------------------------------------------------------
 # Django 6.1 mailers. EMAIL_URL: smtp://user:pass@host:port (smtp+tls:// for STARTTLS,
-# smtps:// for TLS), consolemail:// (the default), filemail:///path, memorymail://.
+# smtps:// for TLS), consolemail:// (the default with DEBUG=1), filemail:///path, memorymail://.
+# Production has no default: the console backend would print every password-reset,
+# confirmation and manage link into the server's log, where anyone who reads logs could use it.
+if not DEBUG and env.str("EMAIL_URL", default="").split(":", 1)[0] in {"", "consolemail"}:
+    raise ImproperlyConfigured(
+        "EMAIL_URL is not set to a mail server (smtp://, smtp+tls://, smtps:// or filemail://). "
+        "With DEBUG=0 emails are never printed to the console: they carry working links."
+    )
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 _email_options: dict[str, object] = {}
 if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
