@@ -50,8 +50,8 @@ WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
 COPY . .
 
-# Static files are collected into the image (served by whitenoise). The SECRET_KEY here exists
-# and the EMAIL_URL exist only for this one command: they are not ENV of the image and not used
+# Static files are collected into the image (served by whitenoise). The SECRET_KEY and
+# EMAIL_URL here exist only for this one command: they are not ENV of the image and not used
 # at run time (production refuses to start without a real EMAIL_URL).
 # /app/media (uploads) and /app/var (celery beat schedule) are the only writable directories;
 # named volumes mounted there inherit this ownership.

@@ -1,9 +1,9 @@
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
-from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -11,6 +11,14 @@ from django.utils.html import strip_tags
 
 from outbox.rendering import RenderedEmail
 from outbox.services import queue_email
+
+
+@dataclass(frozen=True)
+class SiteOfSettings:
+    """What allauth's templates read from `current_site`, taken from settings."""
+
+    domain: str
+    name: str
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -30,6 +38,22 @@ class AccountAdapter(DefaultAccountAdapter):
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         return f"{settings.SITE_URL}{path}"
 
+    @classmethod
+    def _site_context(cls, context: dict) -> dict:
+        """The context an account email is rendered with names the public site only: a
+        request's Host header is the sender's to choose (any of ALLOWED_HOSTS, or a proxy's
+        idea of it), and a greeting or link built from it would carry that choice into an
+        email to someone else. Every absolute link allauth built from the request is moved
+        onto SITE_URL; the site's name and domain come from settings."""
+        site = SiteOfSettings(domain=urlsplit(settings.SITE_URL).netloc, name="Undersigned")
+        moved = {
+            key: cls._on_site(value)
+            if isinstance(value, str) and value.startswith(("http://", "https://"))
+            else value
+            for key, value in context.items()
+        }
+        return moved | {"current_site": site}
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Sign-up confirmation, password reset, account notices: rendered here with allauth's
         templates (templates/account/email/<name>_subject.txt, _message.txt, _message.html),
@@ -39,8 +63,7 @@ class AccountAdapter(DefaultAccountAdapter):
         message = self.render_mail(
             template_prefix,
             email,
-            {"request": request, "email": email, "current_site": get_current_site(request)}
-            | context,
+            self._site_context({"request": request, "email": email} | context),
         )
         if message.content_subtype == "html":  # a project template with no text part
             rendered = RenderedEmail(message.subject, strip_tags(message.body), message.body)
