@@ -1,14 +1,19 @@
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.core import ratelimit
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.html import strip_tags
 
+from core.ratelimit import client_key
 from outbox.rendering import RenderedEmail
 from outbox.services import queue_email
 
@@ -54,6 +59,37 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         return moved | {"current_site": site}
 
+    # --- Failed logins -------------------------------------------------------------------
+    # settings.ACCOUNT_RATE_LIMITS: "login_failed" counts per client address (all accounts)
+    # and per client address *and* account ("key" below); "login_failed_account" counts per
+    # account across addresses. Someone typing wrong passwords for a known staff address
+    # throttles only their own address; a guess spread over many addresses stops the password
+    # alone, while the holder of the password *and* the second factor still gets in.
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        return f"{client_key(request)}:{_login_of(credentials)}"
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            mark_login_throttled(request)
+            raise
+
+    def authenticate(self, request: HttpRequest, **credentials: Any):
+        user = super().authenticate(request, **credentials)
+        account = _login_of(credentials)
+        if user is None:
+            ratelimit.consume(request, action="login_failed_account", key=account)
+            return None
+        under_attack = not ratelimit.consume(
+            request, action="login_failed_account", key=account, dry_run=True
+        )
+        if under_attack and not is_mfa_enabled(user):
+            mark_login_throttled(request)
+            raise self.validation_error("too_many_login_attempts")
+        return user
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Sign-up confirmation, password reset, account notices: rendered here with allauth's
         templates (templates/account/email/<name>_subject.txt, _message.txt, _message.html),
@@ -77,6 +113,15 @@ class AccountAdapter(DefaultAccountAdapter):
             dedupe_key=dedupe_key(template_prefix, email, rendered),
             rendered=rendered,
         )
+
+
+def _login_of(credentials: dict[str, Any]) -> str:
+    return str(credentials.get("email", credentials.get("username", ""))).lower()
+
+
+def mark_login_throttled(request: HttpRequest) -> None:
+    """The login page is answered 429 (accounts.middleware.LoginThrottleStatusMiddleware)."""
+    request.login_throttled = True  # type: ignore[attr-defined]
 
 
 def dedupe_key(template_prefix: str, email: str, rendered: RenderedEmail) -> str:

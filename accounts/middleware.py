@@ -59,3 +59,18 @@ class StaffMustUseTwoFactorMiddleware:
             ),
         )
         return redirect("mfa_activate_totp")
+
+
+class LoginThrottleStatusMiddleware:
+    """A login refused by the failed-login throttle (accounts.adapters) is answered 429 Too
+    Many Requests, with allauth's form and its message, so clients and proxies can tell a
+    throttle from a wrong password."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, "login_throttled", False) and response.status_code == 200:
+            response.status_code = 429
+        return response

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffMustUseTwoFactorMiddleware",
+    "accounts.middleware.LoginThrottleStatusMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -264,7 +265,11 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme or "https"
 # allauth's own rate limits (they need the cache above); explicit so they are reviewed.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
+    # Failed logins: per client address, and per address *and* account (accounts.adapters),
+    # so a stranger's wrong passwords never lock the owner out; per account across addresses,
+    # beyond which the password alone is refused but password plus second factor is not.
     "login_failed": "10/m/ip,5/5m/key",
+    "login_failed_account": "30/h/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",

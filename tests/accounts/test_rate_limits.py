@@ -1,5 +1,6 @@
 """allauth's rate limits on login (settings.ACCOUNT_RATE_LIMITS: login_failed 5 per 5 minutes
-per address). They need a real cache: local memory in tests, Redis in the full stack."""
+per client address and account; tests/security/test_login_throttle.py has the rest). They need a
+real cache: local memory in tests, Redis in the full stack."""
 
 import pytest
 from django.urls import reverse
@@ -23,8 +24,8 @@ def test_repeated_failed_logins_are_refused_with_a_clear_message(client, signer)
     # When a sixth attempt comes, even with the right password
     response = log_in(client, signer.email, PASSWORD)
 
-    # Then it is refused with a message saying why, and nobody is logged in
-    assert response.status_code == 200
+    # Then it is refused, 429, with a message saying why, and nobody is logged in
+    assert response.status_code == 429
     assert REFUSAL in response.content
     assert not is_logged_in(client)
 
