@@ -1,0 +1,67 @@
+"""Issue 12: no log line at INFO or above holds an email address, a token or a link with a
+token. The project's real LOGGING configuration is used; its console handler is pointed at a
+buffer for the test."""
+
+import io
+import logging
+
+import pytest
+from django.urls import reverse
+
+SECRET = "Zm9vYmFyYmF6cXV4LXNlY3JldC10b2tlbi12YWx1ZQ"
+
+
+@pytest.fixture
+def log_lines():
+    console = next(h for h in logging.getLogger().handlers if h.name == "console")
+    buffer = io.StringIO()
+    previous = console.setStream(buffer)
+    try:
+        yield buffer
+    finally:
+        console.setStream(previous)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        reverse("letters:signature-confirm", args=[SECRET]),
+        reverse("letters:signature-manage", args=[SECRET]),
+        reverse("letters:sign-invitation", args=[SECRET]),
+        f"/accounts/password/reset/key/1-{SECRET}/",
+        f"/no-such-page/?token={SECRET}&email=someone%40ngo.example.org",
+    ],
+)
+def test_a_refused_link_is_logged_without_its_secret(client, log_lines, path):
+    client.get(path)
+
+    logged = log_lines.getvalue()
+    assert SECRET not in logged
+    assert "someone" not in logged
+
+
+def test_an_email_address_in_any_log_message_is_masked(log_lines):
+    logging.getLogger("outbox.services").warning(
+        "email %s failed for good: %s",
+        7,
+        "SMTPRecipientsRefused: {'bob@uyghur.example.org': "
+        "(550, b'5.1.1 <bob@uyghur.example.org>: Recipient address rejected')}",
+    )
+
+    logged = log_lines.getvalue()
+    assert "bob@uyghur.example.org" not in logged
+    assert "email 7 failed for good" in logged
+    assert "Recipient address rejected" in logged
+
+
+def test_an_exception_message_is_masked_too(log_lines):
+    try:
+        raise ValueError("duplicate key (email)=(signer@tibet.example.org)")
+    except ValueError:
+        logging.getLogger("letters").exception("could not save")
+
+    logged = log_lines.getvalue()
+    assert "signer@tibet.example.org" not in logged
+    assert "could not save" in logged
+    assert "ValueError" in logged
