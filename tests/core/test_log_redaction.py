@@ -65,3 +65,31 @@ def test_an_exception_message_is_masked_too(log_lines):
     assert "signer@tibet.example.org" not in logged
     assert "could not save" in logged
     assert "ValueError" in logged
+
+
+def test_the_celery_worker_logs_are_redacted_too():
+    """A worker replaces the root logger's handlers with its own (worker_hijack_root_logger):
+    the redaction is added to those as well. The worker's logging set-up runs in a process
+    of its own, as `celery worker` does it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import django, logging; django.setup()\n"
+        "from config.celery import app\n"
+        "app.log.setup(loglevel='INFO', redirect_stdouts=False, colorize=False)\n"
+        "logging.getLogger('outbox.services').warning('refused: bob@uyghur.example.org')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        env=os.environ | {"DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert "refused: <email>" in result.stderr, result.stderr
+    assert "bob@uyghur.example.org" not in result.stderr
