@@ -345,10 +345,18 @@ ADMINS = [("Undersigned admins", a) for a in env.list("ADMIN_EMAILS", default=[]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        # No email address, token or tokened link in any log line (core/logging.py).
+        "redact_secrets": {"()": "core.logging.RedactSecrets"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
         # Error reports to ADMINS go through the outbox like every email; Django's own
         # handler would send them from the failing request.
         "mail_admins": {
