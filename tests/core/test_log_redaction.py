@@ -4,6 +4,10 @@ buffer for the test."""
 
 import io
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -71,18 +75,13 @@ def test_the_celery_worker_logs_are_redacted_too():
     """A worker replaces the root logger's handlers with its own (worker_hijack_root_logger):
     the redaction is added to those as well. The worker's logging set-up runs in a process
     of its own, as `celery worker` does it."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     script = (
         "import django, logging; django.setup()\n"
         "from config.celery import app\n"
         "app.log.setup(loglevel='INFO', redirect_stdouts=False, colorize=False)\n"
         "logging.getLogger('outbox.services').warning('refused: bob@uyghur.example.org')\n"
     )
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - a fixed script, this interpreter
         [sys.executable, "-c", script],
         cwd=Path(__file__).resolve().parents[2],
         env=os.environ | {"DJANGO_SETTINGS_MODULE": "config.settings"},
