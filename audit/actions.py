@@ -35,6 +35,8 @@ class Action(models.TextChoices):
     SIGNATURE_VISIBILITY_CHANGED = "signature.visibility_changed", _("Signature visibility changed")
     SIGNATURE_RECONFIRMED = "signature.reconfirmed", _("Signature confirmed for a new version")
     SIGNATURE_EXPIRED = "signature.expired", _("Unconfirmed signature expired")
+    SIGNATURE_DUPLICATE = "signature.duplicate", _("Confirmed, not counted: already signed")
+    SIGNATURE_SUPERSEDED = "signature.superseded", _("Unverified signature gave way")
 
     # Invitations to sign
     INVITATION_CREATED = "invitation.created", _("Invitation sent")

@@ -138,8 +138,8 @@ def make_open_letter(title: str):
 
 
 def check_throughput(letter, outcomes: list[SignOutcome], sent_path: str) -> dict:
-    """Every accepted POST is exactly one signature of a new organisation; nothing else was
-    saved."""
+    """Every accepted POST is exactly one signature of a new organisation, awaiting its
+    signer's confirmation; no organisation is created before that (issue 11)."""
     from letters.models import Signature
     from organisations.models import Organisation
     from outbox.models import OutboundEmail
@@ -147,7 +147,7 @@ def check_throughput(letter, outcomes: list[SignOutcome], sent_path: str) -> dic
     accepted = Counter(o.organisation for o in outcomes if o.accepted)
     refused = {o.organisation for o in outcomes if not o.accepted}
     rows = Counter(
-        Signature.objects.filter(letter=letter).values_list("organisation__name", flat=True)
+        Signature.objects.filter(letter=letter).values_list("proposed_organisation_name", flat=True)
     )
     organisations = Counter(
         Organisation.objects.filter(name__startswith=THROUGHPUT_PREFIX).values_list(
@@ -159,9 +159,7 @@ def check_throughput(letter, outcomes: list[SignOutcome], sent_path: str) -> dic
     # Saved although the answer was not 2xx/3xx (or no answer came): not counted as a success.
     saved_unacknowledged = sorted(name for name in rows if name not in accepted)
     statuses = Counter(Signature.objects.filter(letter=letter).values_list("status", flat=True))
-    duplicate_notices = OutboundEmail.objects.filter(
-        kind="signature_duplicate", dedupe_key__startswith=f"duplicate:{letter.pk}:"
-    ).count()
+    duplicate_notices = OutboundEmail.objects.filter(kind="signature_duplicate").count()
     wrong_redirect = sum(1 for o in outcomes if o.accepted and not o.location.endswith(sent_path))
     return {
         "accepted_posts": sum(accepted.values()),
@@ -182,25 +180,30 @@ def check_throughput(letter, outcomes: list[SignOutcome], sent_path: str) -> dic
             and not wrong_redirect
             and not duplicate_notices
             and sum(rows.values()) == sum(accepted.values())
-            and sum(organisations.values()) == sum(accepted.values())
+            and sum(organisations.values()) == 0
             and set(statuses) <= {Signature.Status.PENDING_CONFIRMATION}
         ),
     }
 
 
 def check_contention(letter, outcomes: list[SignOutcome], sent_path: str) -> dict:
+    """Many POSTs name one organisation at once. Each is answered alike (302 to the sent
+    page) and gets its confirmation request; none holds the organisation's place, and no
+    organisation is created, until someone confirms (issue 11: the form is no oracle and an
+    unconfirmed submission squats nothing)."""
     from letters.models import Signature
     from organisations.models import Organisation
     from outbox.models import OutboundEmail
 
     answers = Counter(str(o.post_status) for o in outcomes)
-    live = Signature.objects.filter(letter=letter, status__in=Signature.LIVE).count()
+    counted = Signature.objects.filter(letter=letter, status__in=Signature.COUNTED).count()
+    pending = Signature.objects.filter(
+        letter=letter, status=Signature.Status.PENDING_CONFIRMATION
+    ).count()
     total = Signature.objects.filter(letter=letter).count()
     organisations = Organisation.objects.filter(name=CONTENDED_NAME).count()
-    notices = list(
-        OutboundEmail.objects.filter(
-            kind="signature_duplicate", dedupe_key__startswith=f"duplicate:{letter.pk}:"
-        ).values_list("to", flat=True)
+    confirmations = list(
+        OutboundEmail.objects.filter(kind="signature_confirm").values_list("to", flat=True)
     )
     server_errors = sum(1 for o in outcomes if (o.post_status or 0) >= 500 or o.get_status >= 500)
     not_302_to_sent = sum(
@@ -210,22 +213,21 @@ def check_contention(letter, outcomes: list[SignOutcome], sent_path: str) -> dic
     return {
         "posts": len(outcomes),
         "answers": dict(answers),
-        "live_signatures": live,
+        "counted_signatures": counted,
+        "awaiting_confirmation": pending,
         "signature_rows": total,
         "organisations": organisations,
         "server_errors": server_errors,
         "answers_not_302_to_sent_page": not_302_to_sent,
-        # One notice a day per organisation and address (dedupe key), whatever the retries.
-        "duplicate_notices_queued": len(notices),
+        "confirmation_requests_queued": len(confirmations),
         "ok": (
-            live == 1
-            and total == 1
-            and organisations == 1
+            counted == 0
+            and pending == total == len(outcomes)
+            and organisations == 0
             and server_errors == 0
             and not_302_to_sent == 0
-            and len(notices) == len(set(notices))
-            and set(notices) <= contender_emails
-            and len(notices) >= 1
+            and len(confirmations) == len(set(confirmations)) == total
+            and set(confirmations) <= contender_emails
         ),
     }
 

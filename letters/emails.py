@@ -25,6 +25,11 @@ def _signature_context(signature: Signature) -> dict:
         "signature": signature,
         "letter": letter,
         "organisation": signature.organisation,
+        # As the signer typed it until the signature is approved: the registered name would
+        # tell whoever typed it that such an organisation exists (issue 11).
+        "organisation_name": signature.organisation.name
+        if signature.status == Signature.Status.APPROVED
+        else signature.name_for_signer,
         "version": signature.version,
         "letter_url": _url("letters:detail", slug=letter.slug),
         "manage_url": _url("letters:signature-manage", token=manage_token),
@@ -231,25 +236,27 @@ def invitation_reminders(pairs: list[tuple[Invitation, str]]) -> list[int]:
     return _queue_many(_merged_specs(pairs, "invitation_reminder", _reminder_spec))
 
 
-def duplicate_signature_notice(*, letter, organisation_name: str, email: str) -> OutboundEmail:
-    """Someone tried to sign for an organisation that has a live signature already. The answer
-    goes to the address they gave, not to the browser: the sign form must not tell anyone who
-    types an organisation's name whether it signed (it may be counted only, or embargoed)."""
-    from django.utils import timezone
-
-    from organisations.names import normalise_name
-
-    day = timezone.now().date().isoformat()
-    return queue_email(
-        kind="signature_duplicate",
-        to=email,
-        context={
-            "letter": letter,
-            "organisation_name": organisation_name,
-            "letter_url": _url("letters:detail", slug=letter.slug),
-        },
-        # One notice a day per organisation and address, however often the form is sent.
-        dedupe_key=f"duplicate:{letter.pk}:{normalise_name(organisation_name)}:{email.lower()}:{day}",
+def duplicate_signature_notice(*, attempt: Signature, recipients: list[str]) -> list[int]:
+    """Someone confirmed a signature for an organisation that had signed already. Told to the
+    addresses the organisation controls (its administrators, whoever signed for it), never
+    to the one who asked: the sign form must not tell anyone who types an organisation's
+    name whether it signed (it may be counted only, or embargoed). Issue 11, README."""
+    context = {
+        "letter": attempt.letter,
+        "organisation": attempt.organisation,
+        "attempt": attempt,
+        "letter_url": _url("letters:detail", slug=attempt.letter.slug),
+    }
+    return _queue_many(
+        [
+            EmailSpec(
+                kind="signature_duplicate",
+                to=address,
+                context=context,
+                dedupe_key=f"signature:{attempt.pk}:duplicate:{address.lower()}",
+            )
+            for address in recipients
+        ]
     )
 
 
@@ -272,6 +279,7 @@ def letter_published(signatures, *, letter, delivery) -> int:
                         "signature": signature,
                         "letter": letter,
                         "organisation": signature.organisation,
+                        "organisation_name": signature.organisation.name,
                         "version": delivery.version,
                         "delivery": delivery,
                         "letter_url": letter_url,

@@ -80,8 +80,8 @@ def likely_duplicates(name: str, *, acronym: str = "", limit: int = 5) -> list[O
     return likely_duplicates_of({0: (name, acronym)}, limit=limit)[0]
 
 
-def is_member(user: User | None, organisation: Organisation) -> bool:
-    if user is None or not user.is_authenticated:
+def is_member(user: User | None, organisation: Organisation | None) -> bool:
+    if user is None or not user.is_authenticated or organisation is None:
         return False
     return Membership.objects.filter(organisation=organisation, user=user).exists()
 
@@ -92,6 +92,15 @@ def writes_from_verified_domain(organisation: Organisation, email: str) -> bool:
     return EmailDomain.objects.filter(
         organisation=organisation, domain=domain_of(email), is_verified=True
     ).exists()
+
+
+def admin_emails_of(organisation: Organisation) -> list[str]:
+    """The addresses of the organisation's administrators: addresses it controls."""
+    return list(
+        organisation.memberships.filter(role=Membership.Role.ADMIN, user__is_active=True)
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
 
 
 def organisations_of(user: User) -> QuerySet[Membership]:

@@ -156,6 +156,9 @@ class SignatureFactory(factory.django.DjangoModelFactory):
         )
         # Never confirmed (services.expire_unconfirmed_signatures).
         expired = factory.Trait(status=_Status.EXPIRED)
+        duplicate = factory.Trait(
+            status=_Status.DUPLICATE, confirmed_at=factory.SelfAttribute("signed_at")
+        )
 
     letter = factory.SubFactory(LetterFactory)
     organisation = factory.SubFactory(OrganisationFactory)

@@ -18,6 +18,7 @@ TIMESTAMPS = {
     S.REJECTED: (True, True, False),
     S.WITHDRAWN: (True, True, True),
     S.EXPIRED: (False, False, False),
+    S.DUPLICATE: (True, False, False),
 }
 
 

@@ -1,5 +1,7 @@
 """A signature: an organisation signing a version of a letter, and the moderators' queue."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,6 +12,9 @@ from organisations.domains import domain_of
 
 from .invitations import Invitation
 from .letters import Letter, LetterVersion
+
+if TYPE_CHECKING:
+    from organisations.models import Organisation
 
 
 class Signature(TimeStampedModel):
@@ -22,8 +27,16 @@ class Signature(TimeStampedModel):
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         EXPIRED = "expired", _("Expired (never confirmed)")
+        DUPLICATE = "duplicate", _("Not counted: the organisation had signed already")
 
     LIVE = (Status.PENDING_CONFIRMATION, Status.PENDING_REVIEW, Status.APPROVED)
+    # Confirmed and live: the organisation's one signature on the letter (the unique
+    # constraint below). An unconfirmed submission holds nothing: anyone can type a name.
+    COUNTED = (Status.PENDING_REVIEW, Status.APPROVED)
+    # What the person behind a signature's links may still act on. A confirmed duplicate
+    # is treated, towards them, exactly like a signature awaiting review: telling them it
+    # is a duplicate would tell them the organisation signed (issue 11, README "Privacy").
+    SIGNER_LIVE = (*LIVE, Status.DUPLICATE)
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Public: named on the public list")
@@ -43,9 +56,21 @@ class Signature(TimeStampedModel):
         NONE = "none", _("Not established: a moderator decides")
 
     letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="signatures")
+    # Null only while a typed name awaits the signer's confirmation (then expired or
+    # withdrawn): the organisation is looked up, or created, when they confirm.
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.PROTECT, related_name="signatures"
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        null=True,
+        blank=True,
     )
+    # The organisation's name and place as the signer typed them (public form, or an
+    # invitation to an organisation not registered); shown back to the signer as typed.
+    proposed_organisation_name = models.CharField(
+        _("organisation as typed"), max_length=200, blank=True
+    )
+    proposed_based_in = models.CharField(_("based in, as typed"), max_length=200, blank=True)
     version = models.ForeignKey(
         LetterVersion, on_delete=models.PROTECT, related_name="signatures",
         verbose_name=_("version signed"),
@@ -110,16 +135,23 @@ class Signature(TimeStampedModel):
         constraints = [
             # The rule that matters most: one live signature per organisation and letter,
             # enforced where two simultaneous submissions cannot both win.
+            # Only confirmed signatures hold the slot (COUNTED): an unconfirmed submission
+            # by whoever typed the name must not lock the organisation out.
             models.UniqueConstraint(
                 fields=["letter", "organisation"],
-                condition=Q(status__in=["pending_confirmation", "pending_review", "approved"]),
-                name="letters_one_live_signature_per_organisation",
+                condition=Q(status__in=["pending_review", "approved"]),
+                name="letters_one_counted_signature_per_organisation",
+            ),
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False)
+                | Q(status__in=["pending_confirmation", "expired", "withdrawn"]),
+                name="letters_signature_organisation_once_confirmed",
             ),
             models.CheckConstraint(
                 condition=Q(
                     status__in=[
                         "pending_confirmation", "pending_review", "approved", "rejected",
-                        "withdrawn", "expired",
+                        "withdrawn", "expired", "duplicate",
                     ]
                 ),
                 name="letters_signature_status_valid",
@@ -140,7 +172,36 @@ class Signature(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation} on {self.letter} ({self.status})"
+        return f"{self.organisation_name} on {self.letter} ({self.status})"
+
+    @property
+    def organisation_name(self) -> str:
+        """The organisation's name, or the name typed while it awaits confirmation."""
+        if self.organisation_id is not None:
+            return self.organisation.name
+        return self.proposed_organisation_name
+
+    @property
+    def confirmed_organisation(self) -> "Organisation":
+        """The organisation of a confirmed signature (the database guarantees it has one:
+        letters_signature_organisation_once_confirmed)."""
+        if self.organisation is None:
+            raise ValueError(f"signature {self.pk} ({self.status}) has no organisation yet")
+        return self.organisation
+
+    @property
+    def name_for_signer(self) -> str:
+        """The name the signer's pages and emails show: as they typed it. The registered
+        name (its spelling, or the organisation a duplicate was merged into) would tell
+        whoever typed it that such an organisation exists."""
+        return self.proposed_organisation_name or self.organisation_name
+
+    @property
+    def status_for_signer(self) -> str:
+        """The status the signer's pages show (a duplicate looks like one awaiting review)."""
+        if self.status == self.Status.DUPLICATE:
+            return self.Status.PENDING_REVIEW.label
+        return self.get_status_display()
 
     @property
     def is_live(self) -> bool:

@@ -49,6 +49,7 @@ def signatures_for_coordinator(
     if query:
         signatures = signatures.filter(
             Q(organisation__name__icontains=query)
+            | Q(proposed_organisation_name__icontains=query)
             | Q(signer_name__icontains=query)
             | Q(signer_email__icontains=query)
         )

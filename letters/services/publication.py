@@ -57,7 +57,7 @@ def signatory_snapshot(letter: Letter) -> list[dict[str, Any]]:
     )
     entries: list[dict[str, Any]] = []
     for signature in signatures:
-        organisation = signature.organisation
+        organisation = signature.confirmed_organisation
         hidden = signature.visibility == Visibility.COUNTED_ONLY
         signed_at = signature.confirmed_at or signature.created_at
         entries.append(

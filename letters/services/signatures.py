@@ -2,6 +2,9 @@
 
 Signature: pending_confirmation → pending_review → approved | rejected; auto-approval goes
 straight to approved; withdrawn from any live state until publication; unconfirmed ones expire.
+Only confirmed signatures (COUNTED) hold the organisation's one place on a letter: a
+confirmation that finds it taken ends `duplicate` (told to the organisation, not to whoever
+confirmed), and one that holds it on no authority gives way to a signer with authority.
 State changes are conditional updates ("only if still in state X"), so two clicks, two tabs or
 two moderators at once change a signature once and the loser gets a clear error.
 """
@@ -21,7 +24,7 @@ from core.errors import DomainError, NotAllowed, TransitionError
 from organisations import services as organisation_services
 from organisations.models import Organisation
 from organisations.names import normalise_name
-from organisations.selectors import is_member, writes_from_verified_domain
+from organisations.selectors import admin_emails_of, is_member, writes_from_verified_domain
 
 from .. import emails, selectors
 from ..models import Invitation, Letter, LetterVersion, Signature
@@ -54,10 +57,11 @@ class OrganisationChoice:
     based_in: str = ""
 
 
-def _resolve_organisation(choice: OrganisationChoice) -> Organisation:
-    if choice.organisation is not None:
-        return choice.organisation
-    existing = Organisation.objects.filter(normalised_name=normalise_name(choice.new_name)).first()
+def _resolve_proposed(name: str, based_in: str) -> Organisation:
+    """The organisation a confirmed signer typed: the registered one of that name (or the one
+    a duplicate of it was merged into), else a new, unverified one. Only ever called when the
+    signer has confirmed: a probe of the form creates nothing."""
+    existing = Organisation.objects.filter(normalised_name=normalise_name(name)).first()
     # A duplicate merged away keeps its name (so it cannot be registered again): signing for
     # it signs for the organisation it was merged into.
     while existing is not None and existing.merged_into_id is not None:
@@ -66,17 +70,13 @@ def _resolve_organisation(choice: OrganisationChoice) -> Organisation:
         return existing
     try:
         return organisation_services.create_organisation(
-            name=choice.new_name, based_in=choice.based_in, created_by=None
+            name=name, based_in=based_in, created_by=None
         )
     except organisation_services.DuplicateOrganisation as exc:  # created meanwhile
         return exc.existing
 
 
-def _authority(
-    *, organisation: Organisation, email: str, invitation: Invitation | None, user: User | None
-) -> str:
-    if invitation is not None:
-        return Signature.Authority.INVITATION
+def _authority(*, organisation: Organisation, email: str, user: User | None) -> str:
     if writes_from_verified_domain(organisation, email):
         return Signature.Authority.VERIFIED_DOMAIN
     if organisation.is_verified and is_member(user, organisation):
@@ -88,14 +88,15 @@ def _auto_approves(signature: Signature) -> bool:
     """The letter's policy approves at once a verified organisation whose signer's address is
     at one of its verified domains — or who signed as a logged-in member of it: membership is
     granted by the organisation's administrators and accepted from a confirmed address."""
+    organisation = signature.confirmed_organisation
     if not (
         signature.letter.moderation_policy == Letter.ModerationPolicy.AUTO_VERIFIED
-        and signature.organisation.is_verified
+        and organisation.is_verified
     ):
         return False
     if signature.authority == Signature.Authority.MEMBERSHIP:
         return True
-    return writes_from_verified_domain(signature.organisation, signature.signer_email)
+    return writes_from_verified_domain(organisation, signature.signer_email)
 
 
 @transaction.atomic(durable=True)
@@ -136,12 +137,16 @@ def sign_letter(
     elif letter.sign_on_mode != Letter.SignOnMode.OPEN:
         raise NotAllowed(_("This letter can only be signed by invitation."))
 
-    org = _resolve_organisation(organisation)
-    if invitation is not None and invitation.organisation_id is None:
-        invitation.organisation = org
+    # A name typed in the form (or an invitation to an unregistered organisation) is kept as
+    # typed until the signer confirms: nothing is looked up or created for an unconfirmed
+    # submission, and it holds no place (Signature.COUNTED).
+    org = organisation.organisation
+    if org is None and not normalise_name(organisation.new_name):
+        raise DomainError(_("Enter the organisation's name."))
     version = selectors.current_version_of(letter)
     one_step = bool(
-        user is not None
+        org is not None
+        and user is not None
         and user.is_authenticated
         and user.email.lower() == signer_email.strip().lower()
         and is_member(user, org)
@@ -150,6 +155,8 @@ def sign_letter(
     signature = Signature(
         letter=letter,
         organisation=org,
+        proposed_organisation_name="" if org else " ".join(organisation.new_name.split()),
+        proposed_based_in=" ".join(organisation.based_in.split()),
         version=version,
         version_hash=version.content_hash,
         signer_name=" ".join(signer_name.split()),
@@ -157,26 +164,20 @@ def sign_letter(
         signer_email=signer_email.strip(),
         visibility=visibility,
         show_signer_name=show_signer_name,
-        authority=_authority(
-            organisation=org, email=signer_email, invitation=invitation, user=user
-        ),
+        authority=Signature.Authority.INVITATION
+        if invitation is not None
+        else _authority(organisation=org, email=signer_email, user=user)
+        if org is not None
+        else Signature.Authority.NONE,
         invitation=invitation,
         submitted_by=user if user is not None and user.is_authenticated else None,
         consented_at=now,
     )
-    try:
-        with transaction.atomic():  # savepoint: the constraint decides between racing signers
-            signature.save()
-    except IntegrityError as exc:
-        if Signature.objects.filter(
-            letter=letter, organisation=org, status__in=Signature.LIVE
-        ).exists():
-            raise AlreadySigned(org) from exc
-        raise
+    signature.save()
     if invitation is not None:
         invitation.status = Invitation.Status.ACCEPTED
         invitation.responded_at = now
-        invitation.save(update_fields=["status", "responded_at", "organisation", "updated_at"])
+        invitation.save(update_fields=["status", "responded_at", "updated_at"])
     record_event(
         action=Action.SIGNATURE_SUBMITTED,
         actor=signature.submitted_by,
@@ -185,7 +186,9 @@ def sign_letter(
         data={"letter_id": letter.pk, "version": version.number, "authority": signature.authority},
     )
     if one_step:
-        _confirm(signature, now=now)
+        # A member signing with their own confirmed address may be told that their
+        # organisation has signed already (AlreadySigned rolls the submission back).
+        _confirm(signature, now=now, member=True)
     else:
         emails.confirmation_request(signature)
     return signature
@@ -203,50 +206,101 @@ def submit_signature(
     consent: bool,
     invitation: Invitation | None = None,
     user: User | None = None,
-) -> Signature | None:
-    """The sign form: sign_letter, except that a duplicate is never said on the page.
-
-    When the organisation has a live signature already, None is returned and the explanation
-    goes by email to the address given: anyone may type an organisation's name into the form,
-    and the page must not tell them whether it signed (it may be counted only, or under
-    embargo). A logged-in member of the organisation may know: AlreadySigned is raised."""
-    try:
-        return sign_letter(
-            letter=letter,
-            organisation=organisation,
-            signer_name=signer_name,
-            signer_email=signer_email,
-            signer_title=signer_title,
-            visibility=visibility,
-            show_signer_name=show_signer_name,
-            consent=consent,
-            invitation=invitation,
-            user=user,
-        )
-    except AlreadySigned as exc:
-        if is_member(user, exc.organisation):
-            raise
-        with transaction.atomic():
-            emails.duplicate_signature_notice(
-                letter=letter,
-                # The name they typed: the organisation found may be one it was merged into.
-                organisation_name=organisation.new_name
-                or (invitation.organisation_name if invitation else exc.organisation.name),
-                email=signer_email,
-            )
-        return None
-
-
-def _confirm(signature: Signature, *, now: dt.datetime) -> Signature:
-    to = Status.APPROVED if _auto_approves(signature) else Status.PENDING_REVIEW
-    won = Signature.objects.filter(pk=signature.pk, status=Status.PENDING_CONFIRMATION).update(
-        status=to,
-        confirmed_at=now,
-        decided_at=now if to == Status.APPROVED else None,
-        updated_at=now,
+) -> Signature:
+    """The sign form. Whoever submits it gets the same answer and the same confirmation email
+    whether or not the organisation has signed (issue 11): an unconfirmed submission holds no
+    place, so it never collides. Only a logged-in member signing in one step can collide, and
+    a member may know: AlreadySigned is raised for them."""
+    return sign_letter(
+        letter=letter,
+        organisation=organisation,
+        signer_name=signer_name,
+        signer_email=signer_email,
+        signer_title=signer_title,
+        visibility=visibility,
+        show_signer_name=show_signer_name,
+        consent=consent,
+        invitation=invitation,
+        user=user,
     )
-    if not won:
-        raise TransitionError(_("This signature has already been confirmed."))
+
+
+def _resolve_on_confirmation(signature: Signature) -> None:
+    """Give a typed name its organisation now that the signer has proven their address, and
+    establish their authority for it (an invitation's stays)."""
+    if signature.organisation_id is not None:
+        return
+    org = _resolve_proposed(signature.proposed_organisation_name, signature.proposed_based_in)
+    signature.organisation = org
+    if signature.authority != Signature.Authority.INVITATION:
+        signature.authority = _authority(
+            organisation=org, email=signature.signer_email, user=signature.submitted_by
+        )
+    signature.save(update_fields=["organisation", "authority", "updated_at"])
+    invitation = signature.invitation
+    if invitation is not None and invitation.organisation_id is None:
+        Invitation.objects.filter(pk=invitation.pk, organisation__isnull=True).update(
+            organisation=org
+        )
+
+
+def _take_place(signature: Signature, to: str, *, now: dt.datetime) -> bool:
+    """Move a pending confirmation to `to`, taking the organisation's one counted place.
+    False when another confirmed signature holds it. One that holds it only on an
+    unverified claim (awaiting review, no authority) gives way to a signer with authority:
+    a stranger who typed the name and confirmed with their own address cannot keep out an
+    invitee, a member or someone writing from the organisation's verified domain."""
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():  # savepoint: the constraint decides between racers
+                won = Signature.objects.filter(
+                    pk=signature.pk, status=Status.PENDING_CONFIRMATION
+                ).update(
+                    status=to,
+                    confirmed_at=now,
+                    decided_at=now if to == Status.APPROVED else None,
+                    updated_at=now,
+                )
+        except IntegrityError:
+            holder = (
+                Signature.objects.select_for_update()
+                .filter(
+                    letter_id=signature.letter_id,
+                    organisation=signature.confirmed_organisation,
+                    status__in=Signature.COUNTED,
+                )
+                .first()
+            )
+            if holder is None:
+                continue  # withdrawn meanwhile: try again
+            if not (
+                holder.status == Status.PENDING_REVIEW
+                and holder.authority == Signature.Authority.NONE
+                and signature.authority != Signature.Authority.NONE
+            ):
+                return False
+            Signature.objects.filter(pk=holder.pk).update(status=Status.DUPLICATE, updated_at=now)
+            record_event(
+                action=Action.SIGNATURE_SUPERSEDED,
+                organisation=holder.organisation,
+                target=holder,
+                reason=_("A signer with authority for the organisation confirmed."),
+                data={"letter_id": holder.letter_id, "by": signature.pk},
+            )
+            continue
+        if not won:
+            raise TransitionError(_("This signature has already been confirmed."))
+        return True
+    return False
+
+
+def _confirm(signature: Signature, *, now: dt.datetime, member: bool = False) -> Signature:
+    _resolve_on_confirmation(signature)
+    to = Status.APPROVED if _auto_approves(signature) else Status.PENDING_REVIEW
+    if not _take_place(signature, to, now=now):
+        if member:
+            raise AlreadySigned(signature.confirmed_organisation)
+        return _not_counted(signature, now=now)
     signature.refresh_from_db()
     record_event(
         action=Action.SIGNATURE_CONFIRMED,
@@ -265,6 +319,41 @@ def _confirm(signature: Signature, *, now: dt.datetime) -> Signature:
         )
         emails.signature_approved(signature)
         invalidate_public_list(letter_ids=[signature.letter_id])
+    return signature
+
+
+def organisation_contacts(organisation: Organisation, *, holder: Signature | None) -> list[str]:
+    """Addresses the organisation controls: its administrators, and whoever signed for it."""
+    addresses = {email.lower(): email for email in admin_emails_of(organisation)}
+    if holder is not None:
+        addresses.setdefault(holder.signer_email.lower(), holder.signer_email)
+    return sorted(addresses.values())
+
+
+def _not_counted(signature: Signature, *, now: dt.datetime) -> Signature:
+    """The organisation had signed already. The signer is not told (they may be anyone who
+    typed its name); the addresses the organisation controls are: whoever signed for it,
+    and its administrators."""
+    Signature.objects.filter(pk=signature.pk, status=Status.PENDING_CONFIRMATION).update(
+        status=Status.DUPLICATE, confirmed_at=now, updated_at=now
+    )
+    signature.refresh_from_db()
+    record_event(
+        action=Action.SIGNATURE_DUPLICATE,
+        actor=signature.submitted_by,
+        organisation=signature.organisation,
+        target=signature,
+        reason=_("The organisation had signed already."),
+        data={"letter_id": signature.letter_id},
+    )
+    organisation = signature.confirmed_organisation
+    holder = Signature.objects.filter(
+        letter_id=signature.letter_id, organisation=organisation, status__in=Signature.COUNTED
+    ).first()
+    emails.duplicate_signature_notice(
+        attempt=signature,
+        recipients=organisation_contacts(organisation, holder=holder),
+    )
     return signature
 
 
@@ -290,7 +379,10 @@ def withdraw_signature(*, signature: Signature, actor: User | None = None) -> Si
     if actor is not None and not is_member(actor, signature.organisation):
         raise NotAllowed(_("Only members of the organisation can withdraw its signature."))
     now = timezone.now()
-    won = Signature.objects.filter(pk=signature.pk, status__in=Signature.LIVE).update(
+    # By the emailed link a duplicate is withdrawn like any other (telling its holder it is
+    # a duplicate would tell them the organisation signed); a member knows already.
+    withdrawable = Signature.SIGNER_LIVE if actor is None else Signature.LIVE
+    won = Signature.objects.filter(pk=signature.pk, status__in=withdrawable).update(
         status=Status.WITHDRAWN, withdrawn_at=now, updated_at=now
     )
     if not won:
@@ -331,7 +423,7 @@ def change_visibility(
         raise DomainError(_("Unknown visibility."))
     if signature.letter.status == Letter.Status.PUBLISHED:
         raise TransitionError(_("The letter has been published; its list is final."))
-    if not signature.is_live:
+    if signature.status not in (Signature.SIGNER_LIVE if actor is None else Signature.LIVE):
         raise TransitionError(_("This signature is no longer live."))
     if (signature.visibility, signature.show_signer_name) == (visibility, show_signer_name):
         return signature
@@ -364,7 +456,7 @@ def reconfirm_signature(*, signature: Signature, version_number: int) -> Signatu
         raise TransitionError(
             _("The text changed again since this link was sent: use the newest email.")
         )
-    if not signature.is_live:
+    if signature.status not in Signature.SIGNER_LIVE:
         raise TransitionError(_("This signature is no longer live."))
     if signature.letter.status == Letter.Status.PUBLISHED:
         raise TransitionError(_("The letter has been published."))
@@ -388,7 +480,8 @@ def request_reconfirmations(*, letter: Letter, version: LetterVersion) -> int:
     """After a substantive change while open: ask every live signer of an older version to
     re-confirm. Runs inside update_letter's transaction."""
     signatures = list(
-        Signature.objects.filter(letter=letter, status__in=Signature.LIVE)
+        # Duplicates too: their signers hear what a signer awaiting review hears.
+        Signature.objects.filter(letter=letter, status__in=Signature.SIGNER_LIVE)
         .exclude(version=version)
         .select_related("letter", "organisation", "version")
     )

@@ -18,6 +18,7 @@ from accounts.roles import is_moderator
 from core import ratelimit
 from core.errors import DomainError
 from organisations.models import Organisation
+from organisations.selectors import is_member
 
 from .. import selectors, services, tokens
 from ..diffs import word_diff
@@ -171,8 +172,6 @@ def _submit(request, form, context: dict, *, invitation: Invitation | None, memb
     except DomainError as exc:
         form.add_error(None, exc.message)
         return _render_sign(request, context, form=form, member=member, status=400)
-    if signature is None:  # the organisation had signed: the submitter was told by email
-        return redirect("letters:sign-sent", slug=letter.slug)
     if signature.status == Signature.Status.PENDING_CONFIRMATION:
         return redirect("letters:sign-sent", slug=letter.slug)
     if signature.status == Signature.Status.APPROVED:
@@ -247,7 +246,16 @@ def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            return render(request, "letters/signature_confirmed.html", {"signature": signature})
+            # A duplicate looks, to whoever holds the link, like a signature awaiting review;
+            # only a logged-in member of the organisation is told (issue 11, README).
+            viewer_is_member = signature.organisation_id is not None and is_member(
+                request.user, signature.organisation
+            )
+            return render(
+                request,
+                "letters/signature_confirmed.html",
+                {"signature": signature, "viewer_is_member": viewer_is_member},
+            )
     return render(request, "letters/signature_confirm.html", {"signature": signature})
 
 

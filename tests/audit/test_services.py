@@ -34,6 +34,8 @@ STORED_VALUES = {
     "signature.visibility_changed",
     "signature.reconfirmed",
     "signature.expired",
+    "signature.duplicate",
+    "signature.superseded",
     "invitation.created",
     "invitation.resent",
     "invitation.revoked",

@@ -4,12 +4,14 @@ buffer for the test."""
 
 import io
 import logging
+import logging.config
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 
 SECRET = "Zm9vYmFyYmF6cXV4LXNlY3JldC10b2tlbi12YWx1ZQ"
@@ -17,6 +19,9 @@ SECRET = "Zm9vYmFyYmF6cXV4LXNlY3JldC10b2tlbi12YWx1ZQ"
 
 @pytest.fixture
 def log_lines():
+    # The project's configuration, afresh: a Celery worker started by an earlier test in
+    # this process replaces the root logger's handlers with its own.
+    logging.config.dictConfig(django_settings.LOGGING)
     console = next(h for h in logging.getLogger().handlers if h.name == "console")
     buffer = io.StringIO()
     previous = console.setStream(buffer)

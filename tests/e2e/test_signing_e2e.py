@@ -89,13 +89,12 @@ def test_a_new_person_signs_for_a_new_organisation_and_confirms_by_email(page, l
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email to confirm")
     expect(page).to_have_url(f"{live_server.url}/letters/{letter.slug}/sign/sent/")
     _shot(page, "2-check-your-email")
-    signature = Signature.objects.select_related("organisation").get()
+    signature = Signature.objects.get()
     assert signature.status == Signature.Status.PENDING_CONFIRMATION
     assert signature.visibility == Signature.Visibility.COUNTED_ONLY
-    assert (signature.organisation.name, signature.organisation.is_verified) == (
-        "Tibetan Women's Association",
-        False,
-    )
+    # The name is kept as typed; the organisation is registered when they confirm
+    assert signature.proposed_organisation_name == "Tibetan Women's Association"
+    assert signature.organisation is None
 
     # And the confirmation email was sent, naming the version and its fingerprint
     [message] = mail.outbox
@@ -123,8 +122,12 @@ def test_a_new_person_signs_for_a_new_organisation_and_confirms_by_email(page, l
     )
     expect(page.locator("main")).to_contain_text("A moderator now checks")
     _shot(page, "4-thank-you")
-    signature.refresh_from_db()
+    signature = Signature.objects.select_related("organisation").get()
     assert signature.status == Signature.Status.PENDING_REVIEW
+    assert (signature.organisation.name, signature.organisation.is_verified) == (
+        "Tibetan Women's Association",
+        False,
+    )
     assert page.csp_violations == []
 
 

@@ -14,10 +14,13 @@ from audit.models import AuditEvent
 from letters import services, tokens
 from letters.models import Invitation, Letter, Signature
 from organisations.models import EmailDomain, Organisation
+from organisations.names import normalise_name
 from outbox.models import OutboundEmail
 from tests.factories import EmailDomainFactory, OrganisationFactory
 
 SITE_URL = "http://127.0.0.1:8000"
+# States in which a typed name has no organisation yet (letters.models.Signature).
+UNCONFIRMED_STATES = ("pending_confirmation", "expired", "withdrawn")
 SIGNER_NAME = "Pema Dolma"
 SIGNER_EMAIL = "pema@tibetaction.example.net"
 NEW_ORGANISATION = "Tibetan Women's Association"
@@ -62,7 +65,15 @@ def sign(
 
 
 def in_state(signature: Signature, status: str) -> Signature:
-    """Put a signature in `status` directly: the way there is not what the test is about."""
+    """Put a signature in `status` directly: the way there is not what the test is about.
+    A typed name gets its organisation, as confirming would give it."""
+    if signature.organisation_id is None and status not in UNCONFIRMED_STATES:
+        organisation = Organisation.objects.filter(
+            normalised_name=normalise_name(signature.proposed_organisation_name)
+        ).first() or OrganisationFactory(
+            name=signature.proposed_organisation_name, based_in=signature.proposed_based_in
+        )
+        Signature.objects.filter(pk=signature.pk).update(organisation=organisation)
     Signature.objects.filter(pk=signature.pk).update(status=status)
     signature.refresh_from_db()
     return signature

@@ -6,6 +6,7 @@ import html
 import pytest
 from django.urls import reverse
 
+from letters import services
 from letters.models import Letter, Signature
 from organisations.models import Organisation
 from outbox.models import OutboundEmail
@@ -138,7 +139,7 @@ def test_whitespace_control_characters_are_folded_into_spaces_not_stored(client,
 
     assert response.status_code == 302
     signature = Signature.objects.get()
-    assert (signature.organisation.name, signature.signer_name) == (
+    assert (signature.proposed_organisation_name, signature.signer_name) == (
         "Tibet Watch London",
         "Pema Dolma",
     )
@@ -194,6 +195,13 @@ def test_names_in_every_script_are_saved_unchanged_and_shown_to_the_coordinator(
     # Then the signature is recorded, every name exactly as typed
     assert response.status_code == 302
     assert response["Location"] == reverse("letters:sign-sent", args=[letter.slug])
+    signature = Signature.objects.get()
+    assert (signature.proposed_organisation_name, signature.proposed_based_in) == (
+        organisation_name,
+        based_in,
+    )
+    # (the organisation is registered once the signer confirms)
+    services.confirm_signature(signature=signature)
     signature = Signature.objects.select_related("organisation").get()
     organisation = Organisation.objects.get()
     assert organisation == signature.organisation
@@ -214,7 +222,7 @@ def test_names_in_every_script_are_saved_unchanged_and_shown_to_the_coordinator(
     assert title in content
     assert signature.signer_email in text_of(page)
     # And the confirmation email carries them as typed too
-    email = OutboundEmail.objects.get()
+    email = OutboundEmail.objects.get(kind="signature_confirm")
     assert organisation_name in email.subject
     assert f"Hello {signer_name}," in email.body_text
 
@@ -229,6 +237,8 @@ def test_a_tibetan_name_keeps_its_vowel_signs_when_matched(client, letter):
         organisation_name="བད་ཀྱ་མ་དམངས།",  # the same consonants without the vowels
         signer_email="other@example.org",
     )
+    for signature in Signature.objects.all():
+        services.confirm_signature(signature=signature)
 
     assert sorted(Organisation.objects.values_list("name", flat=True)) == sorted(
         ["བོད་ཀྱི་མི་དམངས།", "བད་ཀྱ་མ་དམངས།"]
@@ -243,7 +253,7 @@ def test_the_coordinator_sees_where_each_organisation_is_based(client, letter, o
     """The signer's own words for where the organisation works, in their own script, are part of
     what a coordinator checks on the signatures page."""
     _post(client, letter, organisation_name="Tibet Watch", based_in=based_in)
-    assert Organisation.objects.get().based_in == based_in
+    assert Signature.objects.get().proposed_based_in == based_in
     client.force_login(owner)
 
     page = client.get(reverse("letters:letter-signatures", args=[letter.slug]))

@@ -41,6 +41,7 @@ pytestmark = pytest.mark.django_db
 S = Signature.Status
 L = Letter.Status
 LIVE = [S.PENDING_CONFIRMATION, S.PENDING_REVIEW, S.APPROVED]
+COUNTED = [S.PENDING_REVIEW, S.APPROVED]
 DEAD = [S.WITHDRAWN, S.REJECTED, S.EXPIRED]
 
 
@@ -80,7 +81,10 @@ def test_signing_an_open_mode_letter_awaits_the_signers_confirmation(letter):
     version = LetterVersion.objects.get(letter=letter, is_current=True)
     assert signature.status == S.PENDING_CONFIRMATION
     assert (signature.version, signature.version_hash) == (version, version.content_hash)
-    assert signature.organisation.name == NEW_ORGANISATION
+    # The name is kept as typed: no organisation is looked up or created until confirmed
+    assert signature.organisation is None
+    assert signature.proposed_organisation_name == NEW_ORGANISATION
+    assert not Organisation.objects.filter(name=NEW_ORGANISATION).exists()
     assert (signature.signer_name, signature.signer_title, signature.signer_email) == (
         SIGNER_NAME,
         "Executive Director",
@@ -126,6 +130,8 @@ def test_the_version_hash_is_the_sha256_of_the_text_signed(letter):
 
 def test_a_new_organisation_proposed_by_a_signer_is_unverified(letter):
     signature = sign(letter, new_name="  Uyghur   Human Rights Project ", based_in="East Turkestan")
+    services.confirm_signature(signature=signature)
+    signature.refresh_from_db()
 
     organisation = signature.organisation
     assert (organisation.name, organisation.based_in, organisation.is_verified) == (
@@ -148,8 +154,12 @@ def test_a_proposed_name_matching_an_existing_organisation_uses_it(letter, organ
     organisations_before = Organisation.objects.count()
 
     signature = sign(letter, new_name=typed, based_in="Somewhere else")
+    services.confirm_signature(signature=signature)
+    signature.refresh_from_db()
 
     assert signature.organisation == organisation
+    # The signer's own pages and emails show the name as they typed it
+    assert signature.name_for_signer == " ".join(typed.split())
     assert Organisation.objects.count() == organisations_before
     organisation.refresh_from_db()
     assert (organisation.name, organisation.based_in) == ("Tibet Action Institute", "Hong Kong")
@@ -267,6 +277,8 @@ def test_an_invitation_without_an_organisation_registers_the_one_it_names(open_l
     invitation = _invite(open_letter, owner, name="Tibet Watch")
 
     signature = sign(open_letter, new_name="", based_in="London", invitation=invitation)
+    services.confirm_signature(signature=signature)  # registered once its signer confirms
+    signature.refresh_from_db()
 
     invitation.refresh_from_db()
     organisation = signature.organisation
@@ -285,6 +297,8 @@ def test_an_invitation_without_an_organisation_uses_a_registered_one_of_that_nam
     invitation = _invite(open_letter, owner, name="tibet action institute")
 
     signature = sign(open_letter, new_name="", invitation=invitation)
+    services.confirm_signature(signature=signature)
+    signature.refresh_from_db()
 
     assert signature.organisation == organisation
     assert Organisation.objects.count() == 1
@@ -299,6 +313,8 @@ def test_an_invitation_vouches_only_for_the_organisation_it_names(open_letter, o
     signature = sign(
         open_letter, new_name="Human Rights Watch", based_in="New York", invitation=invitation
     )
+    services.confirm_signature(signature=signature)
+    signature.refresh_from_db()
 
     assert signature.organisation.name == "Tibet Watch"
     assert signature.authority == Signature.Authority.INVITATION
@@ -487,14 +503,15 @@ def test_a_logged_in_non_member_confirms_by_email(letter, organisation, signer):
 # --- one live signature per organisation ---------------------------------------------------------
 
 
-def test_a_second_signature_for_the_same_organisation_is_refused_without_naming_the_first(
+def test_a_member_signing_for_an_organisation_that_signed_is_refused_without_naming_the_first(
     letter, organisation
 ):
-    sign(letter, organisation=organisation, signer_name="Pema Dolma", signer_email=SIGNER_EMAIL)
+    in_state(sign(letter, organisation=organisation, signer_email=SIGNER_EMAIL), S.APPROVED)
+    member = _member_of(organisation)
     before = world()
 
     with pytest.raises(services.AlreadySigned) as excinfo:
-        sign(letter, organisation=organisation, signer_name="Karma", signer_email="karma@x.example")
+        sign(letter, organisation=organisation, signer_email=member.email, user=member)
 
     message = str(excinfo.value)
     assert isinstance(excinfo.value, DomainError)
@@ -504,19 +521,34 @@ def test_a_second_signature_for_the_same_organisation_is_refused_without_naming_
     assert world() == before
 
 
-@pytest.mark.parametrize("status", LIVE)
-def test_every_live_state_blocks_a_second_signature(letter, organisation, status):
+@pytest.mark.parametrize("status", COUNTED)
+def test_a_counted_signature_makes_a_second_confirmation_a_duplicate(letter, organisation, status):
     in_state(sign(letter, organisation=organisation), status)
-    before = world()
 
-    with pytest.raises(services.AlreadySigned):
-        sign(letter, new_name="tibet-action institute")
+    second = sign(letter, new_name="tibet-action institute", signer_email="karma@x.example")
+    services.confirm_signature(signature=second)
 
-    assert world() == before
+    second.refresh_from_db()
+    assert second.status == S.DUPLICATE
+    assert second.organisation == organisation
+    assert Signature.objects.filter(letter=letter, status__in=COUNTED).count() == 1
 
 
-def test_the_database_itself_refuses_a_second_live_signature(letter, organisation):
-    sign(letter, organisation=organisation)
+def test_an_unconfirmed_signature_holds_no_place(letter, organisation):
+    first = sign(letter, organisation=organisation)
+
+    second = sign(letter, new_name="tibet-action institute", signer_email="karma@x.example")
+    services.confirm_signature(signature=second)
+    services.confirm_signature(signature=first)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert second.status == S.PENDING_REVIEW
+    assert first.status == S.DUPLICATE
+
+
+def test_the_database_itself_refuses_a_second_counted_signature(letter, organisation):
+    in_state(sign(letter, organisation=organisation), S.PENDING_REVIEW)
 
     second = SignatureFactory.build(
         letter=letter,
@@ -1044,14 +1076,16 @@ def test_expiry_is_idempotent(letter):
     assert world() == before
 
 
-def test_expiry_frees_the_organisation_to_sign_again(letter, organisation):
-    _aged(sign(letter, organisation=organisation), django_settings.SIGNATURE_CONFIRMATION_DAYS + 1)
-    with pytest.raises(services.AlreadySigned):
-        sign(letter, organisation=organisation)
+def test_an_old_unconfirmed_signature_neither_blocks_nor_survives_expiry(letter, organisation):
+    old = _aged(
+        sign(letter, organisation=organisation), django_settings.SIGNATURE_CONFIRMATION_DAYS + 1
+    )
+    again = sign(letter, organisation=organisation)  # never blocked: it held no place
 
     services.expire_unconfirmed_signatures()
-    again = sign(letter, organisation=organisation)
 
+    old.refresh_from_db()
+    assert old.status == S.EXPIRED
     assert again.status == S.PENDING_CONFIRMATION
 
 

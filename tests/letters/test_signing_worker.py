@@ -108,10 +108,8 @@ def test_a_verified_signer_is_approved_on_confirmation_and_gets_the_approval_ema
     )
     assert response.status_code == 302
     signature = Signature.objects.get()
-    assert (signature.organisation, signature.authority) == (
-        organisation,
-        Signature.Authority.VERIFIED_DOMAIN,
-    )
+    # Looked up, and the authority established, once the signer confirms (issue 11)
+    assert (signature.organisation, signature.authority) == (None, Signature.Authority.NONE)
 
     # And confirms through the link in the email the worker delivered
     [confirmation] = wait_for(lambda: smtp_server.to(address), message="confirmation email")
@@ -125,6 +123,10 @@ def test_a_verified_signer_is_approved_on_confirmation_and_gets_the_approval_ema
     assert "is now a signatory" in text_of(confirmed)
     signature.refresh_from_db()
     assert signature.status == S.APPROVED
+    assert (signature.organisation, signature.authority) == (
+        organisation,
+        Signature.Authority.VERIFIED_DOMAIN,
+    )
     [approval] = wait_for(
         lambda: _messages_of_kind(smtp_server, "signature_approved"), message="approval email"
     )

@@ -423,8 +423,11 @@ def test_signing_under_the_merged_name_signs_for_the_kept_organisation(owner, mo
         signer_email="pema@tibetwatch.example.net",
         consent=True,
     )
+    services.confirm_signature(signature=signature)
+    signature.refresh_from_db()
 
     assert signature.organisation == target
+    assert signature.name_for_signer == "tibet watch INTL"  # shown to the signer as typed
 
 
 def test_a_verified_domain_of_the_duplicate_stays_verified_on_the_kept_one(moderator):

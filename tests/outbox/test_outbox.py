@@ -27,7 +27,7 @@ def _queue(key: str = "test:1", to: str = "signer@ngo.example.org") -> OutboundE
             to=to,
             context={
                 "signature": {"signer_name": "Pema"},
-                "organisation": {"name": "Tibetan Women's Association"},
+                "organisation_name": "Tibetan Women's Association",
                 "letter": {"title": "Raise human rights in Beijing"},
                 "letter_url": "https://undersigned.example.org/letters/x/",
             },

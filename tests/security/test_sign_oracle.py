@@ -64,16 +64,17 @@ def normalised(text: str) -> str:
 
 
 def cookies_of(response) -> list:
-    """Cookie names and attributes (values are random per session or token)."""
+    """Cookie names and attributes (values are random per session or token; the expiry
+    date moves with the clock)."""
     jar: SimpleCookie = response.cookies
     return sorted(
-        (name, tuple(sorted((k, str(v)) for k, v in morsel.items() if v)))
+        (name, tuple(sorted((k, str(v)) for k, v in morsel.items() if v and k != "expires")))
         for name, morsel in jar.items()
     )
 
 
 def page_of(response) -> tuple:
-    return (response.status_code, response.get("Location", ""), cookies_of(response),
+    return (response.status_code, normalised(response.get("Location", "")), cookies_of(response),
             normalised(response.content.decode()))  # fmt: skip
 
 
@@ -113,6 +114,12 @@ def observe(letter: Letter, name: str) -> dict:
         confirmed = client.post(confirm[0])
     seen["confirmed"] = page_of(confirmed)
     seen["emails_after_confirming"] = emails_to_requester()
+    # And the manage link in the same email, afterwards: same page, and withdrawing works
+    manage = re.findall(r"https?://[^/\s]+(/letters/signatures/manage/[^\s]+/)", links[0].body)
+    seen["manage_page"] = page_of(client.get(manage[0]))
+    withdrawn = client.post(manage[0], {"action": "withdraw", "confirm": "on"})
+    seen["withdrawn"] = page_of(withdrawn)
+    seen["after_withdrawing"] = page_of(client.get(manage[0]))
     return seen
 
 

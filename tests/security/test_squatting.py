@@ -107,3 +107,69 @@ def test_an_expired_submission_leaves_no_organisation(letter):
     services.expire_unconfirmed_signatures(now=timezone.now() + dt.timedelta(days=30))
 
     assert not Organisation.objects.filter(name="Never Confirmed Group").exists()
+
+
+# --- The duplicate state: each legal and illegal transition -------------------------------------
+
+
+@pytest.fixture
+def duplicate(letter, watch) -> Signature:
+    genuine = sign(letter, new_name="Tibet Watch", signer_email="director@tibetwatch.example.net")
+    services.confirm_signature(signature=genuine)
+    squatter = squat(letter)
+    services.confirm_signature(signature=squatter)
+    squatter.refresh_from_db()
+    assert squatter.status == Signature.Status.DUPLICATE
+    return squatter
+
+
+@pytest.mark.django_db
+def test_a_duplicate_cannot_be_confirmed_again(duplicate):
+    from core.errors import TransitionError
+
+    with pytest.raises(TransitionError):
+        services.confirm_signature(signature=duplicate)
+
+
+@pytest.mark.django_db
+def test_a_duplicate_is_withdrawn_by_its_link_like_any_signature(duplicate):
+    services.withdraw_signature(signature=duplicate)
+
+    duplicate.refresh_from_db()
+    assert duplicate.status == Signature.Status.WITHDRAWN
+
+
+@pytest.mark.django_db
+def test_a_member_cannot_withdraw_a_duplicate_it_is_not_counted(duplicate, watch):
+    from core.errors import TransitionError
+
+    member = MembershipFactory(organisation=watch).user
+
+    with pytest.raises(TransitionError):
+        services.withdraw_signature(signature=duplicate, actor=member)
+
+
+@pytest.mark.django_db
+def test_a_superseded_signer_with_authority_is_not_replaced(letter, watch):
+    first = sign(letter, new_name="Tibet Watch", signer_email="a@tibetwatch.example.net")
+    services.confirm_signature(signature=first)
+    second = sign(letter, new_name="Tibet Watch", signer_email="b@tibetwatch.example.net")
+    services.confirm_signature(signature=second)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status in COUNTED
+    assert second.status == Signature.Status.DUPLICATE
+
+
+@pytest.mark.django_db
+def test_an_approved_signature_without_authority_is_not_replaced(letter, watch):
+    squatter = squat(letter)
+    services.confirm_signature(signature=squatter)
+    Signature.objects.filter(pk=squatter.pk).update(status=Signature.Status.APPROVED)
+
+    genuine = sign(letter, new_name="Tibet Watch", signer_email="director@tibetwatch.example.net")
+    services.confirm_signature(signature=genuine)
+
+    genuine.refresh_from_db()
+    assert genuine.status == Signature.Status.DUPLICATE  # a moderator's decision stands
