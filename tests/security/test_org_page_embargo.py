@@ -54,3 +54,15 @@ def test_the_registration_suggestions_leave_out_an_organisation_under_embargo(cl
     client.force_login(signer)
     response = client.post(reverse("organisations:create"), {"name": "Embargoed Voice"})
     assert "Embargoed Voices" not in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("while_open", [False, True])
+def test_the_letter_page_links_only_to_organisation_pages_that_open(client, while_open):
+    letter = LetterFactory(status=Letter.Status.OPEN, signatories_public_while_open=while_open)
+    organisation = _signed(letter)
+    page = client.get(reverse("letters:detail", kwargs={"slug": letter.slug})).content.decode()
+    link = f"/organisations/{organisation.slug}/"
+    assert (link in page) is while_open
+    expected = 200 if while_open else 404
+    assert client.get(link).status_code == expected
