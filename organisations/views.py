@@ -60,6 +60,18 @@ def _organisation(slug: str) -> Organisation:
     return get_object_or_404(Organisation, slug=slug)
 
 
+def _reachable(request: HttpRequest, organisation: Organisation) -> HttpResponse | None:
+    """Whether the visitor may know the organisation exists, as its page decides: an
+    organisation whose page they may not see answers 404 everywhere under its slug, exactly as
+    one that does not exist (a 403 would say it does). Then anonymous visitors are sent to
+    log in. None when the view may go on."""
+    if not can_view_organisation_page(request.user, organisation):
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return None
+
+
 def _access(request: HttpRequest, organisation: Organisation) -> dict[str, Any]:
     """What the visitor may do with the organisation, for the templates' links and buttons."""
     user = request.user
@@ -164,8 +176,12 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The public page: who the organisation is. Never its members or email domains."""
     organisation = _organisation(slug)
     if organisation.merged_into_id is not None:
-        # A duplicate a moderator merged: its old links lead to the organisation it became.
-        return redirect(organisation.merged_into)
+        # A duplicate a moderator merged: its old links lead to the organisation it became,
+        # if the visitor may see that one (else a 404, as for a slug nobody registered).
+        target = organisation.merged_into
+        if target is None or not can_view_organisation_page(request.user, target):
+            raise Http404
+        return redirect(target)
     if not can_view_organisation_page(request.user, organisation):
         raise Http404
     return render(
@@ -180,10 +196,11 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
 @GET_OR_POST
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = _organisation(slug)
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
     if not can_manage_organisation(request.user, organisation):
         raise PermissionDenied
     form = OrganisationEditForm(
@@ -225,7 +242,6 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 # --- Members -------------------------------------------------------------------------------
 
 
-@login_required
 @GET_OR_POST
 def members(request: HttpRequest, slug: str) -> HttpResponse:
     """The member list; org admins invite people here by email.
@@ -234,6 +250,8 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     page must not tell anyone who registers an organisation who uses the site.
     """
     organisation = _organisation(slug)
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
     access = _require_members_view(request, organisation)
     form = InviteMemberForm(data=request.POST if request.method == "POST" else None)
     status = 200
@@ -289,10 +307,11 @@ def _membership(slug: str, pk: int) -> Membership:
     )
 
 
-@login_required
 @require_POST
 def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = _membership(slug, pk)
+    if (answer := _reachable(request, membership.organisation)) is not None:
+        return answer
     if not can_manage_organisation(request.user, membership.organisation):
         raise PermissionDenied
     form = MemberRoleForm(data=request.POST)
@@ -314,12 +333,13 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("organisations:members", slug=membership.organisation.slug)
 
 
-@login_required
 @GET_OR_POST
 def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """GET asks for confirmation, POST removes. A member may remove themselves (leave)."""
     membership = _membership(slug, pk)
     organisation = membership.organisation
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
     leaving = membership.user_id == request.user.pk
     if not leaving and not can_manage_organisation(request.user, organisation):
         raise PermissionDenied
@@ -408,7 +428,6 @@ def invitation_accept(request: HttpRequest, secret: str) -> HttpResponse:
     return render(request, "organisations/invitation_accept.html", context, status=status)
 
 
-@login_required
 @require_POST
 def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     invitation = get_object_or_404(
@@ -417,6 +436,8 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         organisation__slug=slug,
     )
     organisation = invitation.organisation
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
     if not can_manage_organisation(request.user, organisation):
         raise PermissionDenied
     try:
@@ -435,11 +456,12 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # --- Email domains -------------------------------------------------------------------------
 
 
-@login_required
 @GET_OR_POST
 def domains(request: HttpRequest, slug: str) -> HttpResponse:
     """The organisation's email domains and whether a moderator has verified them."""
     organisation = _organisation(slug)
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
     access = _require_members_view(request, organisation)
     form = EmailDomainForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -475,13 +497,14 @@ def domains(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
 def domain_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     email_domain = get_object_or_404(
         EmailDomain.objects.select_related("organisation"), pk=pk, organisation__slug=slug
     )
     organisation = email_domain.organisation
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
     if not can_manage_organisation(request.user, organisation):
         raise PermissionDenied
     try:
