@@ -265,3 +265,65 @@ def max_length_of(model: type[models.Model], field: str) -> int:
     if length is None:
         raise TypeError(f"{model.__name__}.{field} has no max_length")
     return length
+
+
+class OrganisationFlag(TimeStampedModel):
+    """Something about an organisation that a moderator should look at, raised by the site
+    rather than shown to the person who caused it: a registration like an organisation whose
+    page is not public, a name mixing scripts within a word, a name that looks like another."""
+
+    class Kind(models.TextChoices):
+        SAME_AS_HIDDEN = "same_as_hidden", _("Registration with the name of a hidden organisation")
+        LIKE_HIDDEN = "like_hidden", _("Name like a hidden organisation's")
+        MIXED_SCRIPT = "mixed_script", _("Name mixes scripts within a word")
+        LOOKALIKE = "lookalike", _("Name looks like another organisation's")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="flags",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    other = models.ForeignKey(
+        Organisation,
+        verbose_name=_("the other organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("caused by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("organisation flag")
+        verbose_name_plural = _("organisation flags")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=["same_as_hidden", "like_hidden", "mixed_script", "lookalike"]
+                ),
+                name="organisations_flag_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.get_kind_display()}"

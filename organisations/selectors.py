@@ -7,10 +7,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import is_moderator
 
 from .domains import domain_of
 from .models import EmailDomain, Membership, MembershipInvitation, Organisation
 from .names import acronym_of, normalise_name, similarity
+from .permissions import with_public_page
 
 SIMILAR_ENOUGH = 0.86
 # Candidates compared by name per call: a bound on the comparison done in Python.
@@ -78,6 +80,31 @@ def likely_duplicates_of(
 def likely_duplicates(name: str, *, acronym: str = "", limit: int = 5) -> list[Organisation]:
     """The organisations that are probably the same as one not yet created (see above)."""
     return likely_duplicates_of({0: (name, acronym)}, limit=limit)[0]
+
+
+def split_by_visibility(
+    organisations: list[Organisation], user: User | None
+) -> tuple[list[Organisation], list[Organisation]]:
+    """(those the user may be shown, the others), in the given order. Shown: organisations
+    whose page is public, or whose members include the user; everything, to a moderator. The
+    others are known only to moderators: a list naming one would tell whoever typed a name
+    like it that Undersigned knows it (perhaps because it signed counted only)."""
+    if not organisations or (user is not None and is_moderator(user)):
+        return list(organisations), []
+    ids = [o.pk for o in organisations]
+    visible = set(
+        with_public_page(Organisation.objects.filter(pk__in=ids)).values_list("pk", flat=True)
+    )
+    if user is not None and user.is_authenticated:
+        visible |= set(
+            Membership.objects.filter(user=user, organisation_id__in=ids).values_list(
+                "organisation_id", flat=True
+            )
+        )
+    return (
+        [o for o in organisations if o.pk in visible],
+        [o for o in organisations if o.pk not in visible],
+    )
 
 
 def is_member(user: User | None, organisation: Organisation) -> bool:

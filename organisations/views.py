@@ -46,6 +46,7 @@ from .selectors import (
     members_of,
     organisations_of,
     pending_invitations_of,
+    split_by_visibility,
 )
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
@@ -119,6 +120,31 @@ def my_organisations(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _name_taken(
+    request: HttpRequest,
+    form: OrganisationCreateForm | OrganisationEditForm,
+    exc: services.DuplicateOrganisation,
+    context: dict[str, Any],
+) -> None:
+    """The name is taken: by an organisation the user may see, named with a link; by a hidden
+    one, a message that names nothing, and a flag for the moderators."""
+    shown, _hidden = split_by_visibility([exc.existing], request.user)
+    if shown:
+        form.add_error("name", exc.message)
+        context["existing"] = exc.existing
+        return
+    services.refer_registration(
+        name=form.cleaned_data["name"],
+        existing=exc.existing,
+        requested_by=request.user,
+        details={},
+    )
+    form.add_error(
+        "name",
+        _("This name cannot be used without a moderator's check; we have asked one to look."),
+    )
+
+
 @login_required
 @GET_OR_POST
 def create(request: HttpRequest) -> HttpResponse:
@@ -131,12 +157,36 @@ def create(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "candidates": [], "existing": None}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        candidates = likely_duplicates(data["name"], acronym=data["acronym"])
+        # Only organisations whose page the user may see are suggested; the others go to the
+        # moderators, unseen (a list naming them would say Undersigned knows them).
+        candidates, hidden = split_by_visibility(
+            likely_duplicates(data["name"], acronym=data["acronym"]), request.user
+        )
         key = normalise_name(data["name"])
         exact = next((org for org in candidates if org.normalised_name == key), None)
+        exact_hidden = next((org for org in hidden if org.normalised_name == key), None)
         if exact is not None:
             form.add_error("name", services.DuplicateOrganisation(exact).message)
             context["existing"] = exact
+        elif exact_hidden is not None:
+            services.refer_registration(
+                name=data["name"],
+                existing=exact_hidden,
+                requested_by=request.user,
+                details={
+                    field: data[field]
+                    for field in ("acronym", "based_in", "website", "description")
+                },
+            )
+            messages.info(
+                request,
+                _(
+                    "A moderator needs to check this registration before it can go ahead. "
+                    "They will write to you at %(email)s."
+                )
+                % {"email": request.user.email},
+            )
+            return redirect("organisations:mine")
         elif candidates and not form.duplicates_acknowledged():
             context.update(
                 candidates=candidates,
@@ -153,10 +203,10 @@ def create(request: HttpRequest) -> HttpResponse:
                     website=data["website"],
                     description=data["description"],
                     logo=data["logo"],
+                    like_hidden=hidden,
                 )
             except services.DuplicateOrganisation as exc:
-                form.add_error("name", exc.message)
-                context["existing"] = exc.existing
+                _name_taken(request, form, exc, context)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -220,8 +270,9 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
                 **{field: data[field] for field in services.EDITABLE_FIELDS},
             )
         except services.DuplicateOrganisation as exc:
-            form.add_error("name", exc.message)
-            existing = exc.existing
+            context: dict[str, Any] = {}
+            _name_taken(request, form, exc, context)
+            existing = context.get("existing")
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

@@ -100,17 +100,18 @@ def test_domains_page(client, own_organisation, org_admin):
 
 
 def test_create_page_with_a_duplicate_warning(client, signer):
-    # session, user, groups, the duplicate candidates (one query however many match).
+    # session, user, groups, the duplicate candidates (one query however many match), which
+    # of them have a public page, which of them have the user as a member.
     client.force_login(signer)
     url = reverse("organisations:create")
-    OrganisationFactory(name="Human Rights Watch", slug="hrw")
+    OrganisationFactory(name="Human Rights Watch", slug="hrw", is_verified=True)
 
     with CaptureQueriesContext(connection) as one:
         client.post(url, {"name": "Human Rights Wach"})
     for n in range(3):
-        OrganisationFactory(name=f"Human Rights Watch {n}", slug=f"hrw-{n}")
+        OrganisationFactory(name=f"Human Rights Watch {n}", slug=f"hrw-{n}", is_verified=True)
     with CaptureQueriesContext(connection) as four:
         response = client.post(url, {"name": "Human Rights Wach"})
 
     assert len(response.context["candidates"]) == 4
-    assert len(one) == len(four) == 4
+    assert len(one) == len(four) == 6

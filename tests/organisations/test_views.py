@@ -244,7 +244,10 @@ def test_create_registers_the_organisation_with_its_creator_as_admin(client, coo
     ["Human Rights Watch", "human rights watch", "Human-Rights  Watch", "The Human Rights Watch"],
 )
 def test_create_refuses_an_exact_duplicate_and_names_it(client, signer, name):
-    existing = OrganisationFactory(name="Human Rights Watch", slug="human-rights-watch")
+    # Verified, so its page is public: a hidden one is never named (tests/security).
+    existing = OrganisationFactory(
+        name="Human Rights Watch", slug="human-rights-watch", is_verified=True
+    )
     client.force_login(signer)
     before = Organisation.objects.count()
 
@@ -263,7 +266,9 @@ def test_create_refuses_an_exact_duplicate_and_names_it(client, signer, name):
 
 def test_create_warns_of_a_likely_duplicate_then_accepts_a_confirmed_one(client, signer):
     # Given
-    hrw = OrganisationFactory(name="Human Rights Watch", slug="human-rights-watch", acronym="HRW")
+    hrw = OrganisationFactory(
+        name="Human Rights Watch", slug="human-rights-watch", acronym="HRW", is_verified=True
+    )
     client.force_login(signer)
     before = Organisation.objects.count()
     data = {"name": "Human Rights Wach", "based_in": "Hong Kong"}
@@ -294,8 +299,8 @@ def test_create_warns_of_a_likely_duplicate_then_accepts_a_confirmed_one(client,
 
 
 def test_the_duplicate_box_does_not_vouch_for_a_name_typed_afterwards(client, signer):
-    OrganisationFactory(name="Human Rights Watch", slug="human-rights-watch")
-    OrganisationFactory(name="Free Tibet", slug="free-tibet")
+    OrganisationFactory(name="Human Rights Watch", slug="human-rights-watch", is_verified=True)
+    OrganisationFactory(name="Free Tibet", slug="free-tibet", is_verified=True)
     client.force_login(signer)
     before = Organisation.objects.count()
 
@@ -318,7 +323,9 @@ def test_the_checkbox_is_only_shown_with_a_warning(client, signer):
 
 
 def test_create_warns_of_a_matching_acronym(client, signer):
-    ict = OrganisationFactory(name="International Campaign for Tibet", slug="ict", acronym="ICT")
+    ict = OrganisationFactory(
+        name="International Campaign for Tibet", slug="ict", acronym="ICT", is_verified=True
+    )
     client.force_login(signer)
 
     response = client.post(
@@ -553,7 +560,7 @@ def test_anonymous_cannot_edit(client, own_organisation):
 
 
 def test_edit_refuses_the_name_of_another_organisation(client, org_admin, own_organisation):
-    other = OrganisationFactory(name="Human Rights Watch", slug="hrw")
+    other = OrganisationFactory(name="Human Rights Watch", slug="hrw", is_verified=True)
     old_name = own_organisation.name
     client.force_login(org_admin)
 
