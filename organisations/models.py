@@ -327,3 +327,64 @@ class OrganisationFlag(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.organisation}: {self.get_kind_display()}"
+
+
+class MembershipRequest(TimeStampedModel):
+    """A person asking to be a member of an organisation, answered by its admins (or a
+    moderator). Made by a merge: the members of a duplicate are not moved into the
+    organisation it duplicates, since whoever registered a lookalike would otherwise become an
+    administrator of the real one."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting an answer")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="membership_requests"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership_requests"
+    )
+    # What they were in the duplicate, for the admins' information; approval makes a member.
+    previous_role = models.CharField(
+        _("role in the merged organisation"), max_length=10, choices=Membership.Role.choices
+    )
+    merged_from = models.ForeignKey(
+        Organisation,
+        verbose_name=_("merged from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership request")
+        verbose_name_plural = _("membership requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "approved", "declined"]),
+                name="organisations_request_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "user"],
+                condition=models.Q(status="pending"),
+                name="organisations_one_pending_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organisation} ({self.get_status_display()})"

@@ -10,7 +10,13 @@ from accounts.models import User
 from accounts.roles import is_moderator
 
 from .domains import domain_of
-from .models import EmailDomain, Membership, MembershipInvitation, Organisation
+from .models import (
+    EmailDomain,
+    Membership,
+    MembershipInvitation,
+    MembershipRequest,
+    Organisation,
+)
 from .names import acronym_of, normalise_name, similarity
 from .permissions import with_public_page
 
@@ -143,4 +149,13 @@ def invitation_by_secret(secret: str) -> MembershipInvitation | None:
         MembershipInvitation.objects.select_related("organisation", "invited_by")
         .filter(token_hash=MembershipInvitation.hash_secret(secret))
         .first()
+    )
+
+
+def pending_requests_of(organisation: Organisation) -> QuerySet[MembershipRequest]:
+    """Requests to join awaiting an answer, oldest first."""
+    return (
+        organisation.membership_requests.filter(status=MembershipRequest.Status.PENDING)
+        .select_related("user", "merged_from")
+        .order_by("created_at", "pk")
     )

@@ -32,7 +32,13 @@ from .forms import (
     OrganisationCreateForm,
     OrganisationEditForm,
 )
-from .models import EmailDomain, Membership, MembershipInvitation, Organisation
+from .models import (
+    EmailDomain,
+    Membership,
+    MembershipInvitation,
+    MembershipRequest,
+    Organisation,
+)
 from .names import normalise_name
 from .permissions import (
     can_accept_invitation,
@@ -46,6 +52,7 @@ from .selectors import (
     members_of,
     organisations_of,
     pending_invitations_of,
+    pending_requests_of,
     split_by_visibility,
 )
 
@@ -341,6 +348,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "memberships": members_of(organisation),
             # Invitees have not agreed to anything yet: only those who manage see them.
             "invitations": pending_invitations_of(organisation) if access["can_manage"] else [],
+            "requests": pending_requests_of(organisation) if access["can_manage"] else [],
             "invitation_days": MembershipInvitation.VALID_FOR.days,
             "form": form,
             "roles": MemberRoleForm.base_fields["role"].choices,
@@ -501,6 +509,36 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             _("The invitation to %(email)s is revoked: its link no longer works.")
             % {"email": invitation.email},
         )
+    return redirect("organisations:members", slug=organisation.slug)
+
+
+@require_POST
+def membership_request(request: HttpRequest, slug: str, pk: int, decision: str) -> HttpResponse:
+    """An admin approves (as a member) or declines a request to join."""
+    if decision not in {"approve", "decline"}:
+        raise Http404
+    join_request = get_object_or_404(
+        MembershipRequest.objects.select_related("organisation", "user"),
+        pk=pk,
+        organisation__slug=slug,
+    )
+    organisation = join_request.organisation
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
+    if not can_manage_organisation(request.user, organisation):
+        raise PermissionDenied
+    try:
+        services.answer_membership_request(
+            request=join_request, approve=decision == "approve", actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if decision == "approve":
+            message = _("%(email)s is now a member.")
+        else:
+            message = _("The request of %(email)s is declined.")
+        messages.success(request, message % {"email": join_request.user.email})
     return redirect("organisations:members", slug=organisation.slug)
 
 

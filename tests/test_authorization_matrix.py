@@ -268,6 +268,11 @@ CASES = [
         },
         ORG_POST_ONLY,
     ),
+    Case(
+        "organisations:membership-request",
+        lambda w: {"slug": w.organisation.slug, "pk": 1, "decision": "approve"},
+        ORG_POST_ONLY,
+    ),
     # Letters: public
     Case("letters:index", no_kwargs, EVERYONE),
     Case("letters:detail", lambda w: {"slug": w.open.slug}, EVERYONE, "open"),

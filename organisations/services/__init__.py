@@ -30,6 +30,7 @@ from .organisations import (
     update_organisation,
     verify_organisation,
 )
+from .requests import answer_membership_request
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -40,6 +41,7 @@ __all__ = [
     "accept_membership_invitation",
     "add_email_domain",
     "add_member",
+    "answer_membership_request",
     "change_member_role",
     "flag_for_moderators",
     "create_organisation",

@@ -56,6 +56,10 @@ def urls(own_organisation, member, invitation, secret):
         "domain-remove": reverse(
             "organisations:domain-remove", kwargs={"slug": slug, "pk": email_domain.pk}
         ),
+        "membership-request": reverse(
+            "organisations:membership-request",
+            kwargs={"slug": slug, "pk": 1, "decision": "approve"},
+        ),
     }
 
 
@@ -92,6 +96,7 @@ GET_MATRIX = {
     "invitation-revoke": (405, 405, 405, 405, 405, 405),
     "domains": (404, 404, 200, 200, 404, 200),
     "domain-remove": (405, 405, 405, 405, 405, 405),
+    "membership-request": (405, 405, 405, 405, 405, 405),
 }
 # The same organisation once a moderator verified it: its page is public, so anyone may know it
 # exists; those without the role are refused with 403, visitors are asked to log in.

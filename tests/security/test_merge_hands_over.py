@@ -11,7 +11,7 @@ from django.urls import reverse
 from letters import services
 from organisations import services as organisation_services
 from organisations.models import Membership, MembershipInvitation, MembershipRequest
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, make_moderator
 
 pytestmark = pytest.mark.django_db
 
@@ -71,9 +71,25 @@ def test_a_shared_member_keeps_the_kept_organisations_role(pair, moderator):
     assert Membership.objects.get(organisation=real, user=squatter).role == "member"
 
 
-def test_the_preview_warns_in_plain_words(client, pair, moderator):
+def test_the_preview_warns_in_plain_words(client, pair):
     real, _real_admin, lookalike, _squatter, _invitation = pair
-    client.force_login(moderator)
+    client.force_login(make_moderator(email="mod@undersigned.example.org", is_staff=True))
     url = reverse("admin:organisations_organisation_merge")
     page = client.get(url, {"source": lookalike.pk, "target": real.pk}).content.decode()
     assert "will not become members" in page
+
+
+def test_only_the_kept_organisations_admins_answer(client, pair, moderator):
+    real, _real_admin, lookalike, squatter, _invitation = pair
+    services.merge_organisations(source=lookalike, target=real, moderator=moderator)
+    request = MembershipRequest.objects.get(organisation=real, user=squatter)
+    url = reverse(
+        "organisations:membership-request",
+        kwargs={"slug": real.slug, "pk": request.pk, "decision": "approve"},
+    )
+    client.force_login(squatter)
+    assert client.post(url).status_code == 403  # the page is public: 403, not 404
+    plain = MembershipFactory(organisation=real, role="member").user
+    client.force_login(plain)
+    assert client.post(url).status_code == 403
+    assert not Membership.objects.filter(organisation=real, user=squatter).exists()
