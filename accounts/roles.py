@@ -28,6 +28,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             # Read on the organisation's page and in the merge preview
             "organisations.view_membership",
             "organisations.view_membershipinvitation",
+            # What the site flagged for them (a registration like a hidden organisation, a
+            # mixed-script or lookalike name): read, and resolve (an action)
+            "organisations.view_organisationflag",
+            "organisations.change_organisationflag",
             # Letters are read-only in the admin; "change" is the delegation of review to the
             # letter's coordinators (an action calling letters.services)
             "letters.view_letter",

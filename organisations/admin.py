@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -20,7 +22,7 @@ from core.errors import DomainError, NotAllowed
 
 from . import logos, services
 from .domains import normalise_domain
-from .models import EmailDomain, Membership, MembershipInvitation, Organisation
+from .models import EmailDomain, Membership, MembershipInvitation, Organisation, OrganisationFlag
 from .names import normalise_name
 
 # --- Organisations -------------------------------------------------------------------------
@@ -110,6 +112,19 @@ def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, exc: DomainError
     modeladmin.message_user(request, exc.message, level=messages.ERROR)
 
 
+class FlaggedFilter(admin.SimpleListFilter):
+    title = _("flags for moderators")
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Has an open flag"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(flags__resolved_at__isnull=True).distinct()
+        return queryset
+
+
 class MergedFilter(admin.SimpleListFilter):
     title = _("merged")
     parameter_name = "merged"
@@ -137,7 +152,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         "merged_into",
         "created_at",
     ]
-    list_filter = ["is_verified", MergedFilter, "created_at"]
+    list_filter = ["is_verified", FlaggedFilter, MergedFilter, "created_at"]
     list_select_related = ["merged_into"]
     search_fields = ["name", "acronym", "normalised_name", "based_in", "email_domains__domain"]
     readonly_fields = [
@@ -150,6 +165,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "audit_trail",
+        "open_flags",
     ]
     fieldsets = [
         (None, {"fields": ["name", "normalised_name", "slug", "acronym", "based_in"]}),
@@ -164,6 +180,7 @@ class OrganisationAdmin(admin.ModelAdmin):
                 ),
             },
         ),
+        (_("Flags for moderators"), {"fields": ["open_flags"]}),
         (_("History"), {"fields": ["merged_into", "created_at", "updated_at", "audit_trail"]}),
     ]
     inlines = [MembershipInline, EmailDomainInline]
@@ -181,6 +198,21 @@ class OrganisationAdmin(admin.ModelAdmin):
     def domains(self, obj: Organisation) -> str:
         return ", ".join(
             f"{d.domain} ✓" if d.is_verified else d.domain for d in obj.email_domains.all()
+        )
+
+    @admin.display(description=_("Open flags"))
+    def open_flags(self, obj: Organisation) -> str:
+        """What the site flagged about it and told nobody else (resolved in the flags' list)."""
+        flags = obj.flags.filter(resolved_at__isnull=True).select_related("other")
+        if not flags:
+            return "-"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} {}",
+            (
+                (flag.get_kind_display(), flag.other.name if flag.other else "", flag.note)
+                for flag in flags
+            ),
         )
 
     @admin.display(description=_("Audit trail"))
@@ -434,3 +466,58 @@ class MembershipInvitationAdmin(admin.ModelAdmin):
             "%(count)d invitation revoked.", "%(count)d invitations revoked.", revoked
         )
         self.message_user(request, message % {"count": revoked}, level=messages.SUCCESS)
+
+
+# --- Flags for moderators ------------------------------------------------------------------
+
+
+class OpenFlagFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Open")), ("no", _("Resolved"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"yes", "no"}:
+            return queryset.filter(resolved_at__isnull=self.value() == "yes")
+        return queryset
+
+
+@admin.register(OrganisationFlag)
+class OrganisationFlagAdmin(admin.ModelAdmin):
+    """What the site noticed and told nobody else: a registration like a hidden organisation,
+    a name mixing scripts within a word, a lookalike name."""
+
+    list_display = ["organisation", "kind", "other", "raised_by", "created_at", "resolved_at"]
+    list_filter = [OpenFlagFilter, "kind"]
+    list_select_related = ["organisation", "other", "raised_by"]
+    search_fields = ["organisation__name", "other__name", "note"]
+    readonly_fields = [
+        "organisation",
+        "kind",
+        "other",
+        "note",
+        "raised_by",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+    ]
+    fields = readonly_fields
+    actions = ["resolve_selected"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Mark selected flags as resolved"), permissions=["change"])
+    def resolve_selected(self, request: HttpRequest, queryset: QuerySet[OrganisationFlag]):
+        try:
+            count = services.resolve_flags(flags=list(queryset), moderator=request.user)
+        except NotAllowed as exc:
+            _report(self, request, exc)
+            return
+        message = ngettext("%(count)d flag resolved.", "%(count)d flags resolved.", count)
+        self.message_user(request, message % {"count": count}, level=messages.SUCCESS)

@@ -265,3 +265,126 @@ def max_length_of(model: type[models.Model], field: str) -> int:
     if length is None:
         raise TypeError(f"{model.__name__}.{field} has no max_length")
     return length
+
+
+class OrganisationFlag(TimeStampedModel):
+    """Something about an organisation that a moderator should look at, raised by the site
+    rather than shown to the person who caused it: a registration like an organisation whose
+    page is not public, a name mixing scripts within a word, a name that looks like another."""
+
+    class Kind(models.TextChoices):
+        SAME_AS_HIDDEN = "same_as_hidden", _("Registration with the name of a hidden organisation")
+        LIKE_HIDDEN = "like_hidden", _("Name like a hidden organisation's")
+        MIXED_SCRIPT = "mixed_script", _("Name mixes scripts within a word")
+        LOOKALIKE = "lookalike", _("Name looks like another organisation's")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="flags",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    other = models.ForeignKey(
+        Organisation,
+        verbose_name=_("the other organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("caused by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("organisation flag")
+        verbose_name_plural = _("organisation flags")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=["same_as_hidden", "like_hidden", "mixed_script", "lookalike"]
+                ),
+                name="organisations_flag_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.get_kind_display()}"
+
+
+class MembershipRequest(TimeStampedModel):
+    """A person asking to be a member of an organisation, answered by its admins (or a
+    moderator). Made by a merge: the members of a duplicate are not moved into the
+    organisation it duplicates, since whoever registered a lookalike would otherwise become an
+    administrator of the real one."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting an answer")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="membership_requests"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership_requests"
+    )
+    # What they were in the duplicate, for the admins' information; approval makes a member.
+    previous_role = models.CharField(
+        _("role in the merged organisation"), max_length=10, choices=Membership.Role.choices
+    )
+    merged_from = models.ForeignKey(
+        Organisation,
+        verbose_name=_("merged from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership request")
+        verbose_name_plural = _("membership requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "approved", "declined"]),
+                name="organisations_request_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "user"],
+                condition=models.Q(status="pending"),
+                name="organisations_one_pending_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organisation} ({self.get_status_display()})"

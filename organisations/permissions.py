@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from accounts.roles import is_moderator
@@ -32,16 +33,39 @@ def can_accept_invitation(user: User | AnonymousUser, invitation: MembershipInvi
     return user.emailaddress_set.filter(email__iexact=invitation.email, verified=True).exists()
 
 
+# The letters app's rules, named here by their stored values (organisations does not import
+# letters): a signature names its organisation publicly when it is approved and public, on a
+# letter whose list of signatories is public — published, or open or closed with "show
+# signatories while collecting" on (letters.models.Letter.signatories_are_public). Under
+# embargo a public signature names nobody yet.
+_NAMED_PUBLICLY = Q(
+    signatures__status="approved",
+    signatures__visibility="public",
+) & (
+    Q(signatures__letter__status="published")
+    | Q(
+        signatures__letter__status__in=["open", "closed"],
+        signatures__letter__signatories_public_while_open=True,
+    )
+)
+
+
+def with_public_page(organisations: QuerySet[Organisation]) -> QuerySet[Organisation]:
+    """Those of `organisations` whose page is public (see has_public_page): the one rule, for
+    the page itself and for every list that links to or suggests organisations."""
+    named = Organisation.objects.filter(_NAMED_PUBLICLY).values("pk")
+    return organisations.filter(Q(is_verified=True) | Q(pk__in=named))
+
+
 def has_public_page(organisation: Organisation) -> bool:
     """An organisation's page is public once a moderator verified it, or once it is named on a
     letter's public list. Until then — proposed through a sign form or a coordinator's CSV,
-    perhaps counted only — the page would tell anyone who guesses its name that Undersigned
-    knows of it: only its members and moderators see it."""
+    perhaps counted only, perhaps public on a letter still under embargo — the page would tell
+    anyone who guesses its name that Undersigned knows of it: only its members and moderators
+    see it."""
     if organisation.is_verified:
         return True
-    # The letters app's signatures, read through the reverse relation (organisations does not
-    # import letters): approved, and named publicly.
-    return organisation.signatures.filter(status="approved", visibility="public").exists()
+    return with_public_page(Organisation.objects.filter(pk=organisation.pk)).exists()
 
 
 def can_view_organisation_page(user: User | AnonymousUser, organisation: Organisation) -> bool:

@@ -7,10 +7,18 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import is_moderator
 
 from .domains import domain_of
-from .models import EmailDomain, Membership, MembershipInvitation, Organisation
+from .models import (
+    EmailDomain,
+    Membership,
+    MembershipInvitation,
+    MembershipRequest,
+    Organisation,
+)
 from .names import acronym_of, normalise_name, similarity
+from .permissions import with_public_page
 
 SIMILAR_ENOUGH = 0.86
 # Candidates compared by name per call: a bound on the comparison done in Python.
@@ -80,6 +88,31 @@ def likely_duplicates(name: str, *, acronym: str = "", limit: int = 5) -> list[O
     return likely_duplicates_of({0: (name, acronym)}, limit=limit)[0]
 
 
+def split_by_visibility(
+    organisations: list[Organisation], user: User | None
+) -> tuple[list[Organisation], list[Organisation]]:
+    """(those the user may be shown, the others), in the given order. Shown: organisations
+    whose page is public, or whose members include the user; everything, to a moderator. The
+    others are known only to moderators: a list naming one would tell whoever typed a name
+    like it that Undersigned knows it (perhaps because it signed counted only)."""
+    if not organisations or (user is not None and is_moderator(user)):
+        return list(organisations), []
+    ids = [o.pk for o in organisations]
+    visible = set(
+        with_public_page(Organisation.objects.filter(pk__in=ids)).values_list("pk", flat=True)
+    )
+    if user is not None and user.is_authenticated:
+        visible |= set(
+            Membership.objects.filter(user=user, organisation_id__in=ids).values_list(
+                "organisation_id", flat=True
+            )
+        )
+    return (
+        [o for o in organisations if o.pk in visible],
+        [o for o in organisations if o.pk not in visible],
+    )
+
+
 def is_member(user: User | None, organisation: Organisation | None) -> bool:
     if user is None or not user.is_authenticated or organisation is None:
         return False
@@ -125,4 +158,13 @@ def invitation_by_secret(secret: str) -> MembershipInvitation | None:
         MembershipInvitation.objects.select_related("organisation", "invited_by")
         .filter(token_hash=MembershipInvitation.hash_secret(secret))
         .first()
+    )
+
+
+def pending_requests_of(organisation: Organisation) -> QuerySet[MembershipRequest]:
+    """Requests to join awaiting an answer, oldest first."""
+    return (
+        organisation.membership_requests.filter(status=MembershipRequest.Status.PENDING)
+        .select_related("user", "merged_from")
+        .order_by("created_at", "pk")
     )

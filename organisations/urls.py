@@ -20,6 +20,11 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation-revoke",
     ),
+    path(
+        "<str:slug>/requests/<int:pk>/<str:decision>/",
+        views.membership_request,
+        name="membership-request",
+    ),
     path("<str:slug>/domains/", views.domains, name="domains"),
     path("<str:slug>/domains/<int:pk>/remove/", views.domain_remove, name="domain-remove"),
 ]

@@ -32,7 +32,13 @@ from .forms import (
     OrganisationCreateForm,
     OrganisationEditForm,
 )
-from .models import EmailDomain, Membership, MembershipInvitation, Organisation
+from .models import (
+    EmailDomain,
+    Membership,
+    MembershipInvitation,
+    MembershipRequest,
+    Organisation,
+)
 from .names import normalise_name
 from .permissions import (
     can_accept_invitation,
@@ -46,6 +52,8 @@ from .selectors import (
     members_of,
     organisations_of,
     pending_invitations_of,
+    pending_requests_of,
+    split_by_visibility,
 )
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
@@ -58,6 +66,18 @@ INVITATIONS_PER_HOUR = ratelimit.Limit(30, 60 * 60)
 
 def _organisation(slug: str) -> Organisation:
     return get_object_or_404(Organisation, slug=slug)
+
+
+def _reachable(request: HttpRequest, organisation: Organisation) -> HttpResponse | None:
+    """Whether the visitor may know the organisation exists, as its page decides: an
+    organisation whose page they may not see answers 404 everywhere under its slug, exactly as
+    one that does not exist (a 403 would say it does). Then anonymous visitors are sent to
+    log in. None when the view may go on."""
+    if not can_view_organisation_page(request.user, organisation):
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return None
 
 
 def _access(request: HttpRequest, organisation: Organisation) -> dict[str, Any]:
@@ -107,6 +127,31 @@ def my_organisations(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _name_taken(
+    request: HttpRequest,
+    form: OrganisationCreateForm | OrganisationEditForm,
+    exc: services.DuplicateOrganisation,
+    context: dict[str, Any],
+) -> None:
+    """The name is taken: by an organisation the user may see, named with a link; by a hidden
+    one, a message that names nothing, and a flag for the moderators."""
+    shown, _hidden = split_by_visibility([exc.existing], request.user)
+    if shown:
+        form.add_error("name", exc.message)
+        context["existing"] = exc.existing
+        return
+    services.refer_registration(
+        name=form.cleaned_data["name"],
+        existing=exc.existing,
+        requested_by=request.user,
+        details={},
+    )
+    form.add_error(
+        "name",
+        _("This name cannot be used without a moderator's check; we have asked one to look."),
+    )
+
+
 @login_required
 @GET_OR_POST
 def create(request: HttpRequest) -> HttpResponse:
@@ -119,12 +164,36 @@ def create(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "candidates": [], "existing": None}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        candidates = likely_duplicates(data["name"], acronym=data["acronym"])
+        # Only organisations whose page the user may see are suggested; the others go to the
+        # moderators, unseen (a list naming them would say Undersigned knows them).
+        candidates, hidden = split_by_visibility(
+            likely_duplicates(data["name"], acronym=data["acronym"]), request.user
+        )
         key = normalise_name(data["name"])
         exact = next((org for org in candidates if org.normalised_name == key), None)
+        exact_hidden = next((org for org in hidden if org.normalised_name == key), None)
         if exact is not None:
             form.add_error("name", services.DuplicateOrganisation(exact).message)
             context["existing"] = exact
+        elif exact_hidden is not None:
+            services.refer_registration(
+                name=data["name"],
+                existing=exact_hidden,
+                requested_by=request.user,
+                details={
+                    field: data[field]
+                    for field in ("acronym", "based_in", "website", "description")
+                },
+            )
+            messages.info(
+                request,
+                _(
+                    "A moderator needs to check this registration before it can go ahead. "
+                    "They will write to you at %(email)s."
+                )
+                % {"email": request.user.email},
+            )
+            return redirect("organisations:mine")
         elif candidates and not form.duplicates_acknowledged():
             context.update(
                 candidates=candidates,
@@ -141,10 +210,10 @@ def create(request: HttpRequest) -> HttpResponse:
                     website=data["website"],
                     description=data["description"],
                     logo=data["logo"],
+                    like_hidden=hidden,
                 )
             except services.DuplicateOrganisation as exc:
-                form.add_error("name", exc.message)
-                context["existing"] = exc.existing
+                _name_taken(request, form, exc, context)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -164,8 +233,12 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The public page: who the organisation is. Never its members or email domains."""
     organisation = _organisation(slug)
     if organisation.merged_into_id is not None:
-        # A duplicate a moderator merged: its old links lead to the organisation it became.
-        return redirect(organisation.merged_into)
+        # A duplicate a moderator merged: its old links lead to the organisation it became,
+        # if the visitor may see that one (else a 404, as for a slug nobody registered).
+        target = organisation.merged_into
+        if target is None or not can_view_organisation_page(request.user, target):
+            raise Http404
+        return redirect(target)
     if not can_view_organisation_page(request.user, organisation):
         raise Http404
     return render(
@@ -180,10 +253,11 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
 @GET_OR_POST
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = _organisation(slug)
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
     if not can_manage_organisation(request.user, organisation):
         raise PermissionDenied
     form = OrganisationEditForm(
@@ -203,8 +277,9 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
                 **{field: data[field] for field in services.EDITABLE_FIELDS},
             )
         except services.DuplicateOrganisation as exc:
-            form.add_error("name", exc.message)
-            existing = exc.existing
+            context: dict[str, Any] = {}
+            _name_taken(request, form, exc, context)
+            existing = context.get("existing")
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -225,7 +300,6 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 # --- Members -------------------------------------------------------------------------------
 
 
-@login_required
 @GET_OR_POST
 def members(request: HttpRequest, slug: str) -> HttpResponse:
     """The member list; org admins invite people here by email.
@@ -234,6 +308,8 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     page must not tell anyone who registers an organisation who uses the site.
     """
     organisation = _organisation(slug)
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
     access = _require_members_view(request, organisation)
     form = InviteMemberForm(data=request.POST if request.method == "POST" else None)
     status = 200
@@ -272,6 +348,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "memberships": members_of(organisation),
             # Invitees have not agreed to anything yet: only those who manage see them.
             "invitations": pending_invitations_of(organisation) if access["can_manage"] else [],
+            "requests": pending_requests_of(organisation) if access["can_manage"] else [],
             "invitation_days": MembershipInvitation.VALID_FOR.days,
             "form": form,
             "roles": MemberRoleForm.base_fields["role"].choices,
@@ -289,10 +366,11 @@ def _membership(slug: str, pk: int) -> Membership:
     )
 
 
-@login_required
 @require_POST
 def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = _membership(slug, pk)
+    if (answer := _reachable(request, membership.organisation)) is not None:
+        return answer
     if not can_manage_organisation(request.user, membership.organisation):
         raise PermissionDenied
     form = MemberRoleForm(data=request.POST)
@@ -314,12 +392,13 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("organisations:members", slug=membership.organisation.slug)
 
 
-@login_required
 @GET_OR_POST
 def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """GET asks for confirmation, POST removes. A member may remove themselves (leave)."""
     membership = _membership(slug, pk)
     organisation = membership.organisation
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
     leaving = membership.user_id == request.user.pk
     if not leaving and not can_manage_organisation(request.user, organisation):
         raise PermissionDenied
@@ -408,7 +487,6 @@ def invitation_accept(request: HttpRequest, secret: str) -> HttpResponse:
     return render(request, "organisations/invitation_accept.html", context, status=status)
 
 
-@login_required
 @require_POST
 def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     invitation = get_object_or_404(
@@ -417,6 +495,8 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         organisation__slug=slug,
     )
     organisation = invitation.organisation
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
     if not can_manage_organisation(request.user, organisation):
         raise PermissionDenied
     try:
@@ -432,14 +512,45 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("organisations:members", slug=organisation.slug)
 
 
+@require_POST
+def membership_request(request: HttpRequest, slug: str, pk: int, decision: str) -> HttpResponse:
+    """An admin approves (as a member) or declines a request to join."""
+    if decision not in {"approve", "decline"}:
+        raise Http404
+    join_request = get_object_or_404(
+        MembershipRequest.objects.select_related("organisation", "user"),
+        pk=pk,
+        organisation__slug=slug,
+    )
+    organisation = join_request.organisation
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
+    if not can_manage_organisation(request.user, organisation):
+        raise PermissionDenied
+    try:
+        services.answer_membership_request(
+            request=join_request, approve=decision == "approve", actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if decision == "approve":
+            message = _("%(email)s is now a member.")
+        else:
+            message = _("The request of %(email)s is declined.")
+        messages.success(request, message % {"email": join_request.user.email})
+    return redirect("organisations:members", slug=organisation.slug)
+
+
 # --- Email domains -------------------------------------------------------------------------
 
 
-@login_required
 @GET_OR_POST
 def domains(request: HttpRequest, slug: str) -> HttpResponse:
     """The organisation's email domains and whether a moderator has verified them."""
     organisation = _organisation(slug)
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
     access = _require_members_view(request, organisation)
     form = EmailDomainForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -475,13 +586,14 @@ def domains(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
 def domain_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     email_domain = get_object_or_404(
         EmailDomain.objects.select_related("organisation"), pk=pk, organisation__slug=slug
     )
     organisation = email_domain.organisation
+    if (answer := _reachable(request, organisation)) is not None:
+        return answer
     if not can_manage_organisation(request.user, organisation):
         raise PermissionDenied
     try:

@@ -1,6 +1,6 @@
 """The organisations app's half of merging a duplicate organisation into the one it duplicates:
-which pairs may merge, and moving its own records (memberships, email domains, invitations to
-join). Letters' merge_organisations moves the letters' rows and calls this in its transaction,
+which pairs may merge, and its own records (memberships become requests to join, email
+domains move, invitations to join move, revoked if pending). Letters' merge_organisations moves the letters' rows and calls this in its transaction,
 since `organisations` must not import `letters`."""
 
 from dataclasses import asdict, dataclass
@@ -14,17 +14,28 @@ from accounts.models import User
 from accounts.roles import is_moderator
 from core.errors import DomainError, NotAllowed
 
-from ..models import EmailDomain, Membership, MembershipInvitation, Organisation
+from ..models import (
+    EmailDomain,
+    Membership,
+    MembershipInvitation,
+    MembershipRequest,
+    Organisation,
+)
 
 
 @dataclass(frozen=True)
 class MergedRecords:
     """What moved from the duplicate to the kept organisation, for the merge's audit event."""
 
-    memberships: list[int]  # ids of the rows moved as they were
-    memberships_merged: list[dict[str, Any]]  # {"user", "role"}: in both, the duplicate's row went
+    # Members of the duplicate only: their rows went, each became a request to join the target
+    # ({"user", "role", "request"}), so that a merge makes nobody a member, let alone an admin.
+    membership_requests: list[dict[str, Any]]
+    # {"user", "role"}: in both, the duplicate's row went; the target's role stays.
+    memberships_merged: list[dict[str, Any]]
     membership_invitations: list[int]  # ids, every one moved
-    membership_invitations_revoked: list[int]  # pending for an address the kept one invited too
+    # Every invitation to join the duplicate still pending: its admins chose those people, not
+    # the target's.
+    membership_invitations_revoked: list[int]
     email_domains: list[str]  # moved
     email_domains_merged: list[str]  # listed by both, kept once
     email_domains_verified_by_merge: list[str]  # verified on the duplicate only, now on the kept
@@ -64,47 +75,48 @@ def lock_for_merge(
 def merge_organisation_records(
     *, source: Organisation, target: Organisation, moderator: User
 ) -> MergedRecords:
-    """Move the duplicate `source`'s memberships, email domains and invitations to join to
-    `target`, and mark it merged into `target`, vouching for nothing. Deletes no record of a
-    decision: only a person's second membership and a domain's second listing go. Only this
-    app's rows: call it from letters' merge_organisations, in its transaction."""
+    """Turn the duplicate `source`'s members into requests to join `target` (its admins
+    answer), move its email domains and invitations to join (revoking the pending ones), and
+    mark it merged into `target`, vouching for nothing. The duplicate's memberships go (the
+    requests and the audit event record them), and a domain's second listing. Only this app's
+    rows: call it from letters' merge_organisations, in its transaction."""
     source, target = lock_for_merge(source=source, target=target, moderator=moderator)
     now = timezone.now()
 
-    # Members: a person in both keeps the higher role; the duplicate's row goes.
+    # Members. Nobody becomes a member of the target by a merge: whoever registered a
+    # lookalike of a verified organisation is its admin, and would become the real one's.
+    # A member of the duplicate only is asked for: a pending request the target's admins
+    # answer. A person in both keeps the target's role. The duplicate's rows go.
     target_roles = dict(
         Membership.objects.filter(organisation=target).values_list("user_id", "role")
     )
     memberships = list(Membership.objects.filter(organisation=source).order_by("pk"))
     shared = [m for m in memberships if m.user_id in target_roles]
-    promote = [
-        m.user_id
-        for m in shared
-        if m.role == Membership.Role.ADMIN and target_roles[m.user_id] == Membership.Role.MEMBER
-    ]
-    Membership.objects.filter(organisation=target, user_id__in=promote).update(
-        role=Membership.Role.ADMIN, updated_at=now
+    already_asked = set(
+        MembershipRequest.objects.filter(
+            organisation=target, status=MembershipRequest.Status.PENDING
+        ).values_list("user_id", flat=True)
     )
-    Membership.objects.filter(pk__in=[m.pk for m in shared]).delete()
-    Membership.objects.filter(organisation=source).update(organisation=target, updated_at=now)
+    requests = MembershipRequest.objects.bulk_create(
+        [
+            MembershipRequest(
+                organisation=target, user_id=m.user_id, previous_role=m.role, merged_from=source
+            )
+            for m in memberships
+            if m.user_id not in target_roles and m.user_id not in already_asked
+        ]
+    )
+    Membership.objects.filter(organisation=source).delete()
 
-    # Invitations to join: a pending one for an address the target has also invited is
-    # revoked (one pending invitation per address); all rows move, as the record.
-    target_pending = {
-        email.lower()
-        for email in MembershipInvitation.objects.filter(
-            organisation=target, status=MembershipInvitation.Status.PENDING
-        ).values_list("email", flat=True)
-    }
+    # Invitations to join: every one still pending is revoked (the duplicate's admins chose
+    # whom to invite, not the target's); all rows move, as the record.
     invitations = list(
         MembershipInvitation.objects.filter(organisation=source)
         .order_by("pk")
         .values_list("pk", "status", "email")
     )
     revoked = [
-        pk
-        for pk, status, email in invitations
-        if status == MembershipInvitation.Status.PENDING and email.lower() in target_pending
+        pk for pk, status, _email in invitations if status == MembershipInvitation.Status.PENDING
     ]
     MembershipInvitation.objects.filter(pk__in=revoked).update(
         status=MembershipInvitation.Status.REVOKED, responded_at=now, updated_at=now
@@ -142,7 +154,9 @@ def merge_organisation_records(
         update_fields=["merged_into", "is_verified", "verified_at", "verified_by", "updated_at"]
     )
     return MergedRecords(
-        memberships=[m.pk for m in memberships if m.user_id not in target_roles],
+        membership_requests=[
+            {"user": r.user_id, "role": r.previous_role, "request": r.pk} for r in requests
+        ],
         memberships_merged=[{"user": m.user_id, "role": m.role} for m in shared],
         membership_invitations=[pk for pk, _status, _email in invitations],
         membership_invitations_revoked=revoked,

@@ -16,10 +16,11 @@ from audit.actions import Action
 from audit.services import Event, record_event, record_events
 from core.errors import DomainError, NotAllowed
 
-from ..models import Membership, Organisation, max_length_of
+from ..models import Membership, Organisation, OrganisationFlag, max_length_of
 from ..names import normalise_name
 from ..permissions import can_manage_organisation
 from ..signals import public_details_changed
+from .flags import flag_for_moderators
 
 EDITABLE_FIELDS = ("name", "acronym", "based_in", "website", "description")
 # What lists of signatories show of an organisation: a change is announced to other apps.
@@ -96,8 +97,11 @@ def create_organisation(
     website: str = "",
     description: str = "",
     logo: "File[bytes] | None" = None,
+    like_hidden: Sequence[Organisation] = (),
 ) -> Organisation:
-    """Register an organisation, unverified. Its creator (if any) becomes its first admin."""
+    """Register an organisation, unverified. Its creator (if any) becomes its first admin.
+    `like_hidden`: organisations with a similar name that the creator was not shown (their
+    pages are not public); each is flagged for the moderators."""
     name = " ".join(name.split())
     if not normalise_name(name):
         raise DomainError(_("Enter the organisation's name."))
@@ -128,7 +132,33 @@ def create_organisation(
             added_by=created_by,
         )
     record_event(action=Action.ORGANISATION_CREATED, actor=created_by, organisation=organisation)
+    for hidden in like_hidden:
+        flag_for_moderators(
+            organisation=organisation,
+            kind=OrganisationFlag.Kind.LIKE_HIDDEN,
+            other=hidden,
+            raised_by=created_by,
+            note=_("Registered with a name like “%(name)s”, which the registrant was not shown.")
+            % {"name": hidden.name},
+        )
     return organisation
+
+
+@transaction.atomic
+def refer_registration(
+    *, name: str, existing: Organisation, requested_by: User, details: dict[str, str]
+) -> None:
+    """Someone asked to register `existing`'s name while its page is not public: nothing is
+    created and nothing is said to them about it; the moderators get a flag on `existing`
+    with who asked and what they typed, to check whether they are its staff."""
+    described = "; ".join(f"{key}: {value}" for key, value in details.items() if value)
+    flag_for_moderators(
+        organisation=existing,
+        kind=OrganisationFlag.Kind.SAME_AS_HIDDEN,
+        raised_by=requested_by,
+        note=_("%(email)s asked to register “%(name)s” (%(details)s).")
+        % {"email": requested_by.email, "name": name, "details": described or "-"},
+    )
 
 
 # Names per round of a bulk creation: its IN lists stay far below SQLite's limit on parameters,

@@ -41,7 +41,7 @@ def world(owner, moderator):
     ).user
     bob = UserFactory(email="bob@hrw.example.org")
     MembershipFactory(organisation=target, role="member", user=bob)
-    MembershipFactory(organisation=source, role="admin", user=bob)  # in both: admin wins
+    MembershipFactory(organisation=source, role="admin", user=bob)  # in both: target's role stays
     carol = MembershipFactory(
         organisation=source, role="member", user=UserFactory(email="carol@hrw-intl.example.org")
     ).user
@@ -231,12 +231,14 @@ def test_merge_moves_everything_and_loses_no_signature(world, moderator):
         "The duplicate withdrew",
     ]
 
-    # Members: Carol moves; Bob, in both, is kept once as admin
+    # Members: Carol asks to join (issue 11, item 11); Bob, in both, keeps the target's role
     assert sorted(target.memberships.values_list("user__email", "role")) == [
         ("alice@hrw.example.org", "admin"),
-        ("bob@hrw.example.org", "admin"),
-        ("carol@hrw-intl.example.org", "member"),
+        ("bob@hrw.example.org", "member"),
     ]
+    assert list(
+        target.membership_requests.values_list("user__email", "previous_role", "status")
+    ) == [("carol@hrw-intl.example.org", "member", "pending")]
     assert not source.memberships.exists()
     # Domains: the duplicate's own moves, the shared one is kept once (verified)
     assert sorted(target.email_domains.values_list("domain", "is_verified")) == [
@@ -244,14 +246,14 @@ def test_merge_moves_everything_and_loses_no_signature(world, moderator):
         ("hrw.example.org", True),
     ]
     assert not source.email_domains.exists()
-    # Invitations to sign move; invitations to join move, the one both sent is revoked
+    # Invitations to sign move; invitations to join move, the duplicate's pending ones revoked
     assert Invitation.objects.get(pk=world["invitation"].pk).organisation == target
     assert sorted(
         MembershipInvitation.objects.filter(organisation=target).values_list("email", "status")
     ) == [
         ("Newcomer@hrw.example.org", "pending"),
         ("newcomer@hrw.example.org", "revoked"),
-        ("other@hrw-intl.example.org", "pending"),
+        ("other@hrw-intl.example.org", "revoked"),
     ]
     # Lead organisation of a letter
     assert list(world["letters"]["only_source"].lead_organisations.all()) == [target]
@@ -296,7 +298,10 @@ def test_merge_is_recorded_with_the_full_list_of_moves(world, moderator):
     ]
     assert data["invitations"] == [world["invitation"].pk]
     assert data["memberships_merged"] == [{"user": world["bob"].pk, "role": "admin"}]
-    assert data["membership_invitations_revoked"] == [world["both_invited"].pk]
+    assert data["membership_invitations_revoked"] == [
+        world["both_invited"].pk,
+        world["only_source_invited"].pk,
+    ]
     assert data["email_domains"] == ["hrw-intl.example.org"]
     assert data["email_domains_merged"] == ["hrw.example.org"]
     assert data["lead_letters"] == [world["letters"]["only_source"].pk]

@@ -7,7 +7,13 @@ from django.utils import timezone
 
 from core.errors import DomainError, NotAllowed
 from organisations import services
-from organisations.models import EmailDomain, Membership, MembershipInvitation, Organisation
+from organisations.models import (
+    EmailDomain,
+    Membership,
+    MembershipInvitation,
+    MembershipRequest,
+    Organisation,
+)
 from tests.factories import EmailDomainFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,13 +50,13 @@ def pair(moderator):
     people = {
         name: UserFactory(email=f"{name}@hrw.example.org") for name in ("ana", "bob", "cho", "dev")
     }
-    # ana: admin of the duplicate, member of the kept one → admin
+    # ana: admin of the duplicate, member of the kept one → stays member (a merge grants no role)
     MembershipFactory(organisation=target, user=people["ana"], role="member")
     MembershipFactory(organisation=source, user=people["ana"], role="admin")
     # bob: member of the duplicate, admin of the kept one → stays admin
     MembershipFactory(organisation=target, user=people["bob"], role="admin")
     MembershipFactory(organisation=source, user=people["bob"], role="member")
-    # cho: only in the duplicate → moves
+    # cho: only in the duplicate → asks to join the kept one
     cho = MembershipFactory(organisation=source, user=people["cho"], role="member")
     # dev: only in the kept one → untouched
     MembershipFactory(organisation=target, user=people["dev"], role="member")
@@ -91,23 +97,34 @@ def test_the_duplicates_records_move_to_the_kept_organisation(moderator, pair):
     records = services.merge_organisation_records(source=source, target=target, moderator=moderator)
 
     # Then: what moved, for the merge's audit event
+    cho_request = MembershipRequest.objects.get()
+    assert (cho_request.organisation, cho_request.user, cho_request.status) == (
+        target,
+        people["cho"],
+        "pending",
+    )
     assert records.as_data() == {
-        "memberships": [pair["cho"].pk],
+        "membership_requests": [
+            {"user": people["cho"].pk, "role": "member", "request": cho_request.pk}
+        ],
         "memberships_merged": [
             {"user": people["ana"].pk, "role": "admin"},
             {"user": people["bob"].pk, "role": "member"},
         ],
         "membership_invitations": [pair["invited_by_both"].pk, pair["invited_by_source"].pk],
-        "membership_invitations_revoked": [pair["invited_by_both"].pk],
+        # Every pending invitation of the duplicate: its admins chose whom to invite.
+        "membership_invitations_revoked": [
+            pair["invited_by_both"].pk,
+            pair["invited_by_source"].pk,
+        ],
         "email_domains": ["hrw-intl.example.org"],
         "email_domains_merged": ["hrw.example.org"],
         "email_domains_verified_by_merge": ["hrw.example.org"],
     }
-    # And: each person once, with the higher role
+    # And: the kept organisation's members as they were; the duplicate's rows gone
     assert sorted(Membership.objects.values_list("organisation", "user__email", "role")) == [
-        (target.pk, "ana@hrw.example.org", "admin"),
+        (target.pk, "ana@hrw.example.org", "member"),
         (target.pk, "bob@hrw.example.org", "admin"),
-        (target.pk, "cho@hrw.example.org", "member"),
         (target.pk, "dev@hrw.example.org", "member"),
     ]
     # And: each domain once, verified as the duplicate's was
@@ -121,7 +138,7 @@ def test_the_duplicates_records_move_to_the_kept_organisation(moderator, pair):
     assert sorted(MembershipInvitation.objects.values_list("organisation", "email", "status")) == [
         (target.pk, "NEWCOMER@hrw.example.org", "revoked"),
         (target.pk, "newcomer@hrw.example.org", "pending"),
-        (target.pk, "other@hrw-intl.example.org", "pending"),
+        (target.pk, "other@hrw-intl.example.org", "revoked"),
     ]
     # And: the duplicate stays, merged, vouching for nothing
     source.refresh_from_db()
@@ -141,7 +158,7 @@ def test_merging_an_organisation_without_records_only_marks_it(moderator):
     records = services.merge_organisation_records(source=source, target=target, moderator=moderator)
 
     assert records.as_data() == {
-        "memberships": [],
+        "membership_requests": [],
         "memberships_merged": [],
         "membership_invitations": [],
         "membership_invitations_revoked": [],

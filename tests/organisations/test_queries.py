@@ -60,7 +60,8 @@ def add_invitations(organisation, n: int, invited_by) -> None:
 
 
 def test_members_page(client, own_organisation, org_admin):
-    # session, user, organisation, groups, two membership checks (can_manage,
+    # session, user, organisation, groups, whether its page is public and a membership check
+    # (may the visitor know it exists: issue 11, item 3), two membership checks (can_manage,
     # can_see_members), the members joined with their users, the pending invitations.
     client.force_login(org_admin)
     url = reverse("organisations:members", kwargs={"slug": own_organisation.slug})
@@ -71,7 +72,7 @@ def test_members_page(client, own_organisation, org_admin):
         MembershipFactory(organisation=own_organisation)
     add_invitations(own_organisation, 19, org_admin)
 
-    assert few == count_queries(client, url) == 8
+    assert few == count_queries(client, url) == 10
     assert own_organisation.membership_invitations.count() == 20
 
 
@@ -81,11 +82,12 @@ def test_members_page_of_a_member(client, own_organisation, member, org_admin):
     url = reverse("organisations:members", kwargs={"slug": own_organisation.slug})
     add_invitations(own_organisation, 3, org_admin)
 
-    assert count_queries(client, url) == 7
+    assert count_queries(client, url) == 9
 
 
 def test_domains_page(client, own_organisation, org_admin):
-    # session, user, organisation, groups, two membership checks, the domains.
+    # session, user, organisation, groups, whether its page is public, three membership checks
+    # (may the visitor know it exists, can_manage, can_see_members), the domains.
     client.force_login(org_admin)
     url = reverse("organisations:domains", kwargs={"slug": own_organisation.slug})
     EmailDomainFactory(organisation=own_organisation)
@@ -94,21 +96,22 @@ def test_domains_page(client, own_organisation, org_admin):
     for _ in range(19):
         EmailDomainFactory(organisation=own_organisation)
 
-    assert few == count_queries(client, url) == 7
+    assert few == count_queries(client, url) == 9
 
 
 def test_create_page_with_a_duplicate_warning(client, signer):
-    # session, user, groups, the duplicate candidates (one query however many match).
+    # session, user, groups, the duplicate candidates (one query however many match), which
+    # of them have a public page, which of them have the user as a member.
     client.force_login(signer)
     url = reverse("organisations:create")
-    OrganisationFactory(name="Human Rights Watch", slug="hrw")
+    OrganisationFactory(name="Human Rights Watch", slug="hrw", is_verified=True)
 
     with CaptureQueriesContext(connection) as one:
         client.post(url, {"name": "Human Rights Wach"})
     for n in range(3):
-        OrganisationFactory(name=f"Human Rights Watch {n}", slug=f"hrw-{n}")
+        OrganisationFactory(name=f"Human Rights Watch {n}", slug=f"hrw-{n}", is_verified=True)
     with CaptureQueriesContext(connection) as four:
         response = client.post(url, {"name": "Human Rights Wach"})
 
     assert len(response.context["candidates"]) == 4
-    assert len(one) == len(four) == 4
+    assert len(one) == len(four) == 6

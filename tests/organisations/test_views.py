@@ -56,6 +56,10 @@ def urls(own_organisation, member, invitation, secret):
         "domain-remove": reverse(
             "organisations:domain-remove", kwargs={"slug": slug, "pk": email_domain.pk}
         ),
+        "membership-request": reverse(
+            "organisations:membership-request",
+            kwargs={"slug": slug, "pk": 1, "decision": "approve"},
+        ),
     }
 
 
@@ -80,16 +84,32 @@ GET_MATRIX = {
     "mine": (LOGIN, 200, 200, 200, 200, 200),
     "create": (LOGIN, 200, 200, 200, 200, 200),
     # Unverified and named on no public list: its members and moderators only.
+    # Every page under its slug answers as its page does (issue 11, item 3): a 404 for whoever
+    # may not see the page, as for a slug nobody registered; a member without the role, who
+    # knows the organisation exists, gets 403.
     "detail": (404, 404, 200, 200, 404, 200),
+    "edit": (404, 404, 403, 200, 404, 200),
+    "members": (404, 404, 200, 200, 404, 200),
+    "member-role": (405, 405, 405, 405, 405, 405),
+    "member-remove": (404, 404, 200, 200, 404, 200),
+    "invitation-accept": (200, 200, 200, 200, 200, 200),
+    "invitation-revoke": (405, 405, 405, 405, 405, 405),
+    "domains": (404, 404, 200, 200, 404, 200),
+    "domain-remove": (405, 405, 405, 405, 405, 405),
+    "membership-request": (405, 405, 405, 405, 405, 405),
+}
+# The same organisation once a moderator verified it: its page is public, so anyone may know it
+# exists; those without the role are refused with 403, visitors are asked to log in.
+VERIFIED_GET_MATRIX = {
+    "detail": (200, 200, 200, 200, 200, 200),
     "edit": (LOGIN, 403, 403, 200, 403, 200),
     "members": (LOGIN, 403, 200, 200, 403, 200),
-    "member-role": (LOGIN, 405, 405, 405, 405, 405),
     "member-remove": (LOGIN, 403, 200, 200, 403, 200),
-    "invitation-accept": (200, 200, 200, 200, 200, 200),
-    "invitation-revoke": (LOGIN, 405, 405, 405, 405, 405),
     "domains": (LOGIN, 403, 200, 200, 403, 200),
-    "domain-remove": (LOGIN, 405, 405, 405, 405, 405),
 }
+# What a refused role gets from the hidden `own_organisation`: outsiders cannot tell it from a
+# missing one; its members know it.
+REFUSED = {"signer": 404, "coordinator": 404, "member": 403}
 
 
 @pytest.mark.parametrize(
@@ -101,6 +121,29 @@ GET_MATRIX = {
     ],
 )
 def test_get_per_role(as_role, urls, name, role, expected):
+    client = as_role(role)
+
+    response = client.get(urls[name])
+
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('account_login')}?next={urls[name]}"
+    else:
+        assert response.status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "expected"),
+    [
+        (name, role, expected)
+        for name, row in VERIFIED_GET_MATRIX.items()
+        for role, expected in zip(ROLES, row, strict=True)
+    ],
+)
+def test_get_per_role_of_a_verified_organisation(
+    as_role, urls, own_organisation, name, role, expected
+):
+    Organisation.objects.filter(pk=own_organisation.pk).update(is_verified=True)
     client = as_role(role)
 
     response = client.get(urls[name])
@@ -206,7 +249,10 @@ def test_create_registers_the_organisation_with_its_creator_as_admin(client, coo
     ["Human Rights Watch", "human rights watch", "Human-Rights  Watch", "The Human Rights Watch"],
 )
 def test_create_refuses_an_exact_duplicate_and_names_it(client, signer, name):
-    existing = OrganisationFactory(name="Human Rights Watch", slug="human-rights-watch")
+    # Verified, so its page is public: a hidden one is never named (tests/security).
+    existing = OrganisationFactory(
+        name="Human Rights Watch", slug="human-rights-watch", is_verified=True
+    )
     client.force_login(signer)
     before = Organisation.objects.count()
 
@@ -225,7 +271,9 @@ def test_create_refuses_an_exact_duplicate_and_names_it(client, signer, name):
 
 def test_create_warns_of_a_likely_duplicate_then_accepts_a_confirmed_one(client, signer):
     # Given
-    hrw = OrganisationFactory(name="Human Rights Watch", slug="human-rights-watch", acronym="HRW")
+    hrw = OrganisationFactory(
+        name="Human Rights Watch", slug="human-rights-watch", acronym="HRW", is_verified=True
+    )
     client.force_login(signer)
     before = Organisation.objects.count()
     data = {"name": "Human Rights Wach", "based_in": "Hong Kong"}
@@ -256,8 +304,8 @@ def test_create_warns_of_a_likely_duplicate_then_accepts_a_confirmed_one(client,
 
 
 def test_the_duplicate_box_does_not_vouch_for_a_name_typed_afterwards(client, signer):
-    OrganisationFactory(name="Human Rights Watch", slug="human-rights-watch")
-    OrganisationFactory(name="Free Tibet", slug="free-tibet")
+    OrganisationFactory(name="Human Rights Watch", slug="human-rights-watch", is_verified=True)
+    OrganisationFactory(name="Free Tibet", slug="free-tibet", is_verified=True)
     client.force_login(signer)
     before = Organisation.objects.count()
 
@@ -280,7 +328,9 @@ def test_the_checkbox_is_only_shown_with_a_warning(client, signer):
 
 
 def test_create_warns_of_a_matching_acronym(client, signer):
-    ict = OrganisationFactory(name="International Campaign for Tibet", slug="ict", acronym="ICT")
+    ict = OrganisationFactory(
+        name="International Campaign for Tibet", slug="ict", acronym="ICT", is_verified=True
+    )
     client.force_login(signer)
 
     response = client.post(
@@ -498,7 +548,7 @@ def test_others_cannot_edit(request, client, own_organisation, role):
         form_data(own_organisation, name="Hijacked"),
     )
 
-    assert response.status_code == 403
+    assert response.status_code == REFUSED[role]
     own_organisation.refresh_from_db()
     assert own_organisation.name != "Hijacked"
     assert audit_actions() == []
@@ -510,12 +560,12 @@ def test_anonymous_cannot_edit(client, own_organisation):
         form_data(own_organisation, name="Hijacked"),
     )
 
-    assert response.status_code == 302
+    assert response.status_code == 404  # hidden: as if missing
     assert not Organisation.objects.filter(name="Hijacked").exists()
 
 
 def test_edit_refuses_the_name_of_another_organisation(client, org_admin, own_organisation):
-    other = OrganisationFactory(name="Human Rights Watch", slug="hrw")
+    other = OrganisationFactory(name="Human Rights Watch", slug="hrw", is_verified=True)
     old_name = own_organisation.name
     client.force_login(org_admin)
 
@@ -698,7 +748,7 @@ def test_others_cannot_change_roles(request, client, member, own_organisation, r
         {"role": "admin"},
     )
 
-    assert response.status_code == 403
+    assert response.status_code == REFUSED[role]
     membership.refresh_from_db()
     assert membership.role == "member"
     assert audit_actions() == []
@@ -767,10 +817,10 @@ def test_others_cannot_remove_a_member(request, client, org_admin, own_organisat
     target = org_admin.memberships.get()
     client.force_login(request.getfixturevalue(role))
 
-    assert client.get(remove_url(target)).status_code == 403
+    assert client.get(remove_url(target)).status_code == REFUSED[role]
     response = client.post(remove_url(target))
 
-    assert response.status_code == 403
+    assert response.status_code == REFUSED[role]
     assert Membership.objects.filter(pk=target.pk).exists()
     assert audit_actions() == []
 
@@ -870,7 +920,7 @@ def test_others_cannot_list_domains(request, client, own_organisation, role):
 
     response = client.post(domains_url(own_organisation), {"domain": "ngo.example.org"})
 
-    assert response.status_code == 403
+    assert response.status_code == REFUSED[role]
     assert EmailDomain.objects.count() == 0
     assert audit_actions() == []
 
@@ -918,7 +968,7 @@ def test_others_cannot_remove_domains(request, client, own_organisation, role):
 
     response = client.post(domain_remove_url(email_domain))
 
-    assert response.status_code == 403
+    assert response.status_code == REFUSED[role]
     assert EmailDomain.objects.count() == 1
     assert audit_actions() == []
 
