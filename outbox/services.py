@@ -137,6 +137,11 @@ def request_delivery(*, email_ids: Iterable[int], countdown: int | None = None) 
         delivery_requested.send(sender=OutboundEmail, email_ids=ids, countdown=countdown)
 
 
+def live_bodies(row: OutboundEmail) -> RenderedEmail:
+    """The email as it is sent: subject, text and HTML."""
+    return RenderedEmail(subject=row.subject, text=row.body_text, html=row.body_html)
+
+
 def _build_message(row: OutboundEmail) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=row.subject,

@@ -363,7 +363,17 @@ def test_a_head_request_returns_no_body_but_the_same_status(client, signature):
 # --- what the links do on POST -------------------------------------------------------------------
 
 
-def test_the_manage_link_changes_the_visibility(client, signature):
+def test_the_manage_link_narrows_the_visibility(client, signature):
+    response = client.post(
+        manage_path(signature), {"action": "visibility", "visibility": "counted_only"}
+    )
+
+    assert response.status_code == 302
+    signature.refresh_from_db()
+    assert (signature.visibility, signature.show_signer_name) == ("counted_only", False)
+
+
+def test_the_manage_link_only_asks_to_show_the_signers_name(client, signature):
     response = client.post(
         manage_path(signature),
         {"action": "visibility", "visibility": "counted_only", "show_signer_name": "on"},
@@ -371,7 +381,8 @@ def test_the_manage_link_changes_the_visibility(client, signature):
 
     assert response.status_code == 302
     signature.refresh_from_db()
-    assert (signature.visibility, signature.show_signer_name) == ("counted_only", True)
+    assert (signature.visibility, signature.show_signer_name) == ("public", False)
+    assert emails_of("signature_widen")[0].to == signature.signer_email
 
 
 def test_the_manage_link_refuses_an_unknown_visibility(client, signature):

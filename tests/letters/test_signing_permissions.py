@@ -8,7 +8,7 @@ organisation; `other_coordinator`, coordinating another letter; the letter's `ow
 import pytest
 from django.urls import reverse
 
-from letters import services
+from letters import services, tokens
 from letters.models import Letter, Signature
 from letters.urls import urlpatterns
 from tests.factories import MembershipFactory, UserFactory
@@ -58,6 +58,21 @@ def scene(make_letter, owner, organisation):
     }
 
 
+def widen_path(signature) -> str:
+    signature.refresh_from_db()
+    token = tokens.make_widening_token(
+        signature_id=signature.pk,
+        visibility="public",
+        show_signer_name=True,
+        state=tokens.state_fingerprint(
+            visibility=signature.visibility,
+            show_signer_name=signature.show_signer_name,
+            updated_at=signature.updated_at.isoformat(),
+        ),
+    )
+    return reverse("letters:signature-widen", args=[token])
+
+
 def _url(name: str, scene: dict) -> str:
     letter, signature = scene["letter"], scene["signature"]
     return {
@@ -67,6 +82,8 @@ def _url(name: str, scene: dict) -> str:
         "letters:signature-confirm": lambda: confirm_path(signature),
         "letters:signature-manage": lambda: manage_path(signature),
         "letters:signature-reconfirm": lambda: reconfirm_path(signature, 2),
+        "letters:signature-widen": lambda: widen_path(signature),
+        "letters:signature-widened": lambda: reverse(name),
         "letters:signature-withdraw": lambda: reverse(name, args=[signature.pk]),
         "letters:my-signatures": lambda: reverse(name),
         "letters:letter-signatures": lambda: reverse(name, args=[letter.slug]),
@@ -93,6 +110,8 @@ MATRIX = {
     "letters:signature-confirm": EVERYONE,  # so is the signed token
     "letters:signature-manage": EVERYONE,
     "letters:signature-reconfirm": EVERYONE,
+    "letters:signature-widen": EVERYONE,  # a signed, one-hour, single-use token
+    "letters:signature-widened": EVERYONE,
     "letters:signature-withdraw": MEMBERS_ONLY,
     "letters:my-signatures": LOGGED_IN,
     "letters:letter-signatures": COORDINATORS_AND_MODERATORS,
