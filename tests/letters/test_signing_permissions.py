@@ -11,6 +11,7 @@ from django.urls import reverse
 from letters import services, tokens
 from letters.models import Letter, Signature
 from letters.urls import urlpatterns
+from tests.emails import as_sent
 from tests.factories import MembershipFactory, UserFactory
 from tests.letters.signing_helpers import (
     SIGNER_EMAIL,
@@ -54,7 +55,7 @@ def scene(make_letter, owner, organisation):
     return {
         "letter": letter,
         "signature": signature,
-        "invitation_url": link_in(emails_of("invitation")[0].body_text, "invitations"),
+        "invitation_url": link_in(as_sent(emails_of("invitation")[0]).text, "invitations"),
     }
 
 
@@ -265,7 +266,7 @@ def test_an_invitation_to_a_draft_cannot_be_used_yet(client, request, make_lette
     services.invite(
         letter=letter, actor=owner, email="info@tibetwatch.example.net", organisation_name="TW"
     )
-    url = link_in(emails_of("invitation")[0].body_text, "invitations")
+    url = link_in(as_sent(emails_of("invitation")[0]).text, "invitations")
     _login(client, request, role)
     before = world()
 
