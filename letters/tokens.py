@@ -9,7 +9,10 @@ widening link is sent to the signer's address for one requested change: it lives
 WIDEN_LINK_MAX_AGE and names the state it was asked from, so it works once (the change makes
 the state differ) and not at all after any other change.
 An invitation link's secret is an HMAC of a stored seed under SECRET_KEY; the database keeps the
-seed and the secret's SHA-256, so a copy of the database alone opens no link.
+seed and the secret's SHA-256. The emails that carry these links are stored in the outbox with
+placeholders for their secrets, which are kept apart, encrypted with FIELD_ENCRYPTION_KEYS,
+until sent (outbox.link_secrets). So a copy of the database alone opens no link
+(tests/security/test_leaked_database.py tries every link it finds in one).
 """
 
 import base64
