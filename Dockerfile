@@ -55,7 +55,9 @@ COPY . .
 # at run time (production refuses to start without a real EMAIL_URL).
 # /app/media (uploads) and /app/var (celery beat schedule) are the only writable directories;
 # named volumes mounted there inherit this ownership.
+# FIELD_ENCRYPTION_KEYS likewise (a throwaway key; production refuses to start without one).
 RUN SECRET_KEY=collectstatic-at-build-time-only DEBUG=false EMAIL_URL=filemail:///tmp/unused \
+      FIELD_ENCRYPTION_KEYS=Y29sbGVjdHN0YXRpYy1hdC1idWlsZC10aW1lLW9ubHk= \
       python manage.py collectstatic --noinput \
  && mkdir -p /app/media /app/var \
  && chown undersigned:undersigned /app/media /app/var

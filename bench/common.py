@@ -10,6 +10,7 @@ Load goes to 127.0.0.1 only, bounded in time and in count.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email
 import fcntl
@@ -245,6 +246,8 @@ def server_env(
         CONN_MAX_AGE="60",
         REDIS_URL=redis_url,
         EMAIL_URL=email_url,
+        FIELD_ENCRYPTION_KEYS=env.get("BENCH_FIELD_ENCRYPTION_KEYS")
+        or base64.urlsafe_b64encode(os.urandom(32)).decode(),
         STATIC_ROOT=static_root,
         LOG_LEVEL="WARNING",
         BENCH_VIEWS="1",
@@ -253,6 +256,7 @@ def server_env(
     env.update(extra or {})
     # The SECRET_KEY is chosen once, so this process and the servers agree on it.
     env["BENCH_SECRET_KEY"] = env["SECRET_KEY"]
+    env["BENCH_FIELD_ENCRYPTION_KEYS"] = env["FIELD_ENCRYPTION_KEYS"]
     return env
 
 

@@ -11,9 +11,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+
+from core.crypto import key_from_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -31,6 +34,28 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set it in the environment (it is only optional with DEBUG=1)."
         )
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105
+
+# Keys that encrypt secrets at rest (core/crypto.py: the link secrets of queued emails):
+# comma-separated Fernet keys, the first encrypts, all decrypt (rotation). Required without
+# DEBUG: a copy of the database must not be readable with what the database itself holds.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS is not set. Generate a key with: python -c "
+            '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" '
+            "(it is only optional with DEBUG=1)."
+        )
+    # DEBUG only (development, tests): a key derived from SECRET_KEY, so that nothing needs
+    # setting up. Production never uses it: see core.crypto.key_from_secret_key.
+    FIELD_ENCRYPTION_KEYS = [key_from_secret_key(SECRET_KEY)]
+try:
+    _field_keys = [Fernet(key) for key in FIELD_ENCRYPTION_KEYS]
+except ValueError as _exc:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key "
+        "(32 url-safe base64-encoded bytes)."
+    ) from _exc
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -85,6 +85,76 @@ def signature_withdrawn(signature: Signature) -> OutboundEmail:
     )
 
 
+def _visibility_display(visibility: str) -> str:
+    return str(Signature.Visibility(visibility).label)
+
+
+def widening_request(
+    signature: Signature, *, token: str, visibility: str, show_signer_name: bool
+) -> OutboundEmail:
+    """The one-hour, single-use link that makes a signature more visible, to the signer's own
+    address only: a forwarded manage link cannot widen (issue 11, item 7)."""
+    return queue_email(
+        kind="signature_widen",
+        to=signature.signer_email,
+        context={
+            "signature": signature,
+            "letter": signature.letter,
+            "organisation": signature.organisation,
+            "before_display": _visibility_display(signature.visibility),
+            "before_show_name": signature.show_signer_name,
+            "after_display": _visibility_display(visibility),
+            "after_show_name": show_signer_name,
+            "widen_url": _url("letters:signature-widen", token=token),
+        },
+        # A new request is a new email (the token carries its time), a retry is not.
+        dedupe_key=f"signature:{signature.pk}:widen:{tokens.hash_secret(token)[:32]}",
+    )
+
+
+def signature_changed(
+    signature: Signature,
+    *,
+    withdrawn: bool = False,
+    before: tuple[str, bool] | None = None,
+    include_signer: bool = True,
+) -> list[int]:
+    """Tell the signer (unless told otherwise) and the organisation's admins that the
+    signature was withdrawn or now appears differently. No manage link: it is not theirs."""
+    from organisations.models import Membership
+
+    letter = signature.letter
+    context = {
+        "signature": signature,
+        "letter": letter,
+        "organisation": signature.organisation,
+        "letter_url": _url("letters:detail", slug=letter.slug),
+        "withdrawn": withdrawn,
+        "before_display": _visibility_display(before[0]) if before else "",
+        "before_show_name": before[1] if before else False,
+        "after_display": _visibility_display(signature.visibility),
+        "after_show_name": signature.show_signer_name,
+    }
+    admins = Membership.objects.filter(
+        organisation_id=signature.organisation_id, role=Membership.Role.ADMIN
+    ).values_list("user__email", flat=True)
+    recipients = dict.fromkeys(
+        address.lower()
+        for address in [*([signature.signer_email] if include_signer else []), *admins]
+        if address
+    )
+    moment = signature.updated_at.isoformat()
+    return queue_emails(
+        EmailSpec(
+            kind="signature_changed",
+            to=address,
+            context=context,
+            dedupe_key=f"signature:{signature.pk}:changed:{moment}:{address}"[:200],
+        )
+        for address in recipients
+    )
+
+
 def reconfirmation_request(signature: Signature, version: LetterVersion) -> OutboundEmail:
     """The text changed in substance: ask the signer to re-confirm the new version."""
     token = tokens.make_signature_token(

@@ -2,8 +2,17 @@
 
 A signature link is a Django signed value naming the signature and, where it matters, the
 version; the purpose is part of the salt, so a withdraw link cannot confirm and vice versa.
+None of these is stored: the database holds no signature link, and SECRET_KEY makes them.
+
+The manage link (a year, reusable) may only narrow a signature's visibility or withdraw it. A
+widening link is sent to the signer's address for one requested change: it lives
+WIDEN_LINK_MAX_AGE and names the state it was asked from, so it works once (the change makes
+the state differ) and not at all after any other change.
 An invitation link's secret is an HMAC of a stored seed under SECRET_KEY; the database keeps the
-seed and the secret's SHA-256, so a copy of the database alone opens no link.
+seed and the secret's SHA-256. The emails that carry these links are stored in the outbox with
+placeholders for their secrets, which are kept apart, encrypted with FIELD_ENCRYPTION_KEYS,
+until sent (outbox.link_secrets). So a copy of the database alone opens no link
+(tests/security/test_leaked_database.py tries every link it finds in one).
 """
 
 import base64
@@ -20,6 +29,10 @@ CONFIRM = "confirm"
 MANAGE = "manage"  # withdraw, change visibility
 RECONFIRM = "reconfirm"
 PURPOSES = (CONFIRM, MANAGE, RECONFIRM)
+
+
+WIDEN = "widen"  # make a signature more visible: short-lived, single use
+WIDEN_LINK_MAX_AGE = timedelta(hours=1)
 
 
 class BadLink(Exception):
@@ -63,6 +76,50 @@ def read_signature_token(token: str, *, purpose: str) -> SignatureLink:
     version = payload.get("v")
     return SignatureLink(
         signature_id=payload["s"], version=version if isinstance(version, int) else None
+    )
+
+
+@dataclass(frozen=True)
+class WideningLink:
+    signature_id: int
+    visibility: str
+    show_signer_name: bool
+    state: str  # state_fingerprint of the signature when the change was asked for
+
+
+def state_fingerprint(*, visibility: str, show_signer_name: bool, updated_at: str) -> str:
+    """What the signature looked like: any change since makes a widening link stale."""
+    raw = f"{visibility}|{int(show_signer_name)}|{updated_at}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:20]
+
+
+def make_widening_token(
+    *, signature_id: int, visibility: str, show_signer_name: bool, state: str
+) -> str:
+    payload = {"s": signature_id, "to": visibility, "n": int(show_signer_name), "f": state}
+    return signing.dumps(payload, salt=_salt(WIDEN), compress=True)
+
+
+def read_widening_token(token: str) -> WideningLink:
+    try:
+        payload = signing.loads(token, salt=_salt(WIDEN), max_age=WIDEN_LINK_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise BadLink("expired") from exc
+    except signing.BadSignature as exc:
+        raise BadLink("invalid") from exc
+    if not (
+        isinstance(payload, dict)
+        and isinstance(payload.get("s"), int)
+        and isinstance(payload.get("to"), str)
+        and payload.get("n") in (0, 1)
+        and isinstance(payload.get("f"), str)
+    ):
+        raise BadLink("invalid")
+    return WideningLink(
+        signature_id=payload["s"],
+        visibility=payload["to"],
+        show_signer_name=bool(payload["n"]),
+        state=payload["f"],
     )
 
 

@@ -21,6 +21,8 @@ urlpatterns = [
     path("invitations/<str:secret>/", signing.sign_invitation, name="sign-invitation"),
     path("signatures/confirm/<str:token>/", signing.signature_confirm, name="signature-confirm"),
     path("signatures/manage/<str:token>/", signing.signature_manage, name="signature-manage"),
+    path("signatures/widen/<str:token>/", signing.signature_widen, name="signature-widen"),
+    path("signatures/widened/", signing.signature_widened, name="signature-widened"),
     path(
         "signatures/reconfirm/<str:token>/",
         signing.signature_reconfirm,

@@ -8,8 +8,9 @@ from .models import OutboundEmail
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
-    """Delivery status for operators. Bodies carry personal links and data: only superusers
-    see them."""
+    """Delivery status for operators. Bodies carry personal data: only superusers see them, and
+    even they see no live link: bodies are stored with placeholders for link secrets, which are
+    kept apart, encrypted, and never shown (outbox.link_secrets)."""
 
     list_display = ["created_at", "kind", "to", "status", "attempts", "sent_at", "short_error"]
     list_filter = ["status", "kind"]

@@ -11,6 +11,10 @@ class OutboundEmail(TimeStampedModel):
 
     `dedupe_key` is unique: queueing the same email twice is a no-op, and the Message-ID is
     derived from it, so a resend after a crash carries the same Message-ID.
+
+    Subject and bodies are stored with `{{secret:n}}` placeholders for their links' secrets;
+    the secrets are in `link_secrets`, encrypted (core.crypto), erased once the email is sent
+    or failed for good (outbox.link_secrets). No row holds a live link in clear.
     """
 
     class Status(models.TextChoices):
@@ -23,6 +27,9 @@ class OutboundEmail(TimeStampedModel):
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
+    # The secrets of the links in the email, a JSON list encrypted with core.crypto; "" once
+    # sent or failed for good, or when the email has no secret link.
+    link_secrets = models.TextField(_("link secrets (encrypted)"), blank=True, editable=False)
     dedupe_key = models.CharField(max_length=200, unique=True)
     message_id = models.CharField(_("Message-ID"), max_length=200)
     # A label for a fan-out ("letter:12:invitations"), so progress can be counted per batch.

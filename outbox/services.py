@@ -5,9 +5,13 @@ lock (`select_for_update(skip_locked=True)`) held while the SMTP server is talki
 when the row is marked sent, so two workers never send the same row. If a worker dies after the
 SMTP server accepted the message but before the commit, the row is still queued and is sent
 once more, with the same Message-ID (receiving servers and clients de-duplicate on it).
+
+Stored bodies hold no live link: their link secrets are kept apart, encrypted, until the email
+is sent or has failed for good, and put back only into the message (outbox.link_secrets).
 """
 
 import hashlib
+import json
 import logging
 import smtplib
 from collections.abc import Iterable
@@ -20,8 +24,12 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from core.crypto import DecryptionError, decrypt_str, encrypt_str
+
+from . import link_secrets
 from .models import OutboundEmail
 from .rendering import RenderedEmail, render_email
 from .signals import delivery_requested, email_status_changed
@@ -64,16 +72,17 @@ def queue_email(
     existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
-    rendered = rendered or render_email(kind, context)
+    sealed, secrets = _sealed(rendered or render_email(kind, context))
     with transaction.atomic():  # a savepoint: a concurrent duplicate must not break the caller
         email, created = OutboundEmail.objects.get_or_create(
             dedupe_key=dedupe_key,
             defaults={
                 "kind": kind,
                 "to": to,
-                "subject": rendered.subject,
-                "body_text": rendered.text,
-                "body_html": rendered.html,
+                "subject": sealed.subject,
+                "body_text": sealed.text,
+                "body_html": sealed.html,
+                "link_secrets": secrets,
                 "message_id": message_id_for(dedupe_key),
                 "batch": batch,
                 "next_attempt_at": timezone.now(),
@@ -103,14 +112,15 @@ def queue_emails(specs: Iterable[EmailSpec]) -> list[int]:
     now = timezone.now()
     rows = []
     for spec in specs:
-        rendered = spec.rendered or render_email(spec.kind, spec.context)
+        sealed, secrets = _sealed(spec.rendered or render_email(spec.kind, spec.context))
         rows.append(
             OutboundEmail(
                 kind=spec.kind,
                 to=spec.to,
-                subject=rendered.subject,
-                body_text=rendered.text,
-                body_html=rendered.html,
+                subject=sealed.subject,
+                body_text=sealed.text,
+                body_html=sealed.html,
+                link_secrets=secrets,
                 dedupe_key=spec.dedupe_key,
                 message_id=message_id_for(spec.dedupe_key),
                 batch=spec.batch,
@@ -137,16 +147,55 @@ def request_delivery(*, email_ids: Iterable[int], countdown: int | None = None) 
         delivery_requested.send(sender=OutboundEmail, email_ids=ids, countdown=countdown)
 
 
+def _sealed(rendered: RenderedEmail) -> tuple[RenderedEmail, str]:
+    """The email as stored (placeholders for its link secrets) and its secrets, encrypted
+    ("" when it has none)."""
+    sealed, secrets = link_secrets.seal(rendered)
+    return sealed, encrypt_str(json.dumps(secrets)) if secrets else ""
+
+
+class MissingLinkSecrets(ValueError):
+    """The email's link secrets are gone (erased after a final failure) or undecryptable (its
+    key was dropped): sending it would send dead links. A ValueError: a final failure."""
+
+
+def _secrets_of(row: OutboundEmail) -> list[str]:
+    if not row.link_secrets:
+        return []
+    try:
+        return json.loads(decrypt_str(row.link_secrets))
+    except DecryptionError as exc:
+        raise MissingLinkSecrets(
+            "its link secrets cannot be decrypted with FIELD_ENCRYPTION_KEYS"
+        ) from exc
+
+
+def live_bodies(row: OutboundEmail) -> RenderedEmail:
+    """The email as it is sent, link secrets put back: for the message, and for tests. After
+    the email is sent (or failed for good) the secrets are erased and the placeholders stay."""
+    secrets = _secrets_of(row)
+    return RenderedEmail(
+        subject=link_secrets.fill(row.subject, secrets),
+        text=link_secrets.fill(row.body_text, secrets),
+        html=link_secrets.fill(row.body_html, secrets),
+    )
+
+
 def _build_message(row: OutboundEmail) -> EmailMultiAlternatives:
+    secrets = _secrets_of(row)
+    if any(
+        link_secrets.unfilled(part, secrets) for part in (row.subject, row.body_text, row.body_html)
+    ):
+        raise MissingLinkSecrets("its link secrets were erased: send it anew from the app")
     message = EmailMultiAlternatives(
-        subject=row.subject,
-        body=row.body_text,
+        subject=link_secrets.fill(row.subject, secrets),
+        body=link_secrets.fill(row.body_text, secrets),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[row.to],
         headers={"Message-ID": row.message_id, "Auto-Submitted": "auto-generated"},
     )
     if row.body_html:
-        message.attach_alternative(row.body_html, "text/html")
+        message.attach_alternative(link_secrets.fill(row.body_html, secrets), "text/html")
     return message
 
 
@@ -189,8 +238,10 @@ def deliver(*, email_id: int, mailer=None) -> Outcome:
             if _is_permanent(exc) or row.attempts >= MAX_ATTEMPTS:
                 row.status = OutboundEmail.Status.FAILED
                 row.next_attempt_at = None
+                row.link_secrets = ""  # final: the links die with the email
                 row.save(
                     update_fields=[
+                        "link_secrets",
                         "status",
                         "attempts",
                         "last_error",
@@ -210,8 +261,10 @@ def deliver(*, email_id: int, mailer=None) -> Outcome:
         row.sent_at = timezone.now()
         row.next_attempt_at = None
         row.last_error = ""
+        row.link_secrets = ""  # sent: the database keeps no working link
         row.save(
             update_fields=[
+                "link_secrets",
                 "status",
                 "sent_at",
                 "attempts",
@@ -285,13 +338,22 @@ def claim_overdue(*, now=None, limit: int = 5000) -> list[int]:
     return ids
 
 
+def _carries_links() -> Q:
+    marker = "{{secret:"
+    return (
+        Q(subject__contains=marker) | Q(body_text__contains=marker) | Q(body_html__contains=marker)
+    )
+
+
 @transaction.atomic
 def requeue_failed(*, email_ids: Iterable[int]) -> int:
-    """Put failed rows back in the queue (an operator fixed the cause)."""
+    """Put failed rows back in the queue (an operator fixed the cause). Not those that carried
+    links: their secrets were erased when they failed, so they must be sent anew from the app
+    (the letter's "resend failed invitations", a new sign-up or password reset)."""
     ids = list(
-        OutboundEmail.objects.filter(
-            pk__in=list(email_ids), status=OutboundEmail.Status.FAILED
-        ).values_list("pk", flat=True)
+        OutboundEmail.objects.filter(pk__in=list(email_ids), status=OutboundEmail.Status.FAILED)
+        .exclude(_carries_links())
+        .values_list("pk", flat=True)
     )
     OutboundEmail.objects.filter(pk__in=ids).update(
         status=OutboundEmail.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()

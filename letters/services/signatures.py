@@ -26,7 +26,7 @@ from organisations.models import Organisation
 from organisations.names import normalise_name
 from organisations.selectors import admin_emails_of, is_member, writes_from_verified_domain
 
-from .. import emails, selectors
+from .. import emails, selectors, tokens
 from ..models import Invitation, Letter, LetterVersion, Signature
 from .publication import invalidate_public_list
 
@@ -398,36 +398,61 @@ def withdraw_signature(*, signature: Signature, actor: User | None = None) -> Si
         data={"letter_id": signature.letter_id},
     )
     emails.signature_withdrawn(signature)
+    emails.signature_changed(signature, withdrawn=True, include_signer=False)
     invalidate_public_list(letter_ids=[signature.letter_id])
     return signature
 
 
-@transaction.atomic(durable=True)
-def change_visibility(
-    *,
-    signature: Signature,
-    visibility: str,
-    show_signer_name: bool,
-    actor: User | None = None,
-) -> Signature:
-    """The signer (by link) or a member changes how the organisation appears, until
-    publication."""
+# How far a visibility shows an organisation: a change to a higher rank, or to showing the
+# signer's name, widens it.
+_VISIBILITY_RANK = {
+    Signature.Visibility.COUNTED_ONLY: 0,
+    Signature.Visibility.RECIPIENT_ONLY: 1,
+    Signature.Visibility.PUBLIC: 2,
+}
+
+
+def widens(signature: Signature, *, visibility: str, show_signer_name: bool) -> bool:
+    """Would this change show the organisation (or the signer's name) more widely?"""
+    return _VISIBILITY_RANK[Signature.Visibility(visibility)] > _VISIBILITY_RANK[
+        Signature.Visibility(signature.visibility)
+    ] or (show_signer_name and not signature.show_signer_name)
+
+
+class WideningNeedsConfirmation(NotAllowed):
+    """The emailed manage link may only narrow: widening asks the signer's address first."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This link can only make your organisation less visible. To show it more "
+                "widely, confirm with the link we email to the signer's address."
+            )
+        )
+
+
+def _changeable(signature: Signature, visibility: str) -> Signature:
+    """The signature, locked, if its visibility may still change at all."""
+    if visibility not in Signature.Visibility.values:
+        raise DomainError(_("Unknown visibility."))
     signature = (
         Signature.objects.select_for_update(of=("self",))
         .select_related("letter", "organisation")
         .get(pk=signature.pk)
     )
-    if actor is not None and not is_member(actor, signature.organisation):
-        raise NotAllowed(_("Only members of the organisation can change its signature."))
-    if visibility not in Signature.Visibility.values:
-        raise DomainError(_("Unknown visibility."))
     if signature.letter.status == Letter.Status.PUBLISHED:
         raise TransitionError(_("The letter has been published; its list is final."))
     if signature.status not in (Signature.SIGNER_LIVE if actor is None else Signature.LIVE):
         raise TransitionError(_("This signature is no longer live."))
-    if (signature.visibility, signature.show_signer_name) == (visibility, show_signer_name):
+    return signature
+
+
+def _apply_visibility(
+    signature: Signature, *, visibility: str, show_signer_name: bool, actor: User | None
+) -> Signature:
+    before = (signature.visibility, signature.show_signer_name)
+    if before == (visibility, show_signer_name):
         return signature
-    before = signature.visibility
     signature.visibility = visibility
     signature.show_signer_name = show_signer_name
     signature.save(update_fields=["visibility", "show_signer_name", "updated_at"])
@@ -438,13 +463,107 @@ def change_visibility(
         target=signature,
         data={
             "letter_id": signature.letter_id,
-            "from": before,
+            "from": before[0],
             "to": visibility,
             "show_signer_name": show_signer_name,
         },
     )
+    emails.signature_changed(signature, before=before)
     invalidate_public_list(letter_ids=[signature.letter_id])
     return signature
+
+
+@transaction.atomic(durable=True)
+def change_visibility(
+    *,
+    signature: Signature,
+    visibility: str,
+    show_signer_name: bool,
+    actor: User,
+) -> Signature:
+    """A logged-in member of the organisation changes how it appears, either way, until
+    publication. The signer and the organisation's admins are told by email."""
+    if not is_member(actor, signature.organisation):
+        raise NotAllowed(_("Only members of the organisation can change its signature."))
+    signature = _changeable(signature, visibility)
+    return _apply_visibility(
+        signature, visibility=visibility, show_signer_name=show_signer_name, actor=actor
+    )
+
+
+@transaction.atomic(durable=True)
+def narrow_visibility(
+    *, signature: Signature, visibility: str, show_signer_name: bool
+) -> Signature:
+    """Through the emailed manage link: the organisation may only become less visible
+    (public → recipient only → counted only, the signer's name hidden). A widening raises
+    WideningNeedsConfirmation and changes nothing."""
+    signature = _changeable(signature, visibility)
+    if widens(signature, visibility=visibility, show_signer_name=show_signer_name):
+        raise WideningNeedsConfirmation()
+    return _apply_visibility(
+        signature, visibility=visibility, show_signer_name=show_signer_name, actor=None
+    )
+
+
+def _fingerprint(signature: Signature) -> str:
+    return tokens.state_fingerprint(
+        visibility=signature.visibility,
+        show_signer_name=signature.show_signer_name,
+        updated_at=signature.updated_at.isoformat(),
+    )
+
+
+@transaction.atomic(durable=True)
+def request_widening(*, signature: Signature, visibility: str, show_signer_name: bool) -> str:
+    """Email the signer's address a link that makes this one change, for an hour, once;
+    returns its token. Nothing changes now. Refuses a change that does not widen."""
+    signature = _changeable(signature, visibility)
+    if not widens(signature, visibility=visibility, show_signer_name=show_signer_name):
+        raise DomainError(_("This change does not need a confirmation."))
+    token = tokens.make_widening_token(
+        signature_id=signature.pk,
+        visibility=visibility,
+        show_signer_name=show_signer_name,
+        state=_fingerprint(signature),
+    )
+    emails.widening_request(
+        signature, token=token, visibility=visibility, show_signer_name=show_signer_name
+    )
+    return token
+
+
+def signature_for_widening(token: str) -> tuple[Signature, tokens.WideningLink]:
+    """The signature and the change a widening link asks for, if the link still works: signed,
+    within the hour, and the signature unchanged since it was sent. Raises tokens.BadLink."""
+    link = tokens.read_widening_token(token)
+    signature = (
+        Signature.objects.select_related("letter", "organisation", "version")
+        .filter(pk=link.signature_id)
+        .first()
+    )
+    if signature is None or _fingerprint(signature) != link.state:
+        raise tokens.BadLink("invalid")
+    return signature, link
+
+
+@transaction.atomic(durable=True)
+def confirm_widening(*, token: str) -> Signature:
+    """The signer confirms, from their own inbox, the widening they asked for. Works once: the
+    change alters the state the link names."""
+    try:
+        signature, link = signature_for_widening(token)
+    except tokens.BadLink as exc:
+        raise TransitionError(_("This link no longer works. Nothing was changed.")) from exc
+    signature = _changeable(signature, link.visibility)
+    if _fingerprint(signature) != link.state:  # changed while we were locking it
+        raise TransitionError(_("This link no longer works. Nothing was changed."))
+    return _apply_visibility(
+        signature,
+        visibility=link.visibility,
+        show_signer_name=link.show_signer_name,
+        actor=None,
+    )
 
 
 @transaction.atomic(durable=True)

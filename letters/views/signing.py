@@ -261,7 +261,9 @@ def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def signature_manage(request: HttpRequest, token: str) -> HttpResponse:
-    """From the signer's email: change visibility, or withdraw (with a confirmation box)."""
+    """From the signer's email: make the organisation less visible, or withdraw (with a
+    confirmation box). A wider visibility is only asked for here: the signer's address gets a
+    one-hour, single-use link that makes it (a forwarded email must not widen)."""
     try:
         signature, _link = _signature_from_token(token, tokens.MANAGE)
     except tokens.BadLink as exc:
@@ -276,12 +278,25 @@ def signature_manage(request: HttpRequest, token: str) -> HttpResponse:
             if action == "visibility":
                 visibility_form = VisibilityFields(request.POST)
                 if visibility_form.is_valid():
-                    services.change_visibility(
-                        signature=signature,
-                        visibility=visibility_form.cleaned_data["visibility"],
-                        show_signer_name=visibility_form.cleaned_data["show_signer_name"],
-                    )
-                    messages.success(request, _("Saved. Your organisation will appear as chosen."))
+                    change = {
+                        "visibility": visibility_form.cleaned_data["visibility"],
+                        "show_signer_name": visibility_form.cleaned_data["show_signer_name"],
+                    }
+                    if services.widens(signature, **change):
+                        services.request_widening(signature=signature, **change)
+                        messages.success(
+                            request,
+                            _(
+                                "Nothing has changed yet. To show your organisation more "
+                                "widely, open the link we have just emailed to the signer's "
+                                "address; it works for one hour."
+                            ),
+                        )
+                    else:
+                        services.narrow_visibility(signature=signature, **change)
+                        messages.success(
+                            request, _("Saved. Your organisation will appear as chosen.")
+                        )
                     return redirect("letters:signature-manage", token=token)
             elif action == "withdraw":
                 withdraw_form = WithdrawForm(request.POST)
@@ -300,6 +315,38 @@ def signature_manage(request: HttpRequest, token: str) -> HttpResponse:
             "withdraw_form": withdraw_form,
         },
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def signature_widen(request: HttpRequest, token: str) -> HttpResponse:
+    """From the signer's inbox: confirm, once and within the hour, the wider visibility asked
+    for on the manage page. A GET shows the change (mail scanners open links); a POST makes it."""
+    try:
+        signature, link = services.signature_for_widening(token)
+    except tokens.BadLink as exc:
+        return _bad_link(request, exc.reason)
+    if request.method == "POST":
+        try:
+            signature = services.confirm_widening(token=token)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return _bad_link(request, "invalid")
+        messages.success(request, _("Saved. Your organisation will appear as chosen."))
+        return redirect("letters:signature-widened")
+    return render(
+        request,
+        "letters/signature_widen.html",
+        {
+            "signature": signature,
+            "after": Signature.Visibility(link.visibility).label,
+            "after_show_name": link.show_signer_name,
+        },
+    )
+
+
+def signature_widened(request: HttpRequest) -> HttpResponse:
+    """Where a confirmed widening lands: the link is spent, so not back to it."""
+    return render(request, "letters/signature_widened.html")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

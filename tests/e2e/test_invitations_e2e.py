@@ -17,6 +17,7 @@ from letters import services
 from letters.models import Invitation, Letter
 from outbox.models import OutboundEmail
 from tests.accounts.conftest import totp_code
+from tests.emails import as_sent
 from tests.factories import PASSWORD, OrganisationFactory, UserFactory, enrol_totp
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +40,7 @@ def _shot(page, name: str) -> None:
 
 
 def _link(email_address: str, suffix: str = "") -> str:
-    body = OutboundEmail.objects.filter(to=email_address, kind="invitation").get().body_text
+    body = as_sent(OutboundEmail.objects.filter(to=email_address, kind="invitation").get()).text
     [path] = set(re.findall(r"http://[^/\s]+(/letters/invitations/[^/\s]+/" + suffix + ")", body))
     return path
 

@@ -13,6 +13,7 @@ from letters.models import Invitation, InvitationImport, Letter
 from organisations.models import Organisation
 from outbox import services as outbox
 from outbox.models import OutboundEmail
+from tests.emails import as_sent
 
 SITE_URL = "http://127.0.0.1:8000"
 HEADER = "organisation,contact name,email,based in\n"
@@ -37,13 +38,15 @@ def deliver_outbox() -> dict:
 def secret_in(email: OutboundEmail) -> str:
     """The secret of the sign link in an invitation (or reminder) email."""
     [secret] = set(
-        re.findall(re.escape(SITE_URL) + r"/letters/invitations/([^/\s]+)/", email.body_text)
+        re.findall(re.escape(SITE_URL) + r"/letters/invitations/([^/\s]+)/", as_sent(email).text)
     )
     return secret
 
 
 def links_in(email: OutboundEmail) -> set[str]:
-    return set(re.findall(re.escape(SITE_URL) + r"(/letters/invitations/[^\s]+/)", email.body_text))
+    return set(
+        re.findall(re.escape(SITE_URL) + r"(/letters/invitations/[^\s]+/)", as_sent(email).text)
+    )
 
 
 def latest_email_of(invitation: Invitation) -> OutboundEmail:

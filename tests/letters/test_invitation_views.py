@@ -12,6 +12,7 @@ from django.urls import reverse
 from letters import services
 from letters.models import Invitation, InvitationImport, Letter
 from outbox.models import OutboundEmail
+from tests.emails import as_sent
 from tests.letters.invitation_helpers import (
     HEADER,
     LOCMEM_MAILER,
@@ -816,10 +817,10 @@ def test_the_invitation_email_offers_decline_and_forward(link):
     invitation, secret = link
     [email] = emails_of("invitation")
 
-    assert f"/letters/invitations/{secret}/decline/" in email.body_text
-    assert f"/letters/invitations/{secret}/forward/" in email.body_text
-    assert f"/letters/invitations/{secret}/decline/" in email.body_html
-    assert f"/letters/invitations/{secret}/forward/" in email.body_html
+    assert f"/letters/invitations/{secret}/decline/" in as_sent(email).text
+    assert f"/letters/invitations/{secret}/forward/" in as_sent(email).text
+    assert f"/letters/invitations/{secret}/decline/" in as_sent(email).html
+    assert f"/letters/invitations/{secret}/forward/" in as_sent(email).html
 
 
 # --- The reminder window, per letter ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.urls import reverse
 from letters import services, tokens
 from letters.models import Letter, Signature
 from outbox.models import OutboundEmail
+from tests.emails import as_sent
 from tests.letters.signing_helpers import (
     confirm_path,
     emails_of,
@@ -192,7 +193,7 @@ def test_an_invitation_secret_is_not_a_signature_link(client, open_letter, owner
     services.invite(
         letter=open_letter, actor=owner, email="info@tibetwatch.example.net", organisation_name="TW"
     )
-    secret = link_in(emails_of("invitation")[0].body_text, "invitations").split("/")[-2]
+    secret = link_in(as_sent(emails_of("invitation")[0]).text, "invitations").split("/")[-2]
     before = world()
 
     response = client.post(reverse("letters:signature-confirm", args=[secret]))
@@ -217,7 +218,7 @@ def test_a_reconfirm_link_without_a_version_is_not_valid(client, signature):
 def test_a_confirmation_link_used_twice_says_already_confirmed_and_changes_nothing(
     client, signature
 ):
-    url = link_in(emails_of("signature_confirm")[0].body_text, "signatures/confirm")
+    url = link_in(as_sent(emails_of("signature_confirm")[0]).text, "signatures/confirm")
     first = client.post(url)
     assert first.status_code == 200
     assert "letters/signature_confirmed.html" in _templates(first)
@@ -274,7 +275,7 @@ def test_an_invitation_link_used_once_no_longer_works(client, open_letter, owner
         email="info@tibetwatch.example.net",
         organisation_name="Tibet Watch",
     )
-    url = link_in(emails_of("invitation")[0].body_text, "invitations")
+    url = link_in(as_sent(emails_of("invitation")[0]).text, "invitations")
     data = {
         "organisation_name": "Tibet Watch",
         "signer_name": "Lhamo",
@@ -315,14 +316,14 @@ def _every_email_link(letter, owner) -> dict[str, str]:
         email="info@tibetwatch.example.net",
         organisation_name="Tibet Watch",
     )
-    confirm_email = emails_of("signature_confirm")[0].body_text
-    reconfirm_email = emails_of("signature_reconfirm")[0].body_text
+    confirm_email = as_sent(emails_of("signature_confirm")[0]).text
+    reconfirm_email = as_sent(emails_of("signature_reconfirm")[0]).text
     links = {
         "confirm": link_in(confirm_email, "signatures/confirm"),
         "manage": link_in(confirm_email, "signatures/manage"),
         "reconfirm": link_in(reconfirm_email, "signatures/reconfirm"),
         "reconfirm-manage": link_in(reconfirm_email, "signatures/manage"),
-        "invitation": link_in(emails_of("invitation")[0].body_text, "invitations"),
+        "invitation": link_in(as_sent(emails_of("invitation")[0]).text, "invitations"),
     }
     assert Signature.objects.get().pk == signature.pk
     return links
@@ -363,7 +364,17 @@ def test_a_head_request_returns_no_body_but_the_same_status(client, signature):
 # --- what the links do on POST -------------------------------------------------------------------
 
 
-def test_the_manage_link_changes_the_visibility(client, signature):
+def test_the_manage_link_narrows_the_visibility(client, signature):
+    response = client.post(
+        manage_path(signature), {"action": "visibility", "visibility": "counted_only"}
+    )
+
+    assert response.status_code == 302
+    signature.refresh_from_db()
+    assert (signature.visibility, signature.show_signer_name) == ("counted_only", False)
+
+
+def test_the_manage_link_only_asks_to_show_the_signers_name(client, signature):
     response = client.post(
         manage_path(signature),
         {"action": "visibility", "visibility": "counted_only", "show_signer_name": "on"},
@@ -371,7 +382,8 @@ def test_the_manage_link_changes_the_visibility(client, signature):
 
     assert response.status_code == 302
     signature.refresh_from_db()
-    assert (signature.visibility, signature.show_signer_name) == ("counted_only", True)
+    assert (signature.visibility, signature.show_signer_name) == ("public", False)
+    assert emails_of("signature_widen")[0].to == signature.signer_email
 
 
 def test_the_manage_link_refuses_an_unknown_visibility(client, signature):
@@ -440,7 +452,7 @@ def test_the_reconfirm_link_moves_the_signature_to_the_new_version(
     version = services.update_letter(
         letter=letter, actor=owner, body="New demand.", substantive=True
     )
-    url = link_in(emails_of("signature_reconfirm")[0].body_text, "signatures/reconfirm")
+    url = link_in(as_sent(emails_of("signature_reconfirm")[0]).text, "signatures/reconfirm")
 
     page = client.get(url)
     assert "We support version 2" in text_of(page)

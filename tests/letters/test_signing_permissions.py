@@ -8,9 +8,10 @@ organisation; `other_coordinator`, coordinating another letter; the letter's `ow
 import pytest
 from django.urls import reverse
 
-from letters import services
+from letters import services, tokens
 from letters.models import Letter, Signature
 from letters.urls import urlpatterns
+from tests.emails import as_sent
 from tests.factories import MembershipFactory, UserFactory
 from tests.letters.signing_helpers import (
     SIGNER_EMAIL,
@@ -54,8 +55,23 @@ def scene(make_letter, owner, organisation):
     return {
         "letter": letter,
         "signature": signature,
-        "invitation_url": link_in(emails_of("invitation")[0].body_text, "invitations"),
+        "invitation_url": link_in(as_sent(emails_of("invitation")[0]).text, "invitations"),
     }
+
+
+def widen_path(signature) -> str:
+    signature.refresh_from_db()
+    token = tokens.make_widening_token(
+        signature_id=signature.pk,
+        visibility="public",
+        show_signer_name=True,
+        state=tokens.state_fingerprint(
+            visibility=signature.visibility,
+            show_signer_name=signature.show_signer_name,
+            updated_at=signature.updated_at.isoformat(),
+        ),
+    )
+    return reverse("letters:signature-widen", args=[token])
 
 
 def _url(name: str, scene: dict) -> str:
@@ -67,6 +83,8 @@ def _url(name: str, scene: dict) -> str:
         "letters:signature-confirm": lambda: confirm_path(signature),
         "letters:signature-manage": lambda: manage_path(signature),
         "letters:signature-reconfirm": lambda: reconfirm_path(signature, 2),
+        "letters:signature-widen": lambda: widen_path(signature),
+        "letters:signature-widened": lambda: reverse(name),
         "letters:signature-withdraw": lambda: reverse(name, args=[signature.pk]),
         "letters:my-signatures": lambda: reverse(name),
         "letters:letter-signatures": lambda: reverse(name, args=[letter.slug]),
@@ -93,6 +111,8 @@ MATRIX = {
     "letters:signature-confirm": EVERYONE,  # so is the signed token
     "letters:signature-manage": EVERYONE,
     "letters:signature-reconfirm": EVERYONE,
+    "letters:signature-widen": EVERYONE,  # a signed, one-hour, single-use token
+    "letters:signature-widened": EVERYONE,
     "letters:signature-withdraw": MEMBERS_ONLY,
     "letters:my-signatures": LOGGED_IN,
     "letters:letter-signatures": COORDINATORS_AND_MODERATORS,
@@ -246,7 +266,7 @@ def test_an_invitation_to_a_draft_cannot_be_used_yet(client, request, make_lette
     services.invite(
         letter=letter, actor=owner, email="info@tibetwatch.example.net", organisation_name="TW"
     )
-    url = link_in(emails_of("invitation")[0].body_text, "invitations")
+    url = link_in(as_sent(emails_of("invitation")[0]).text, "invitations")
     _login(client, request, role)
     before = world()
 

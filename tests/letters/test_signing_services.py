@@ -790,20 +790,23 @@ def test_someone_outside_the_organisation_cannot_withdraw_its_signature(
 def test_changing_the_visibility(letter):
     signature = sign(letter)
 
-    services.change_visibility(
-        signature=signature, visibility=Signature.Visibility.COUNTED_ONLY, show_signer_name=True
+    services.narrow_visibility(
+        signature=signature, visibility=Signature.Visibility.COUNTED_ONLY, show_signer_name=False
     )
 
     signature.refresh_from_db()
-    assert (signature.visibility, signature.show_signer_name) == ("counted_only", True)
+    assert (signature.visibility, signature.show_signer_name) == ("counted_only", False)
     event = AuditEvent.objects.get(action="signature.visibility_changed")
     assert event.data == {
         "letter_id": letter.pk,
         "from": "public",
         "to": "counted_only",
-        "show_signer_name": True,
+        "show_signer_name": False,
     }
-    assert [e.kind for e in OutboundEmail.objects.all()] == ["signature_confirm"]
+    assert [e.kind for e in OutboundEmail.objects.order_by("pk")] == [
+        "signature_confirm",
+        "signature_changed",
+    ]
 
 
 def test_a_member_changes_the_visibility(letter, organisation):
@@ -825,7 +828,7 @@ def test_choosing_the_same_visibility_records_nothing(letter):
     signature = sign(letter)
     before = world()
 
-    services.change_visibility(
+    services.narrow_visibility(
         signature=signature, visibility=Signature.Visibility.PUBLIC, show_signer_name=False
     )
 
@@ -839,7 +842,7 @@ def test_the_visibility_is_final_once_published(letter, owner):
     before = world()
 
     with pytest.raises(TransitionError):
-        services.change_visibility(
+        services.narrow_visibility(
             signature=signature,
             visibility=Signature.Visibility.COUNTED_ONLY,
             show_signer_name=False,
@@ -869,7 +872,7 @@ def test_an_unknown_visibility_is_refused(letter, value):
     before = world()
 
     with pytest.raises(DomainError):
-        services.change_visibility(signature=signature, visibility=value, show_signer_name=False)
+        services.narrow_visibility(signature=signature, visibility=value, show_signer_name=False)
 
     assert world() == before
 
@@ -880,7 +883,7 @@ def test_the_visibility_of_a_dead_signature_cannot_change(letter, status):
     before = world()
 
     with pytest.raises(TransitionError):
-        services.change_visibility(
+        services.narrow_visibility(
             signature=signature,
             visibility=Signature.Visibility.COUNTED_ONLY,
             show_signer_name=False,

@@ -13,6 +13,7 @@ from letters import services
 from letters.models import Invitation, Letter, LetterVersion, Signature
 from organisations.models import Organisation
 from outbox.models import OutboundEmail
+from tests.emails import as_sent
 from tests.factories import MembershipFactory, UserFactory
 from tests.letters.signing_helpers import (
     NEW_ORGANISATION,
@@ -493,7 +494,7 @@ def _invitation_link(letter, owner, **kwargs) -> str:
     kwargs.setdefault("email", "info@tibetaction.example.net")
     kwargs.setdefault("contact_name", "Tsering")
     services.invite(letter=letter, actor=owner, **kwargs)
-    return link_in(emails_of("invitation")[-1].body_text, "invitations")
+    return link_in(as_sent(emails_of("invitation")[-1]).text, "invitations")
 
 
 def test_an_invitation_link_fixes_the_organisation(client, open_letter, owner, organisation):

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from organisations.models import MembershipInvitation
 from outbox.models import OutboundEmail
+from tests.emails import as_sent
 
 INVITEE_EMAIL = "invitee@elsewhere.example.org"
 
@@ -13,8 +14,8 @@ INVITEE_EMAIL = "invitee@elsewhere.example.org"
 def secret_of(invitation: MembershipInvitation) -> str:
     """The secret of the invitation's link (the database keeps only its hash)."""
     email = OutboundEmail.objects.get(dedupe_key=f"membership-invitation:{invitation.pk}")
-    match = re.search(r"/organisations/invitations/([A-Za-z0-9_-]+)/", email.body_text)
-    assert match is not None, email.body_text
+    match = re.search(r"/organisations/invitations/([A-Za-z0-9_-]+)/", as_sent(email).text)
+    assert match is not None, as_sent(email).text
     return match.group(1)
 
 

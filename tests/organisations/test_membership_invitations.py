@@ -21,6 +21,7 @@ from core.errors import DomainError, NotAllowed, TransitionError
 from organisations import services, views
 from organisations.models import Membership, MembershipInvitation, Organisation
 from outbox.models import OutboundEmail
+from tests.emails import as_sent
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 from .invitation_links import INVITEE_EMAIL, accept_url, secret_of
@@ -99,10 +100,10 @@ def test_org_admin_invites_an_address(org_admin, own_organisation, settings):
         f"membership-invitation:{invitation.pk}",
     )
     link = settings.SITE_URL + accept_url(secret)
-    assert link in email.body_text
-    assert f'href="{link}"' in email.body_html
+    assert link in as_sent(email).text
+    assert f'href="{link}"' in as_sent(email).html
     assert email.subject == f"Invitation to join {own_organisation.name} on Undersigned"
-    assert "Role: Administrator" in email.body_text
+    assert "Role: Administrator" in as_sent(email).text
     # And: an audit event, which names no address
     event = AuditEvent.objects.get()
     assert (event.action, event.actor, event.organisation, event.target_id, event.data) == (
@@ -124,7 +125,7 @@ def test_the_email_names_the_inviter_and_says_whether_the_organisation_is_verifi
         organisation=own_organisation, email=INVITEE_EMAIL, role="member", actor=org_admin
     )
 
-    body = OutboundEmail.objects.get().body_text
+    body = as_sent(OutboundEmail.objects.get()).text
     assert f"Tenzin Admin invites you to join {own_organisation.name} on Undersigned" in body
     assert "Verified by Undersigned's moderators: not yet" in body
     assert "The link works once, for 14 days." in body
@@ -136,7 +137,7 @@ def test_the_email_has_no_tracking_and_no_third_party_assets(org_admin, own_orga
         organisation=own_organisation, email=INVITEE_EMAIL, role="member", actor=org_admin
     )
 
-    html = OutboundEmail.objects.get().body_html
+    html = as_sent(OutboundEmail.objects.get()).html
     assert "<img" not in html
     assert "<link" not in html
     assert "<script" not in html
@@ -153,7 +154,7 @@ def test_a_moderator_invites_without_being_named(moderator, own_organisation):
         organisation=own_organisation, email=INVITEE_EMAIL, role="member", actor=moderator
     )
 
-    body = OutboundEmail.objects.get().body_text
+    body = as_sent(OutboundEmail.objects.get()).text
     assert f"You are invited to join {own_organisation.name}" in body
     assert "Mod Erator" not in body
     assert actions() == ["organisation.member_invited"]
@@ -171,8 +172,8 @@ def test_the_service_answers_the_same_with_or_without_an_account(org_admin, own_
         return (
             invitation.status,
             sent.subject,
-            sent.body_text.replace(email, "EMAIL").replace(secret, "SECRET"),
-            sent.body_html.replace(email, "EMAIL").replace(secret, "SECRET"),
+            as_sent(sent).text.replace(email, "EMAIL").replace(secret, "SECRET"),
+            as_sent(sent).html.replace(email, "EMAIL").replace(secret, "SECRET"),
         )
 
     assert invite("known@elsewhere.example.org") == invite("nobody@elsewhere.example.org")
@@ -506,7 +507,7 @@ def _invite_through_the_page(client, organisation: Organisation, email: str) -> 
             "redirects": response.redirect_chain,
             "status": response.status_code,
             "page": _normalised(response.content.decode(), email),
-            "email": (sent.kind, sent.subject, _normalised(sent.body_text, email)),
+            "email": (sent.kind, sent.subject, _normalised(as_sent(sent).text, email)),
             "events": actions(),
         }
     finally:

@@ -234,7 +234,7 @@ def test_a_change_of_visibility_shows(client, public_open_letter):
     signature = sign_as(public_open_letter, "Going Quiet")
     before = _warm(client, public_open_letter)
 
-    services.change_visibility(
+    services.narrow_visibility(
         signature=signature, visibility=V.COUNTED_ONLY, show_signer_name=False
     )
 
@@ -248,7 +248,10 @@ def test_a_signer_showing_their_name_shows(client, public_open_letter):
     signature = sign_as(public_open_letter, "Tibet Watch", signer_name="Pema Dolma")
     before = _warm(client, public_open_letter)
 
-    services.change_visibility(signature=signature, visibility=V.PUBLIC, show_signer_name=True)
+    token = services.request_widening(
+        signature=signature, visibility=V.PUBLIC, show_signer_name=True
+    )
+    services.confirm_widening(token=token)
 
     assert "Pema Dolma" not in before
     assert "Pema Dolma" in _page(client, public_open_letter)

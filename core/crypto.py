@@ -1,0 +1,79 @@
+"""Encryption of short secrets at rest: `encrypt_str` / `decrypt_str`, nothing more.
+
+What is stored encrypted cannot be read from a copy of the database alone: the keys live in
+the environment (FIELD_ENCRYPTION_KEYS), never in the database. Used by the outbox for the link
+secrets of queued emails (issue 11), and the base for encrypting other fields (issue 12).
+
+Keys: FIELD_ENCRYPTION_KEYS is a comma-separated list of Fernet keys (make one with
+`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).
+The first key encrypts; every key decrypts. To rotate: put a new key first, keep the old ones
+after it until everything stored under them was re-encrypted (`rotate_str`) or has expired,
+then drop them. Without DEBUG, the settings refuse to start with no key
+(config/settings.py); with DEBUG (development, tests) a key derived from SECRET_KEY stands in.
+
+A value is a Fernet token (AES-128-CBC with HMAC-SHA256, and its time of encryption),
+URL-safe base64 text, about 1.4 × the value's length plus 73 characters.
+"""
+
+import base64
+import hashlib
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+
+class DecryptionError(ValueError):
+    """The value was not encrypted under any of the configured keys, or was altered."""
+
+
+def key_from_secret_key(secret_key: str) -> str:
+    """A Fernet key derived from SECRET_KEY: for DEBUG (development and tests) only, where
+    FIELD_ENCRYPTION_KEYS may be left out. Never in production: a key that is SECRET_KEY in
+    disguise would fall with it, and changing SECRET_KEY would lose everything encrypted."""
+    digest = hashlib.sha256(f"undersigned.core.crypto:{secret_key}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")
+
+
+@cache
+def _fernet() -> MultiFernet:
+    keys = list(settings.FIELD_ENCRYPTION_KEYS)
+    if not keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty: nothing can be encrypted.")
+    try:
+        return MultiFernet([Fernet(key) for key in keys])
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key "
+            "(32 url-safe base64-encoded bytes)."
+        ) from exc
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting: str, **kwargs) -> None:
+    if setting in {"FIELD_ENCRYPTION_KEYS", "SECRET_KEY"}:
+        _fernet.cache_clear()
+
+
+def encrypt_str(value: str) -> str:
+    """`value` encrypted under the first key, as ASCII text fit for a TextField."""
+    return _fernet().encrypt(value.encode("utf-8")).decode("ascii")
+
+
+def decrypt_str(token: str) -> str:
+    """The value `encrypt_str` encrypted, under any configured key. Raises DecryptionError."""
+    try:
+        return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
+    except (InvalidToken, UnicodeError) as exc:
+        raise DecryptionError("the value cannot be decrypted with the configured keys") from exc
+
+
+def rotate_str(token: str) -> str:
+    """The same value encrypted again under the first key (after a key was added in front)."""
+    try:
+        return _fernet().rotate(token.encode("ascii")).decode("ascii")
+    except (InvalidToken, UnicodeError) as exc:
+        raise DecryptionError("the value cannot be decrypted with the configured keys") from exc

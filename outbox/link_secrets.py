@@ -1,0 +1,95 @@
+"""Stored bodies hold no live link (issue 11, item 8).
+
+A queued email is stored with each link secret replaced by a placeholder, `{{secret:0}}`,
+`{{secret:1}}`, …; the secrets themselves go, encrypted (core.crypto), into the row's
+`link_secrets`, which is erased once the email is sent or has failed for good. They are put
+back only into the message handed to the mail server. So the outbox admin, a backup or a copy
+of the database shows every email as it was sent, links included, except for their secrets.
+
+What is a secret is found, not declared: every link to SITE_URL whose route takes an argument
+named in SECRET_ARGUMENTS (`token`, `secret`, `key`: the signature, widening, invitation,
+membership-invitation, email-confirmation and password-reset links) has that argument sealed,
+and so has every other occurrence of the same value in the email. A new kind of email with
+such a link is covered without a change here; a route whose secret has another name must be
+added to SECRET_ARGUMENTS (tests/security/test_leaked_database.py checks the real flows).
+"""
+
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import quote, urlsplit
+
+from django.conf import settings
+from django.urls import Resolver404, resolve
+
+from .rendering import RenderedEmail
+
+SECRET_ARGUMENTS = frozenset({"token", "secret", "key"})
+# Shorter values are not link secrets (a real one is 20+ random characters): replacing them
+# everywhere could garble the text.
+MIN_SECRET_LENGTH = 16
+PLACEHOLDER = "{{secret:%d}}"
+_PLACEHOLDER = re.compile(r"\{\{secret:(\d+)\}\}")
+_TRAILING = ".,;:!?)]"
+
+
+def _link_pattern() -> re.Pattern[str]:
+    return re.compile(re.escape(settings.SITE_URL) + r"(/[^\s\"'<>]*)")
+
+
+def _secrets_of_path(path: str) -> list[str]:
+    for candidate in dict.fromkeys((path, path.rstrip(_TRAILING))):
+        try:
+            match = resolve(urlsplit(candidate).path)
+        except Resolver404:
+            continue
+        found = []
+        for name, value in match.kwargs.items():
+            secret = (
+                name in SECRET_ARGUMENTS
+                and isinstance(value, str)
+                and len(value) >= MIN_SECRET_LENGTH
+            )
+            if secret:
+                found += dict.fromkeys((value, quote(value, safe="!$&'()*+,;=/~:@")))
+        return found
+    return []
+
+
+def secrets_in(texts: Iterable[str]) -> list[str]:
+    """The link secrets in these texts, each once, in order of appearance."""
+    pattern = _link_pattern()
+    found: dict[str, None] = {}
+    for text in texts:
+        for path in pattern.findall(text):
+            found.update(dict.fromkeys(_secrets_of_path(path)))
+    return list(found)
+
+
+def seal(rendered: RenderedEmail) -> tuple[RenderedEmail, list[str]]:
+    """The email with its link secrets replaced by placeholders, and the secrets (the value of
+    placeholder n is secrets[n]). A placeholder-like text already in the email (a letter's
+    title could hold one) is defused first, so that only ours are ever filled in."""
+    parts = [
+        part.replace("{{secret:", "{{ secret:")
+        for part in (rendered.subject, rendered.text, rendered.html)
+    ]
+    found = secrets_in(parts)
+    # Longest first: a secret that contains another is replaced whole.
+    for index, secret in sorted(enumerate(found), key=lambda pair: -len(pair[1])):
+        parts = [part.replace(secret, PLACEHOLDER % index) for part in parts]
+    return RenderedEmail(subject=parts[0], text=parts[1], html=parts[2]), found
+
+
+def unfilled(text: str, secrets: Sequence[str]) -> bool:
+    """Does the text hold a placeholder these secrets cannot fill?"""
+    return any(int(m.group(1)) >= len(secrets) for m in _PLACEHOLDER.finditer(text))
+
+
+def fill(text: str, secrets: Sequence[str]) -> str:
+    """Put the secrets back in (at send time only)."""
+
+    def value(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return secrets[index] if index < len(secrets) else match.group(0)
+
+    return _PLACEHOLDER.sub(value, text)
