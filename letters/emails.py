@@ -101,6 +101,7 @@ def widening_request(
             "signature": signature,
             "letter": signature.letter,
             "organisation": signature.organisation,
+            "organisation_name": signature.name_for_signer,
             "before_display": _visibility_display(signature.visibility),
             "before_show_name": signature.show_signer_name,
             "after_display": _visibility_display(visibility),
@@ -128,6 +129,7 @@ def signature_changed(
         "signature": signature,
         "letter": letter,
         "organisation": signature.organisation,
+        "organisation_name": signature.organisation_name,
         "letter_url": _url("letters:detail", slug=letter.slug),
         "withdrawn": withdrawn,
         "before_display": _visibility_display(before[0]) if before else "",
@@ -144,11 +146,15 @@ def signature_changed(
         if address
     )
     moment = signature.updated_at.isoformat()
+    signer = signature.signer_email.lower()
     return queue_emails(
         EmailSpec(
             kind="signature_changed",
             to=address,
-            context=context,
+            # The signer reads the name as they typed it (issue 11, item 1); admins, theirs.
+            context=context | {"organisation_name": signature.name_for_signer}
+            if address == signer
+            else context,
             dedupe_key=f"signature:{signature.pk}:changed:{moment}:{address}"[:200],
         )
         for address in recipients

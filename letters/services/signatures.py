@@ -431,8 +431,9 @@ class WideningNeedsConfirmation(NotAllowed):
         )
 
 
-def _changeable(signature: Signature, visibility: str) -> Signature:
-    """The signature, locked, if its visibility may still change at all."""
+def _changeable(signature: Signature, visibility: str, *, by_link: bool = True) -> Signature:
+    """The signature, locked, if its visibility may still change at all. By the emailed links
+    a duplicate changes like any other (its holder must not learn it is one)."""
     if visibility not in Signature.Visibility.values:
         raise DomainError(_("Unknown visibility."))
     signature = (
@@ -442,7 +443,7 @@ def _changeable(signature: Signature, visibility: str) -> Signature:
     )
     if signature.letter.status == Letter.Status.PUBLISHED:
         raise TransitionError(_("The letter has been published; its list is final."))
-    if signature.status not in (Signature.SIGNER_LIVE if actor is None else Signature.LIVE):
+    if signature.status not in (Signature.SIGNER_LIVE if by_link else Signature.LIVE):
         raise TransitionError(_("This signature is no longer live."))
     return signature
 
@@ -485,7 +486,7 @@ def change_visibility(
     publication. The signer and the organisation's admins are told by email."""
     if not is_member(actor, signature.organisation):
         raise NotAllowed(_("Only members of the organisation can change its signature."))
-    signature = _changeable(signature, visibility)
+    signature = _changeable(signature, visibility, by_link=False)
     return _apply_visibility(
         signature, visibility=visibility, show_signer_name=show_signer_name, actor=actor
     )
