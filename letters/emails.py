@@ -285,6 +285,33 @@ def letter_published(signatures, *, letter, delivery) -> int:
     return queued
 
 
+def embargo_lift_notices(signatures, *, letter, lift_at) -> int:
+    """Before a letter's list becomes public while it collects: each signer it will name is
+    told when, and given the link to narrow the signature's visibility or withdraw it."""
+    letter_url = _url("letters:detail", slug=letter.slug)
+    key = int(lift_at.timestamp())
+    queued = 0
+    for chunk in itertools.batched(signatures, PUBLISHED_QUEUE_CHUNK):
+        queued += len(
+            queue_emails(
+                EmailSpec(
+                    kind="embargo_lift_notice",
+                    to=signature.signer_email,
+                    context={
+                        **_signature_context(signature),
+                        "letter_url": letter_url,
+                        "lift_at": lift_at,
+                        "notice_hours": settings.EMBARGO_LIFT_NOTICE_HOURS,
+                    },
+                    dedupe_key=f"signature:{signature.pk}:embargo-lift:{key}",
+                    batch=f"letter:{letter.pk}:embargo-lift:{key}",
+                )
+                for signature in chunk
+            )
+        )
+    return queued
+
+
 def moderation_digests(moderators, letters, *, period: int) -> list[int]:
     """One digest per moderator for this period: how many signatures await review on each
     letter, with links to the queue. Counts only — no signer's name or address."""

@@ -80,6 +80,7 @@ urlpatterns = [
     path("<str:slug>/", letters.letter_detail, name="detail"),
     path("<str:slug>/edit/", letters.letter_edit, name="edit"),
     path("<str:slug>/settings/", letters.letter_settings, name="settings"),
+    path("<str:slug>/make-list-public/", letters.letter_lift_embargo, name="lift-embargo"),
     path("<str:slug>/coordinators/", letters.letter_coordinators, name="coordinators"),
     path(
         "<str:slug>/coordinators/<int:pk>/role/",

@@ -289,6 +289,7 @@ CASES = [
     Case("letters:close", lambda w: {"slug": w.open.slug}, LETTER_COORDINATORS),
     Case("letters:reopen", lambda w: {"slug": w.closed.slug}, LETTER_COORDINATORS),
     Case("letters:publish", lambda w: {"slug": w.closed.slug}, LETTER_COORDINATORS),
+    Case("letters:lift-embargo", lambda w: {"slug": w.open.slug}, LETTER_COORDINATORS),
     Case("letters:versions", draft_slug, LETTER_COORDINATORS),
     Case("letters:version", lambda w: {"slug": w.draft.slug, "number": 1}, LETTER_COORDINATORS),
     # Signing

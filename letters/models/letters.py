@@ -92,6 +92,12 @@ class Letter(TimeStampedModel):
         default=False,
         help_text=_("If off, the list of signatories stays private until the letter is published."),
     )
+    # Set by services.request_embargo_lift: the list becomes public at this moment (after a
+    # notice period in which every signer named publicly is emailed and may narrow), by
+    # services.lift_due_embargoes. None: no lift pending.
+    embargo_lift_at = models.DateTimeField(
+        _("list becomes public at"), null=True, blank=True, editable=False
+    )
     coordinators_moderate = models.BooleanField(
         _("coordinators approve and reject signatures"),
         default=False,

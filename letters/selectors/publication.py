@@ -41,6 +41,16 @@ def publication_preview(letter: Letter) -> dict[str, int]:
     return counts
 
 
+def embargo_lift_notified_count(letter: Letter) -> int:
+    """How many signers lifting the embargo emails: those the public list would name,
+    approved or awaiting review (services.embargo.signers_to_notify)."""
+    return Signature.objects.filter(
+        letter=letter,
+        status__in=[Signature.Status.APPROVED, Signature.Status.PENDING_REVIEW],
+        visibility=Signature.Visibility.PUBLIC,
+    ).count()
+
+
 # --- The public record: who signed, as the public may know it -----------------------------------
 #
 # DESIGN.md §1. Only approved signatures are signatories. Organisations that chose to be named

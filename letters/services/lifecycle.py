@@ -170,6 +170,20 @@ def update_letter(
     ):
         raise DomainError(_("The deadline of an open letter must be in the future."))
 
+    if (
+        settings.get("signatories_public_while_open") is True
+        and not letter.signatories_public_while_open
+        and letter.status != S.DRAFT
+    ):
+        # Names organisations that signed under the embargo: its own step, with notice to
+        # each of them (services.embargo.request_embargo_lift), never a settings change.
+        raise DomainError(
+            _(
+                "Organisations signed while the list was private. To make the list public, use "
+                "“Make the list public”: every signer is told first and can change how they "
+                "appear."
+            )
+        )
     version = None
     current = selectors.current_version_of(letter)
     new_title = _clean_title(title) if title is not None else current.title
@@ -188,6 +202,9 @@ def update_letter(
     changed = [f for f, v in settings.items() if getattr(letter, f) != v]
     for field in changed:
         setattr(letter, field, settings[field])
+    if settings.get("signatories_public_while_open") is False and letter.embargo_lift_at:
+        letter.embargo_lift_at = None  # back to the embargo: a pending lift is called off
+        changed.append("embargo_lift_at")
     if version is not None or changed:
         letter.save()
     if lead_organisations is not None:
