@@ -257,7 +257,7 @@ def duplicate_signature_notice(*, letter, organisation_name: str, email: str) ->
 PUBLISHED_QUEUE_CHUNK = 500
 
 
-def letter_published(signatures, *, letter, delivery) -> int:
+def letter_published(signatures, *, letter, delivery, on_record=None) -> int:
     """Tell every approved signer that the letter is out, and how their organisation appears in
     it. Queued in bulk inside publish_letter's transaction, a few queries per 500 signers."""
     letter_url = _url("letters:detail", slug=letter.slug)
@@ -275,6 +275,7 @@ def letter_published(signatures, *, letter, delivery) -> int:
                         "version": delivery.version,
                         "delivery": delivery,
                         "letter_url": letter_url,
+                        "left_out": on_record is not None and signature.pk not in on_record,
                     },
                     dedupe_key=f"signature:{signature.pk}:published",
                     batch=f"letter:{letter.pk}:published",

@@ -21,7 +21,7 @@ from core.errors import DomainError, NotAllowed, TransitionError
 from organisations.models import Organisation
 
 from .. import selectors
-from ..models import Letter, LetterCoordinator, LetterVersion, content_hash
+from ..models import Letter, LetterCoordinator, LetterDelivery, LetterVersion, content_hash
 from ..permissions import can_edit_letter, can_manage_coordinators
 from .publication import invalidate_public_list, record_delivery
 from .signatures import request_reconfirmations
@@ -302,6 +302,7 @@ def publish_letter(
     delivered_on: dt.date | None = None,
     delivered_to: str = "",
     method: str = "",
+    older_versions: str = LetterDelivery.OlderVersions.MARK,
 ) -> Letter:
     """Make the letter and its list of signatories public. Final: the text is frozen. Records
     the delivery (by default today, to the letter's recipient) with the list as it stands, and
@@ -309,6 +310,8 @@ def publish_letter(
     letter = _lock(letter)
     _require_editor(actor, letter)
     _require_status(letter, S.CLOSED)
+    if older_versions not in LetterDelivery.OlderVersions.values:
+        raise DomainError(_("Choose what to do with signatures of an earlier text."))
     version = selectors.current_version_of(letter)
     letter.status = S.PUBLISHED
     letter.published_at = timezone.now()
@@ -320,6 +323,7 @@ def publish_letter(
         delivered_on=delivered_on,
         delivered_to=delivered_to,
         method=method,
+        older_versions=older_versions,
     )
     record_event(
         action=Action.LETTER_PUBLISHED,
@@ -331,6 +335,7 @@ def publish_letter(
             "delivered_to": delivery.delivered_to,
             "method": delivery.method,
             "signatories": len(delivery.signatories),
+            "older_versions": older_versions,
         },
     )
     return letter
