@@ -286,6 +286,27 @@ def letter_published(signatures, *, letter, delivery, on_record=None) -> int:
     return queued
 
 
+def lead_requests(request, admins) -> list[int]:
+    """Ask an organisation's admins whether it leads the letter: a link to the page where one
+    of them, logged in, accepts or declines (the link alone decides nothing)."""
+    letter = request.letter
+    answer_url = _url("letters:lead-answer", pk=request.pk)
+    return queue_emails(
+        EmailSpec(
+            kind="lead_request",
+            to=admin.email,
+            context={
+                "letter": letter,
+                "organisation": request.organisation,
+                "answer_url": answer_url,
+                "letter_url": _url("letters:detail", slug=letter.slug),
+            },
+            dedupe_key=f"lead-request:{request.pk}:{admin.pk}",
+        )
+        for admin in admins
+    )
+
+
 def embargo_lift_notices(signatures, *, letter, lift_at) -> int:
     """Before a letter's list becomes public while it collects: each signer it will name is
     told when, and given the link to narrow the signature's visibility or withdraw it."""

@@ -8,7 +8,7 @@ slug (letters.services.lifecycle.RESERVED_SLUGS). Slugs are Unicode, hence <str:
 
 from django.urls import path
 
-from .views import imports, invitations, letters, moderation, publication, signing
+from .views import imports, invitations, leads, letters, moderation, publication, signing
 
 app_name = "letters"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("invitations/<str:secret>/", signing.sign_invitation, name="sign-invitation"),
     path("signatures/confirm/<str:token>/", signing.signature_confirm, name="signature-confirm"),
     path("signatures/manage/<str:token>/", signing.signature_manage, name="signature-manage"),
+    path("leads/<int:pk>/", leads.lead_answer, name="lead-answer"),
     path(
         "signatures/reconfirm/<str:token>/",
         signing.signature_reconfirm,
@@ -80,6 +81,7 @@ urlpatterns = [
     path("<str:slug>/", letters.letter_detail, name="detail"),
     path("<str:slug>/edit/", letters.letter_edit, name="edit"),
     path("<str:slug>/settings/", letters.letter_settings, name="settings"),
+    path("<str:slug>/leads/", leads.letter_leads, name="leads"),
     path("<str:slug>/make-list-public/", letters.letter_lift_embargo, name="lift-embargo"),
     path("<str:slug>/coordinators/", letters.letter_coordinators, name="coordinators"),
     path(

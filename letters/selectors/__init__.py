@@ -12,6 +12,7 @@ from .invitations import (
     invitations_for_export,
     match_organisations,
 )
+from .leads import lead_requests_of, public_leads_named, search_eligible_leads
 from .letters import (
     coordinators_of,
     current_version_of,
@@ -61,6 +62,9 @@ from .signatures import (
 )
 
 __all__ = [
+    "lead_requests_of",
+    "public_leads_named",
+    "search_eligible_leads",
     "DOMAIN_LISTED",
     "DOMAIN_NONE",
     "DOMAIN_PUBLIC",

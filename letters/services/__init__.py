@@ -35,6 +35,7 @@ from .invitations import (
     revoke_invitation,
     send_invitation_reminders,
 )
+from .leads import accept_lead, decline_lead, request_lead, withdraw_lead
 from .lifecycle import (
     add_coordinator,
     close_letter,
@@ -68,6 +69,10 @@ from .signatures import (
 )
 
 __all__ = [
+    "accept_lead",
+    "decline_lead",
+    "request_lead",
+    "withdraw_lead",
     "cancel_embargo_lift",
     "lift_due_embargoes",
     "request_embargo_lift",

@@ -54,7 +54,7 @@ def _require_editor(actor: User, letter: Letter) -> None:
 
 # First path segments under /letters/ that are pages, not letters.
 RESERVED_SLUGS = frozenset(
-    {"new", "dashboard", "my-signatures", "invitations", "signatures", "page", "feed"}
+    {"new", "dashboard", "my-signatures", "invitations", "signatures", "page", "feed", "leads"}
 )
 
 

@@ -79,6 +79,8 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "versions": selectors.versions_of(letter),
             "role": role,
             "signatories": signatories,
+            # Named as leads only from the public list: accepted, approved and public.
+            "leads": selectors.public_leads_named(letter),
             "signatories_html": publication.signatories_section(request, letter, version.number),
             "can_see_records": role is not None or is_moderator(request.user),
             "og_description": description,
@@ -202,15 +204,8 @@ def letter_settings(request: HttpRequest, slug: str) -> HttpResponse:
     if embargo_step:
         del form.fields["signatories_public_while_open"]
     if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        lead_organisations = fields.pop("lead_organisations")
         try:
-            services.update_letter(
-                letter=letter,
-                actor=request.user,
-                lead_organisations=lead_organisations,
-                **fields,
-            )
+            services.update_letter(letter=letter, actor=request.user, **form.cleaned_data)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
