@@ -16,6 +16,16 @@ class Action(models.TextChoices):
     LETTER_CLOSED = "letter.closed", _("Letter closed")
     LETTER_REOPENED = "letter.reopened", _("Letter reopened")
     LETTER_PUBLISHED = "letter.published", _("Letter published")
+    LETTER_LEAD_REQUESTED = "letter.lead_requested", _("Organisation asked to lead the letter")
+    LETTER_LEAD_ACCEPTED = "letter.lead_accepted", _("Organisation accepted to lead the letter")
+    LETTER_LEAD_DECLINED = "letter.lead_declined", _("Organisation declined to lead the letter")
+    LETTER_LEAD_WITHDRAWN = "letter.lead_withdrawn", _("Lead request withdrawn")
+    LETTER_EMBARGO_LIFT_REQUESTED = (
+        "letter.embargo_lift_requested",
+        _("Lifting the embargo requested (signers notified)"),
+    )
+    LETTER_EMBARGO_LIFT_CANCELLED = "letter.embargo_lift_cancelled", _("Embargo lift cancelled")
+    LETTER_EMBARGO_LIFTED = "letter.embargo_lifted", _("Embargo lifted: the list is public")
     LETTER_COORDINATOR_ADDED = "letter.coordinator_added", _("Coordinator added")
     LETTER_COORDINATOR_REMOVED = "letter.coordinator_removed", _("Coordinator removed")
     LETTER_COORDINATOR_ROLE_CHANGED = (

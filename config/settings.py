@@ -183,6 +183,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "letters.close_letters_past_deadline",
         "schedule": env.int("DEADLINE_CHECK_SECONDS", default=300),
     },
+    "lift-due-embargoes": {
+        "task": "letters.lift_due_embargoes",
+        "schedule": env.int("DEADLINE_CHECK_SECONDS", default=300),
+    },
     "expire-unconfirmed-signatures": {
         "task": "letters.expire_unconfirmed_signatures",
         "schedule": 60 * 60,
@@ -404,6 +408,9 @@ CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 # --- Signing ----------------------------------------------------------------------------------
 # Days a signer has to click the confirmation link before the signature expires.
 SIGNATURE_CONFIRMATION_DAYS = env.int("SIGNATURE_CONFIRMATION_DAYS", default=7)
+# Lifting the embargo of an open letter: every signer named publicly is emailed when the
+# coordinator asks, and the list becomes public only this many hours later (time to narrow).
+EMBARGO_LIFT_NOTICE_HOURS = env.int("EMBARGO_LIFT_NOTICE_HOURS", default=72)
 # Days the links to withdraw or change a signature keep working (withdrawal ends at publication).
 SIGNATURE_MANAGE_LINK_DAYS = env.int("SIGNATURE_MANAGE_LINK_DAYS", default=365)
 # Public sign form: attempts per client address per hour, and per letter per minute.

@@ -340,7 +340,7 @@ def duplicate_signature_notice(*, attempt: Signature, recipients: list[str]) -> 
 PUBLISHED_QUEUE_CHUNK = 500
 
 
-def letter_published(signatures, *, letter, delivery) -> int:
+def letter_published(signatures, *, letter, delivery, on_record=None) -> int:
     """Tell every approved signer that the letter is out, and how their organisation appears in
     it. Queued in bulk inside publish_letter's transaction, a few queries per 500 signers."""
     letter_url = _url("letters:detail", slug=letter.slug)
@@ -359,9 +359,58 @@ def letter_published(signatures, *, letter, delivery) -> int:
                         "version": delivery.version,
                         "delivery": delivery,
                         "letter_url": letter_url,
+                        "left_out": on_record is not None and signature.pk not in on_record,
                     },
                     dedupe_key=f"signature:{signature.pk}:published",
                     batch=f"letter:{letter.pk}:published",
+                )
+                for signature in chunk
+            )
+        )
+    return queued
+
+
+def lead_requests(request, admins) -> list[int]:
+    """Ask an organisation's admins whether it leads the letter: a link to the page where one
+    of them, logged in, accepts or declines (the link alone decides nothing)."""
+    letter = request.letter
+    answer_url = _url("letters:lead-answer", pk=request.pk)
+    return queue_emails(
+        EmailSpec(
+            kind="lead_request",
+            to=admin.email,
+            context={
+                "letter": letter,
+                "organisation": request.organisation,
+                "answer_url": answer_url,
+                "letter_url": _url("letters:detail", slug=letter.slug),
+            },
+            dedupe_key=f"lead-request:{request.pk}:{admin.pk}",
+        )
+        for admin in admins
+    )
+
+
+def embargo_lift_notices(signatures, *, letter, lift_at) -> int:
+    """Before a letter's list becomes public while it collects: each signer it will name is
+    told when, and given the link to narrow the signature's visibility or withdraw it."""
+    letter_url = _url("letters:detail", slug=letter.slug)
+    key = int(lift_at.timestamp())
+    queued = 0
+    for chunk in itertools.batched(signatures, PUBLISHED_QUEUE_CHUNK):
+        queued += len(
+            queue_emails(
+                EmailSpec(
+                    kind="embargo_lift_notice",
+                    to=signature.signer_email,
+                    context={
+                        **_signature_context(signature),
+                        "letter_url": letter_url,
+                        "lift_at": lift_at,
+                        "notice_hours": settings.EMBARGO_LIFT_NOTICE_HOURS,
+                    },
+                    dedupe_key=f"signature:{signature.pk}:embargo-lift:{key}",
+                    batch=f"letter:{letter.pk}:embargo-lift:{key}",
                 )
                 for signature in chunk
             )

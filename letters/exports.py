@@ -144,7 +144,7 @@ def public_csv(signatories: SignatoryList) -> Iterator[str]:
     delivered = signatories.delivery is not None
     header = [_("Organisation"), _("Based in"), _("Signed on")]
     if delivered:
-        header.append(_("Withdrawn after delivery"))
+        header.extend([_("Withdrawn after delivery"), _("Version signed")])
 
     def rows() -> Iterator[list[object]]:
         for signatory in signatories.named:
@@ -155,9 +155,14 @@ def public_csv(signatories: SignatoryList) -> Iterator[str]:
             ]
             if delivered:
                 row.append(_("yes") if signatory.withdrawn_after_delivery else "")
+                row.append(signatory.version)
             yield row
         if signatories.unnamed:
-            yield [unnamed_line(signatories.unnamed), "", ""] + ([""] if delivered else [])
+            yield [unnamed_line(signatories.unnamed), "", ""] + (["", ""] if delivered else [])
+        if signatories.unnamed_earlier:
+            yield [unnamed_earlier_line(signatories.unnamed_earlier), "", ""] + (
+                ["", ""] if delivered else []
+            )
 
     return csv_lines(header, rows())
 
@@ -231,6 +236,14 @@ def unnamed_line(count: int) -> str:
     return ngettext(
         "and %(count)s organisation that cannot be named for its safety",
         "and %(count)s organisations that cannot be named for their safety",
+        count,
+    ) % {"count": _n(count)}
+
+
+def unnamed_earlier_line(count: int) -> str:
+    return ngettext(
+        "of which %(count)s signed an earlier version of the text, not the one delivered",
+        "of which %(count)s signed an earlier version of the text, not the one delivered",
         count,
     ) % {"count": _n(count)}
 

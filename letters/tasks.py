@@ -11,6 +11,12 @@ def close_letters_past_deadline() -> list[int]:
     return services.close_letters_past_deadline()
 
 
+@shared_task(name="letters.lift_due_embargoes")
+def lift_due_embargoes() -> list[int]:
+    """Beat, every few minutes: make public the lists whose notice period has ended."""
+    return services.lift_due_embargoes()
+
+
 @shared_task(name="letters.expire_unconfirmed_signatures")
 def expire_unconfirmed_signatures() -> int:
     """Beat, hourly: signatures never confirmed by email expire."""

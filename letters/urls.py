@@ -8,7 +8,7 @@ slug (letters.services.lifecycle.RESERVED_SLUGS). Slugs are Unicode, hence <str:
 
 from django.urls import path
 
-from .views import imports, invitations, letters, moderation, publication, signing
+from .views import imports, invitations, leads, letters, moderation, publication, signing
 
 app_name = "letters"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("signatures/manage/<str:token>/", signing.signature_manage, name="signature-manage"),
     path("signatures/widen/<str:token>/", signing.signature_widen, name="signature-widen"),
     path("signatures/widened/", signing.signature_widened, name="signature-widened"),
+    path("leads/<int:pk>/", leads.lead_answer, name="lead-answer"),
     path(
         "signatures/reconfirm/<str:token>/",
         signing.signature_reconfirm,
@@ -82,6 +83,8 @@ urlpatterns = [
     path("<str:slug>/", letters.letter_detail, name="detail"),
     path("<str:slug>/edit/", letters.letter_edit, name="edit"),
     path("<str:slug>/settings/", letters.letter_settings, name="settings"),
+    path("<str:slug>/leads/", leads.letter_leads, name="leads"),
+    path("<str:slug>/make-list-public/", letters.letter_lift_embargo, name="lift-embargo"),
     path("<str:slug>/coordinators/", letters.letter_coordinators, name="coordinators"),
     path(
         "<str:slug>/coordinators/<int:pk>/role/",

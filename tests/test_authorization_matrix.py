@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from letters import services as letter_services
 from letters import tokens
-from letters.models import Letter, LetterCoordinator, Signature
+from letters.models import LeadRequest, Letter, LetterCoordinator, Signature
 from organisations import services as organisation_services
 from organisations.models import EmailDomain, MembershipInvitation
 from tests.factories import (
@@ -76,6 +76,7 @@ class World:
     membership_invitation_secret: str
     email_domain: EmailDomain
     editor_row: LetterCoordinator
+    lead_request: LeadRequest
 
 
 @pytest.fixture
@@ -163,6 +164,10 @@ def world(db) -> World:
         membership_invitation_secret=membership_secret,
         email_domain=EmailDomainFactory(organisation=organisation, domain="tai.example.org"),
         editor_row=draft.coordinators.get(user=editor),
+        # The organisation (whose admin is org_admin) asked to lead the open letter.
+        lead_request=LeadRequest.objects.create(
+            letter=open_letter, organisation=organisation, requested_by=coordinator
+        ),
     )
 
 
@@ -298,6 +303,15 @@ CASES = [
     Case("letters:close", lambda w: {"slug": w.open.slug}, LETTER_COORDINATORS),
     Case("letters:reopen", lambda w: {"slug": w.closed.slug}, LETTER_COORDINATORS),
     Case("letters:publish", lambda w: {"slug": w.closed.slug}, LETTER_COORDINATORS),
+    Case("letters:lift-embargo", lambda w: {"slug": w.open.slug}, LETTER_COORDINATORS),
+    Case("letters:leads", lambda w: {"slug": w.open.slug}, LETTER_COORDINATORS),
+    # Only an admin of the organisation asked (not moderators: the answer is the
+    # organisation's own).
+    Case(
+        "letters:lead-answer",
+        lambda w: {"pk": w.lead_request.pk},
+        _row(LOGIN, 404, 404, 200, 404, 404, 404, 404),
+    ),
     Case("letters:versions", draft_slug, LETTER_COORDINATORS),
     Case("letters:version", lambda w: {"slug": w.draft.slug, "number": 1}, LETTER_COORDINATORS),
     # Signing

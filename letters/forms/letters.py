@@ -7,8 +7,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organisations.models import Organisation
-
 from ..models import Letter, LetterCoordinator, LetterVersion
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -142,16 +140,6 @@ class LetterSettingsForm(LettersForm):
             "before the deadline. 0: no reminder."
         ),
     )
-    lead_organisations = forms.ModelMultipleChoiceField(
-        label=_("Lead organisations"),
-        queryset=Organisation.objects.order_by("name"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 10}),
-        help_text=_(
-            "The organisations that coordinate the letter, named on its page. "
-            "Hold Ctrl (⌘ on a Mac) to choose several."
-        ),
-    )
 
     @classmethod
     def initial_for(cls, letter: Letter) -> dict:
@@ -164,7 +152,6 @@ class LetterSettingsForm(LettersForm):
             "moderation_policy": letter.moderation_policy,
             "signatories_public_while_open": letter.signatories_public_while_open,
             "reminder_days_before": letter.reminder_days_before,
-            "lead_organisations": list(letter.lead_organisations.values_list("pk", flat=True)),
         }
 
     def clean(self):

@@ -29,9 +29,26 @@ class PublishForm(forms.Form):
         help_text=_("Free text, e.g. “by email to the Secretary's private office”, “by hand”."),
     )
 
+    # Signatures of a text changed in substance since, never re-confirmed (issue 11, item 12).
+    older_versions = forms.ChoiceField(
+        label=_("Signatures of an earlier text"),
+        choices=LetterDelivery.OlderVersions.choices,
+        initial=LetterDelivery.OlderVersions.MARK,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Organisations that signed before a substantive change and did not re-confirm "
+            "agreed to another text. Either each is shown, on every list and in every file, "
+            "with the version it signed, or they are left out of the letter and told so."
+        ),
+    )
+
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+    def clean_older_versions(self) -> str:
+        return self.cleaned_data["older_versions"] or LetterDelivery.OlderVersions.MARK
 
     def clean_delivered_on(self):
         delivered_on = self.cleaned_data["delivered_on"]

@@ -1,6 +1,7 @@
 """The letters app's models, by sub-domain (one app, one set of migrations)."""
 
 from .invitations import Invitation, InvitationImport
+from .leads import LeadRequest
 from .letters import (
     Letter,
     LetterCoordinator,
@@ -14,6 +15,7 @@ from .signatures import PendingSignature, Signature
 __all__ = [
     "Invitation",
     "InvitationImport",
+    "LeadRequest",
     "Letter",
     "LetterCoordinator",
     "LetterDelivery",

@@ -92,6 +92,12 @@ class Letter(TimeStampedModel):
         default=False,
         help_text=_("If off, the list of signatories stays private until the letter is published."),
     )
+    # Set by services.request_embargo_lift: the list becomes public at this moment (after a
+    # notice period in which every signer named publicly is emailed and may narrow), by
+    # services.lift_due_embargoes. None: no lift pending.
+    embargo_lift_at = models.DateTimeField(
+        _("list becomes public at"), null=True, blank=True, editable=False
+    )
     coordinators_moderate = models.BooleanField(
         _("coordinators approve and reject signatures"),
         default=False,
@@ -284,6 +290,20 @@ class LetterDelivery(TimeStampedModel):
     #   "signer": str | None}] in display order; names of hidden organisations are kept only for
     # the recipient edition and never rendered on public surfaces.
     signatories = models.JSONField(_("signatories at delivery"), default=list)
+
+    class OlderVersions(models.TextChoices):
+        """What the delivery does with signatures of a text changed in substance since, whose
+        signers did not re-confirm (issue 11, item 12): the coordinator chooses at publication."""
+
+        MARK = "mark", _("Deliver them marked with the version they signed")
+        OMIT = "omit", _("Leave them out of the letter")
+
+    older_versions = models.CharField(
+        _("signatures of an earlier text"),
+        max_length=8,
+        choices=OlderVersions.choices,
+        default=OlderVersions.MARK,
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

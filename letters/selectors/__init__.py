@@ -12,6 +12,7 @@ from .invitations import (
     invitations_for_export,
     match_organisations,
 )
+from .leads import lead_requests_of, public_leads_named, search_eligible_leads
 from .letters import (
     coordinators_of,
     current_version_of,
@@ -44,6 +45,7 @@ from .publication import (
     SignatoryList,
     SignatorySummary,
     delivery_of,
+    embargo_lift_notified_count,
     letters_signed_publicly_by,
     public_edition,
     public_signatories,
@@ -60,6 +62,9 @@ from .signatures import (
 )
 
 __all__ = [
+    "lead_requests_of",
+    "public_leads_named",
+    "search_eligible_leads",
     "DOMAIN_LISTED",
     "DOMAIN_NONE",
     "DOMAIN_PUBLIC",
@@ -101,6 +106,7 @@ __all__ = [
     "public_index",
     "public_signatories",
     "public_signatory_summary",
+    "embargo_lift_notified_count",
     "publication_preview",
     "recipient_signatories",
     "signatory_cache_key",

@@ -19,7 +19,8 @@ from ..models import (
 
 def publication_preview(letter: Letter) -> dict[str, int]:
     """What publishing now would put on the record: approved signatures by visibility, and
-    how many are still waiting (they will not be on it). One query."""
+    how many are still waiting (they will not be on it), and how many signed a text changed in
+    substance since without re-confirming."""
     counts = dict.fromkeys(["public", "recipient_only", "counted_only", "waiting"], 0)
     for row in (
         Signature.objects.filter(
@@ -38,7 +39,34 @@ def publication_preview(letter: Letter) -> dict[str, int]:
         else:
             counts["waiting"] += row["n"]
     counts["approved"] = counts["public"] + counts["recipient_only"] + counts["counted_only"]
+    # Approved signatures of a text changed in substance since, never re-confirmed.
+    current = letter.versions.filter(is_current=True).values_list("number", flat=True).first()
+    last_substantive = (
+        letter.versions.filter(is_substantive=True, number__lte=current or 0)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    counts["older"] = (
+        Signature.objects.filter(
+            letter=letter,
+            status=Signature.Status.APPROVED,
+            version__number__lt=last_substantive,
+        ).count()
+        if last_substantive
+        else 0
+    )
     return counts
+
+
+def embargo_lift_notified_count(letter: Letter) -> int:
+    """How many signers lifting the embargo emails: those the public list would name,
+    approved or awaiting review (services.embargo.signers_to_notify)."""
+    return Signature.objects.filter(
+        letter=letter,
+        status__in=[Signature.Status.APPROVED, Signature.Status.PENDING_REVIEW],
+        visibility=Signature.Visibility.PUBLIC,
+    ).count()
 
 
 # --- The public record: who signed, as the public may know it -----------------------------------
@@ -99,6 +127,9 @@ class SignatoryList:
     withdrawn_after_delivery: int = 0
     delivery: Delivery | None = None
     edition: str = PUBLIC_EDITION
+    # Of the unnamed, how many signed an earlier version than the one delivered (named ones
+    # carry their version): a delivered list never counts them as signers of the final text.
+    unnamed_earlier: int = 0
 
     @property
     def total(self) -> int:
@@ -302,7 +333,8 @@ def _from_delivery(letter: Letter, delivery: LetterDelivery, edition: str) -> Si
         )
     )
     named_in = _named_in(edition)
-    named, unnamed, withdrawn_count = [], 0, 0
+    named, unnamed, withdrawn_count, unnamed_earlier = [], 0, 0, 0
+    delivered = delivery.version.number
     for entry in delivery.signatories:
         gone = entry["signature"] in withdrawn
         withdrawn_count += gone
@@ -310,6 +342,7 @@ def _from_delivery(letter: Letter, delivery: LetterDelivery, edition: str) -> Si
             continue  # counted in withdrawn_after_delivery, never named again in public
         if entry["visibility"] not in named_in or not entry.get("name"):
             unnamed += 1
+            unnamed_earlier += (entry.get("version") or delivered) != delivered
             continue
         named.append(
             Signatory(
@@ -331,6 +364,7 @@ def _from_delivery(letter: Letter, delivery: LetterDelivery, edition: str) -> Si
         named=_in_order(named),
         unnamed=unnamed,
         withdrawn_after_delivery=withdrawn_count,
+        unnamed_earlier=unnamed_earlier,
         delivery=Delivery(
             delivered_on=delivery.delivered_on,
             delivered_to=delivery.delivered_to,

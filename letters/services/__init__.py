@@ -16,6 +16,7 @@ the use case part of something larger (its emails sent only if that larger thing
 
 from .delegation import set_review_delegation
 from .digest import queue_moderation_digests
+from .embargo import cancel_embargo_lift, lift_due_embargoes, request_embargo_lift
 from .invitation_imports import (
     cancel_import,
     confirm_import,
@@ -34,6 +35,7 @@ from .invitations import (
     revoke_invitation,
     send_invitation_reminders,
 )
+from .leads import accept_lead, decline_lead, request_lead, withdraw_lead
 from .lifecycle import (
     add_coordinator,
     close_letter,
@@ -73,6 +75,13 @@ from .signatures import (
 )
 
 __all__ = [
+    "accept_lead",
+    "decline_lead",
+    "request_lead",
+    "withdraw_lead",
+    "cancel_embargo_lift",
+    "lift_due_embargoes",
+    "request_embargo_lift",
     "merge_organisations",
     "queue_moderation_digests",
     "set_review_delegation",

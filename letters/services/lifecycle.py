@@ -21,7 +21,7 @@ from core.errors import DomainError, NotAllowed, TransitionError
 from organisations.models import Organisation
 
 from .. import selectors
-from ..models import Letter, LetterCoordinator, LetterVersion, content_hash
+from ..models import Letter, LetterCoordinator, LetterDelivery, LetterVersion, content_hash
 from ..permissions import can_edit_letter, can_manage_coordinators
 from .publication import invalidate_public_list, record_delivery
 from .signatures import request_reconfirmations
@@ -54,7 +54,7 @@ def _require_editor(actor: User, letter: Letter) -> None:
 
 # First path segments under /letters/ that are pages, not letters.
 RESERVED_SLUGS = frozenset(
-    {"new", "dashboard", "my-signatures", "invitations", "signatures", "page", "feed"}
+    {"new", "dashboard", "my-signatures", "invitations", "signatures", "page", "feed", "leads"}
 )
 
 
@@ -170,6 +170,20 @@ def update_letter(
     ):
         raise DomainError(_("The deadline of an open letter must be in the future."))
 
+    if (
+        settings.get("signatories_public_while_open") is True
+        and not letter.signatories_public_while_open
+        and letter.status != S.DRAFT
+    ):
+        # Names organisations that signed under the embargo: its own step, with notice to
+        # each of them (services.embargo.request_embargo_lift), never a settings change.
+        raise DomainError(
+            _(
+                "Organisations signed while the list was private. To make the list public, use "
+                "“Make the list public”: every signer is told first and can change how they "
+                "appear."
+            )
+        )
     version = None
     current = selectors.current_version_of(letter)
     new_title = _clean_title(title) if title is not None else current.title
@@ -188,6 +202,9 @@ def update_letter(
     changed = [f for f, v in settings.items() if getattr(letter, f) != v]
     for field in changed:
         setattr(letter, field, settings[field])
+    if settings.get("signatories_public_while_open") is False and letter.embargo_lift_at:
+        letter.embargo_lift_at = None  # back to the embargo: a pending lift is called off
+        changed.append("embargo_lift_at")
     if version is not None or changed:
         letter.save()
     if lead_organisations is not None:
@@ -285,6 +302,7 @@ def publish_letter(
     delivered_on: dt.date | None = None,
     delivered_to: str = "",
     method: str = "",
+    older_versions: str = LetterDelivery.OlderVersions.MARK,
 ) -> Letter:
     """Make the letter and its list of signatories public. Final: the text is frozen. Records
     the delivery (by default today, to the letter's recipient) with the list as it stands, and
@@ -292,6 +310,8 @@ def publish_letter(
     letter = _lock(letter)
     _require_editor(actor, letter)
     _require_status(letter, S.CLOSED)
+    if older_versions not in LetterDelivery.OlderVersions.values:
+        raise DomainError(_("Choose what to do with signatures of an earlier text."))
     version = selectors.current_version_of(letter)
     letter.status = S.PUBLISHED
     letter.published_at = timezone.now()
@@ -303,6 +323,7 @@ def publish_letter(
         delivered_on=delivered_on,
         delivered_to=delivered_to,
         method=method,
+        older_versions=older_versions,
     )
     record_event(
         action=Action.LETTER_PUBLISHED,
@@ -314,6 +335,7 @@ def publish_letter(
             "delivered_to": delivery.delivered_to,
             "method": delivery.method,
             "signatories": len(delivery.signatories),
+            "older_versions": older_versions,
         },
     )
     return letter

@@ -45,18 +45,40 @@ def signer_line(signature: Signature) -> str | None:
     return ", ".join(p for p in (signature.signer_name, signature.signer_title) if p)
 
 
-def signatory_snapshot(letter: Letter) -> list[dict[str, Any]]:
+def last_substantive_number(letter: Letter, version: LetterVersion) -> int:
+    """The number of the last version, up to `version`, that changed the text in substance
+    (0 if none): a signature of this version or a later one covers `version`."""
+    last = (
+        letter.versions.filter(number__lte=version.number, is_substantive=True)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return last or 0
+
+
+def signatory_snapshot(
+    letter: Letter,
+    version: LetterVersion | None = None,
+    older_versions: str = LetterDelivery.OlderVersions.MARK,
+) -> list[dict[str, Any]]:
     """The approved signatories as the letter is delivered, lead organisations first, then in
     collation order. Counted-only organisations are kept as a number: their names are not
-    needed by any edition, so the record does not hold them."""
-    lead_ids = set(letter.lead_organisations.values_list("pk", flat=True))
+    needed by any edition, so the record does not hold them. A signature of a text changed in
+    substance since (never re-confirmed) is kept with its version (`covers` False), or left
+    out when `older_versions` says so."""
+    covered_from = last_substantive_number(letter, version) if version is not None else 0
     signatures = (
         Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
         .select_related("organisation", "version")
         .order_by("pk")
     )
     entries: list[dict[str, Any]] = []
+    lead_ids = set(letter.lead_organisations.values_list("pk", flat=True))
     for signature in signatures:
+        covers = signature.version.number >= covered_from
+        if not covers and older_versions == LetterDelivery.OlderVersions.OMIT:
+            continue
         organisation = signature.confirmed_organisation
         hidden = signature.visibility == Visibility.COUNTED_ONLY
         signed_at = signature.confirmed_at or signature.created_at
@@ -72,6 +94,7 @@ def signatory_snapshot(letter: Letter) -> list[dict[str, Any]]:
                 "lead": organisation.pk in lead_ids and not hidden,
                 "signed_on": signed_at.date().isoformat(),
                 "version": signature.version.number,
+                "covers": covers,
             }
         )
     entries.sort(key=lambda e: (not e["lead"], collation.sort_key(e["name"] or "")))
@@ -86,23 +109,29 @@ def record_delivery(
     delivered_on: dt.date | None = None,
     delivered_to: str = "",
     method: str = "",
+    older_versions: str = LetterDelivery.OlderVersions.MARK,
 ) -> LetterDelivery:
     """Part of publish_letter's transaction: the delivery record and its frozen list, then one
-    email to every approved signer (queued in bulk: a constant number of queries)."""
+    email to every approved signer (queued in bulk: a constant number of queries); those left
+    out as signers of an earlier text are told so."""
+    signatories = signatory_snapshot(letter, version, older_versions)
     delivery = LetterDelivery.objects.create(
         letter=letter,
         delivered_on=delivered_on or timezone.localdate(),
         delivered_to=" ".join(delivered_to.split()) or letter.recipient,
         method=" ".join(method.split()),
         version=version,
-        signatories=signatory_snapshot(letter),
+        signatories=signatories,
+        older_versions=older_versions,
         recorded_by=actor,
     )
+    on_record = {entry["signature"] for entry in signatories}
     approved = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
     emails.letter_published(
-        approved.select_related("organisation").order_by("pk").iterator(chunk_size=500),
+        approved.select_related("organisation", "version").order_by("pk").iterator(chunk_size=500),
         letter=letter,
         delivery=delivery,
+        on_record=on_record,
     )
     invalidate_public_list(letter_ids=[letter.pk])
     return delivery

@@ -79,6 +79,8 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "versions": selectors.versions_of(letter),
             "role": role,
             "signatories": signatories,
+            # Named as leads only from the public list: accepted, approved and public.
+            "leads": selectors.public_leads_named(letter),
             "signatories_html": publication.signatories_section(request, letter, version.number),
             "can_see_records": role is not None or is_moderator(request.user),
             "og_description": description,
@@ -196,25 +198,66 @@ def letter_settings(request: HttpRequest, slug: str) -> HttpResponse:
         form = LetterSettingsForm(initial=LetterSettingsForm.initial_for(letter))
     else:
         form = LetterSettingsForm(request.POST)
-        if form.is_valid():
-            fields = dict(form.cleaned_data)
-            lead_organisations = fields.pop("lead_organisations")
-            try:
-                services.update_letter(
-                    letter=letter,
-                    actor=request.user,
-                    lead_organisations=lead_organisations,
-                    **fields,
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, _("Settings saved."))
-                return redirect(letter)
+    # Once the letter is open, its list is made public only through the lift-embargo page
+    # (every signer is told first); the settings can still make a public list private again.
+    embargo_step = letter.status != Letter.Status.DRAFT and not letter.signatories_public_while_open
+    if embargo_step:
+        del form.fields["signatories_public_while_open"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_letter(letter=letter, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect(letter)
     return render(
         request,
         "letters/letter_settings.html",
-        {"letter": letter, "form": form, "section": "settings"},
+        {"letter": letter, "form": form, "section": "settings", "embargo_step": embargo_step},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_lift_embargo(request: HttpRequest, slug: str) -> HttpResponse:
+    """Make the list public before publication: a step of its own, like publishing. Every
+    signer the list would name is emailed now; the list turns public after the notice."""
+    letter = permissions.get_coordinated_letter(request.user, slug)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "cancel":
+                services.cancel_embargo_lift(letter=letter, actor=request.user)
+                messages.success(request, _("The list of signatories stays private."))
+            else:
+                letter = services.request_embargo_lift(letter=letter, actor=request.user)
+                messages.success(
+                    request,
+                    _(
+                        "Every signer who will be named has been emailed. The list becomes "
+                        "public on %(date)s UTC."
+                    )
+                    % {
+                        "date": timezone.localtime(letter.embargo_lift_at).strftime(
+                            "%Y-%m-%d %H:%M"
+                        )
+                    },
+                )
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect("letters:lift-embargo", slug=letter.slug)
+    return render(
+        request,
+        "letters/letter_lift_embargo.html",
+        {
+            "letter": letter,
+            "possible": letter.status in {Letter.Status.OPEN, Letter.Status.CLOSED}
+            and not letter.signatories_public_while_open,
+            "preview": selectors.publication_preview(letter),
+            "to_notify": selectors.embargo_lift_notified_count(letter),
+            "notice_hours": settings.EMBARGO_LIFT_NOTICE_HOURS,
+            "section": "settings",
+        },
     )
 
 

@@ -69,6 +69,7 @@ def test_publishing_records_the_delivery_with_a_frozen_list(owner, closed_with_s
             "lead": False,
             "signed_on": today,
             "version": 1,
+            "covers": True,
             **extra,
         }
 
@@ -86,6 +87,7 @@ def test_publishing_records_the_delivery_with_a_frozen_list(owner, closed_with_s
             "lead": False,
             "signed_on": today,
             "version": 1,
+            "covers": True,
         },
         entry("public_no_name"),
         entry("recipient_only"),
@@ -97,6 +99,7 @@ def test_publishing_records_the_delivery_with_a_frozen_list(owner, closed_with_s
         "delivered_to": "The Secretary's private office",
         "method": "By email and by hand",
         "signatories": 4,
+        "older_versions": "mark",
     }
 
 
@@ -151,16 +154,17 @@ def test_publishing_takes_the_same_queries_however_many_signed(
     #   3. the user's coordinator role
     #   4. the current version
     #   5. UPDATE the letter: published
-    #   6. its lead organisations (for the snapshot's order)
-    #   7. the approved signatures with organisations and versions: the snapshot
-    #   8. INSERT the delivery record
-    #   9. the approved signatures again, streamed, for the emails
-    #  10. INSERT the emails, one statement (fewer than 500 signers: one chunk)
-    #  11. the ids of the emails queued
-    #  12. UPDATE list_version (the cached list is stale)
-    #  13. INSERT the audit event
-    #  14. RELEASE SAVEPOINT
-    with django_assert_num_queries(14):
+    #   6. the last substantive version (which signatures cover the text delivered)
+    #   7. its lead organisations (for the snapshot's order)
+    #   8. the approved signatures with organisations and versions: the snapshot
+    #   9. INSERT the delivery record
+    #  10. the approved signatures again, streamed, for the emails
+    #  11. INSERT the emails, one statement (fewer than 500 signers: one chunk)
+    #  12. the ids of the emails queued
+    #  13. UPDATE list_version (the cached list is stale)
+    #  14. INSERT the audit event
+    #  15. RELEASE SAVEPOINT
+    with django_assert_num_queries(15):
         services.publish_letter(letter=letter, actor=owner)
 
     assert OutboundEmail.objects.filter(kind="letter_published").count() == signers

@@ -188,17 +188,23 @@ def test_the_public_csv_lists_named_organisations_place_and_date(client, publish
     )
     day = signatures["public"].confirmed_at.date().isoformat()
     rows = _rows(response)
-    assert rows[0] == ["Organisation", "Based in", "Signed on", "Withdrawn after delivery"]
+    assert rows[0] == [
+        "Organisation",
+        "Based in",
+        "Signed on",
+        "Withdrawn after delivery",
+        "Version signed",
+    ]
     assert sorted(rows[1:-1]) == sorted(
         [
-            ["Tibet Watch", "Tibet", day, ""],
-            ["Hong Kong Watch", "Hong Kong", day, ""],
-            [CJK_NAME, "Hong Kong", day, ""],
-            [TIBETAN_NAME, "Tibet", day, ""],
-            [UYGHUR_NAME, "", day, ""],
+            ["Tibet Watch", "Tibet", day, "", "1"],
+            ["Hong Kong Watch", "Hong Kong", day, "", "1"],
+            [CJK_NAME, "Hong Kong", day, "", "1"],
+            [TIBETAN_NAME, "Tibet", day, "", "1"],
+            [UYGHUR_NAME, "", day, "", "1"],
         ]
     )
-    assert rows[-1] == ["and 2 organisations that cannot be named for their safety", "", "", ""]
+    assert rows[-1] == ["and 2 organisations that cannot be named for their safety", "", "", "", ""]
 
 
 def test_csv_cells_that_would_run_as_formulas_are_defused(client, public_open_letter):

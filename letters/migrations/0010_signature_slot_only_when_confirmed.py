@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('letters', '0006_moderation_pending_signature'),
+        ('letters', '0009_lead_requests'),
         ('organisations', '0003_organisation_merged_into'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
