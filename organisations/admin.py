@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -23,7 +23,7 @@ from core.errors import DomainError, NotAllowed
 from . import logos, services
 from .domains import normalise_domain
 from .models import EmailDomain, Membership, MembershipInvitation, Organisation, OrganisationFlag
-from .names import normalise_name
+from .names import lookalike_key, normalise_name, validate_detail
 
 # --- Organisations -------------------------------------------------------------------------
 
@@ -39,7 +39,9 @@ class OrganisationAdminForm(forms.ModelForm):
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
         clash = (
-            Organisation.objects.filter(normalised_name=normalise_name(name))
+            Organisation.objects.filter(
+                Q(normalised_name=normalise_name(name)) | Q(lookalike_key=lookalike_key(name))
+            )
             .exclude(pk=self.instance.pk)
             .first()
         )
@@ -52,6 +54,16 @@ class OrganisationAdminForm(forms.ModelForm):
         if website:
             URLValidator(schemes=["http", "https"])(website)
         return website
+
+    def clean(self):
+        cleaned = super().clean()
+        for field in services.EDITABLE_FIELDS:
+            if cleaned.get(field) and field in self.changed_data:
+                try:
+                    validate_detail(field, cleaned[field])
+                except ValidationError as exc:
+                    self.add_error(field, exc)
+        return cleaned
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

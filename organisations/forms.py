@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from . import logos
 from .domains import is_public_mail_domain, normalise_domain
 from .models import EmailDomain, Membership, Organisation
-from .names import normalise_name
+from .names import normalise_name, validate_detail
 
 LOGO_ACCEPT = "image/png,image/jpeg,image/webp"
 # Names and descriptions come in right-to-left scripts too (Uyghur): let the browser pick.
@@ -92,13 +92,27 @@ class OrganisationDetailsForm(Form):
         return [self[name] for name in self.DETAIL_FIELDS]
 
     def clean_name(self) -> str:
+        validate_detail("name", self.cleaned_data["name"])
         name = " ".join(self.cleaned_data["name"].split())
         if not normalise_name(name):
             raise ValidationError(_("Enter the organisation's name, with at least one letter."))
         return name
 
+    def clean_acronym(self) -> str:
+        validate_detail("acronym", self.cleaned_data["acronym"])
+        return self.cleaned_data["acronym"]
+
     def clean_based_in(self) -> str:
+        validate_detail("based_in", self.cleaned_data["based_in"])
         return " ".join(self.cleaned_data["based_in"].split())
+
+    def clean_website(self) -> str:
+        validate_detail("website", self.cleaned_data["website"])
+        return self.cleaned_data["website"]
+
+    def clean_description(self) -> str:
+        validate_detail("description", self.cleaned_data["description"])
+        return self.cleaned_data["description"]
 
     def clean_logo(self) -> File | None:
         upload = self.cleaned_data.get("logo")

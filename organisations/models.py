@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 
-from .names import normalise_name
+from .names import lookalike_key, normalise_name
 
 
 class Organisation(TimeStampedModel):
@@ -21,6 +21,10 @@ class Organisation(TimeStampedModel):
     # Case-, space- and punctuation-insensitive key kept unique by the database, so that
     # "Human Rights Watch" and "human-rights watch" cannot both exist.
     normalised_name = models.CharField(max_length=200, editable=False)
+    # The normalised UTS #39 skeleton: "Аmnesty International" (Cyrillic А) and "Amnesty
+    # InternationaI" share "Amnesty International"'s. Not unique (the services refuse a
+    # registration whose key is taken; an older pair stays for moderators to merge).
+    lookalike_key = models.CharField(max_length=600, editable=False, db_index=True, default="")
     slug = models.SlugField(_("slug"), max_length=80, unique=True, allow_unicode=True)
     acronym = models.CharField(_("acronym"), max_length=30, blank=True)
     based_in = models.CharField(
@@ -76,8 +80,9 @@ class Organisation(TimeStampedModel):
     def save(self, *args, **kwargs) -> None:
         # A derived column, not domain logic: it must always match the name.
         self.normalised_name = normalise_name(self.name)
+        self.lookalike_key = lookalike_key(self.name)
         if "update_fields" in kwargs and kwargs["update_fields"] is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "normalised_name"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "normalised_name", "lookalike_key"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -17,7 +17,7 @@ from .models import (
     MembershipRequest,
     Organisation,
 )
-from .names import acronym_of, normalise_name, similarity
+from .names import acronym_of, lookalike_key, normalise_name, similarity
 from .permissions import with_public_page
 
 SIMILAR_ENOUGH = 0.86
@@ -34,17 +34,22 @@ def _narrowing(key: str) -> Q:
     return Q(normalised_name__startswith=key[:3]) | Q(normalised_name__contains=key[-4:])
 
 
-def _likeness(candidate: Organisation, key: str, acronyms: set[str]) -> float:
-    """2 for the same normalised name, 1.5 for a shared acronym, else the similarity of the
-    names (0 when they do not even share a beginning or an ending)."""
+def _likeness(candidate: Organisation, key: str, lookalike: str, acronyms: set[str]) -> float:
+    """2 for the same normalised name or the same confusable skeleton ("Аmnesty" with a
+    Cyrillic А), 1.5 for a shared acronym, else the similarity of the names or of their
+    skeletons (0 when they do not even share a beginning or an ending)."""
     other = candidate.normalised_name
-    if other == key:
+    if other == key or (lookalike and candidate.lookalike_key == lookalike):
         return 2.0
     if candidate.acronym and candidate.acronym.casefold() in acronyms:
         return 1.5
-    if not (other.startswith(key[:3]) or key[-4:] in other):
-        return 0.0
-    return similarity(other, key)
+    scores = [0.0]
+    if other.startswith(key[:3]) or key[-4:] in other:
+        scores.append(similarity(other, key))
+    theirs = candidate.lookalike_key
+    if lookalike and theirs and (theirs.startswith(lookalike[:3]) or lookalike[-4:] in theirs):
+        scores.append(similarity(theirs, lookalike))
+    return max(scores)
 
 
 def likely_duplicates_of(
@@ -55,17 +60,33 @@ def likely_duplicates_of(
     missing word); the most alike first, at most `limit` each. One query for any number of
     names; merged duplicates and the organisation with the same id are left out."""
     keys = {key: normalise_name(name) for key, (name, _acronym) in names.items()}
+    lookalikes = {key: lookalike_key(name) for key, (name, _acronym) in names.items()}
     acronyms = {key: _acronyms(name, acronym) for key, (name, acronym) in names.items()}
     narrow = Q()
     for normalised in {k for k in keys.values() if k}:
         narrow |= _narrowing(normalised)
+    for lookalike in {k for k in lookalikes.values() if k}:
+        narrow |= (
+            Q(lookalike_key=lookalike)
+            | Q(lookalike_key__startswith=lookalike[:3])
+            | Q(lookalike_key__contains=lookalike[-4:])
+        )
     for acronym in set().union(*acronyms.values()):
         narrow |= Q(acronym__iexact=acronym)
     if not narrow:
         return {key: [] for key in names}
     candidates = list(
         Organisation.objects.filter(narrow, merged_into__isnull=True)
-        .only("id", "name", "slug", "acronym", "normalised_name", "is_verified", "based_in")
+        .only(
+            "id",
+            "name",
+            "slug",
+            "acronym",
+            "normalised_name",
+            "lookalike_key",
+            "is_verified",
+            "based_in",
+        )
         .order_by("pk")[:DUPLICATE_CANDIDATES]
     )
     found: dict[int, list[Organisation]] = {}
@@ -75,7 +96,7 @@ def likely_duplicates_of(
             for candidate in candidates:
                 if candidate.pk == key:
                     continue
-                score = _likeness(candidate, normalised, acronyms[key])
+                score = _likeness(candidate, normalised, lookalikes[key], acronyms[key])
                 if score >= SIMILAR_ENOUGH:
                     scored.append((score, candidate.name, candidate))
         scored.sort(key=lambda t: (-t[0], t[1]))

@@ -39,7 +39,7 @@ from .models import (
     MembershipRequest,
     Organisation,
 )
-from .names import normalise_name
+from .names import lookalike_key, normalise_name
 from .permissions import (
     can_accept_invitation,
     can_manage_organisation,
@@ -169,9 +169,14 @@ def create(request: HttpRequest) -> HttpResponse:
         candidates, hidden = split_by_visibility(
             likely_duplicates(data["name"], acronym=data["acronym"]), request.user
         )
-        key = normalise_name(data["name"])
-        exact = next((org for org in candidates if org.normalised_name == key), None)
-        exact_hidden = next((org for org in hidden if org.normalised_name == key), None)
+        key, lookalike = normalise_name(data["name"]), lookalike_key(data["name"])
+
+        def same(org: Organisation) -> bool:
+            # The same name, or one that reads the same (UTS #39 skeleton).
+            return org.normalised_name == key or org.lookalike_key == lookalike
+
+        exact = next((org for org in candidates if same(org)), None)
+        exact_hidden = next((org for org in hidden if same(org)), None)
         if exact is not None:
             form.add_error("name", services.DuplicateOrganisation(exact).message)
             context["existing"] = exact

@@ -47,7 +47,8 @@ def skeleton(text: str) -> str:
     buffer = ctypes.create_string_buffer(256)
     data = text.encode("utf-8")
     size = get_skeleton(checker, 0, data, len(data), buffer, 256, ctypes.byref(error))
-    assert error.value <= 0, error.value
+    if error.value > 0:
+        raise RuntimeError(f"ICU error {error.value} for {text!r}")
     return buffer.raw[:size].decode("utf-8")
 
 

@@ -4,8 +4,10 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -17,7 +19,7 @@ from audit.services import Event, record_event, record_events
 from core.errors import DomainError, NotAllowed
 
 from ..models import Membership, Organisation, OrganisationFlag, max_length_of
-from ..names import normalise_name
+from ..names import lookalike_key, mixes_scripts, normalise_name, validate_detail
 from ..permissions import can_manage_organisation
 from ..signals import public_details_changed
 from .flags import flag_for_moderators
@@ -79,12 +81,45 @@ def _free_slugs(names: Sequence[str]) -> list[str]:
 
 
 def _ensure_name_free(name: str, *, exclude_pk: int | None = None) -> None:
-    same_name = Organisation.objects.filter(normalised_name=normalise_name(name))
+    """No other organisation with the same normalised name, nor one whose name reads the
+    same (the same confusable skeleton: "Аmnesty International" with a Cyrillic А)."""
+    same_name = Organisation.objects.filter(
+        Q(normalised_name=normalise_name(name)) | Q(lookalike_key=lookalike_key(name))
+    )
     if exclude_pk is not None:
         same_name = same_name.exclude(pk=exclude_pk)
-    existing = same_name.first()
+    # The exact name first, else the oldest lookalike.
+    existing = (
+        same_name.filter(normalised_name=normalise_name(name)).first()
+        or same_name.order_by("pk").first()
+    )
     if existing is not None:
         raise DuplicateOrganisation(existing)
+
+
+def check_plain_text(field: str, value: str) -> None:
+    """Raise DomainError if `value` holds what no organisation's detail may (names.py)."""
+    try:
+        validate_detail(field, value)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0]) from exc
+
+
+def _check_details(details: dict[str, str]) -> None:
+    for field, value in details.items():
+        if value:
+            check_plain_text(field, value)
+
+
+def _flag_mixed_scripts(organisation: Organisation, actor: User | None) -> None:
+    if mixes_scripts(organisation.name):
+        flag_for_moderators(
+            organisation=organisation,
+            kind=OrganisationFlag.Kind.MIXED_SCRIPT,
+            raised_by=actor,
+            note=_("A word of “%(name)s” mixes scripts: check that it is not a lookalike.")
+            % {"name": organisation.name},
+        )
 
 
 @transaction.atomic
@@ -105,6 +140,15 @@ def create_organisation(
     name = " ".join(name.split())
     if not normalise_name(name):
         raise DomainError(_("Enter the organisation's name."))
+    _check_details(
+        {
+            "name": name,
+            "acronym": acronym,
+            "based_in": based_in,
+            "website": website,
+            "description": description,
+        }
+    )
     _ensure_name_free(name)
     organisation = Organisation(
         name=name,
@@ -132,6 +176,7 @@ def create_organisation(
             added_by=created_by,
         )
     record_event(action=Action.ORGANISATION_CREATED, actor=created_by, organisation=organisation)
+    _flag_mixed_scripts(organisation, created_by)
     for hidden in like_hidden:
         flag_for_moderators(
             organisation=organisation,
@@ -194,6 +239,7 @@ def create_unverified_organisations(
         key = normalise_name(name)
         if not key:
             raise DomainError(_("Enter the organisation's name."))
+        _check_details({"name": name, "based_in": based_in})
         if len(name) > MAX_NAME_LENGTH or len(based_in) > MAX_BASED_IN_LENGTH:
             raise DomainError(
                 _("“%(name)s” is too long for an organisation's name or place.") % {"name": name}
@@ -237,8 +283,9 @@ def _create_chunk(result: NamedOrganisations, chunk: dict[str, tuple[str, str]])
         for (name, based_in), slug in zip(chunk.values(), slugs, strict=True)
     ]
     for organisation in organisations:
-        # bulk_create() does not call save(), which derives the normalised name.
+        # bulk_create() does not call save(), which derives the normalised name and key.
         organisation.normalised_name = normalise_name(organisation.name)
+        organisation.lookalike_key = lookalike_key(organisation.name)
     try:
         # A savepoint: someone registering one of these names meanwhile must leave the
         # transaction usable for the one-at-a-time path below.
@@ -286,6 +333,7 @@ def update_organisation(
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    _check_details(changes)
     if "name" in changes:
         changes["name"] = " ".join(changes["name"].split())
         if not normalise_name(changes["name"]):
@@ -319,6 +367,8 @@ def update_organisation(
         organisation=organisation,
         data={"fields": changed},
     )
+    if "name" in changed:
+        _flag_mixed_scripts(organisation, actor)
     if unverify:
         record_event(
             action=Action.ORGANISATION_UNVERIFIED,

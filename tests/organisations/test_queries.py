@@ -62,7 +62,8 @@ def add_invitations(organisation, n: int, invited_by) -> None:
 def test_members_page(client, own_organisation, org_admin):
     # session, user, organisation, groups, whether its page is public and a membership check
     # (may the visitor know it exists: issue 11, item 3), two membership checks (can_manage,
-    # can_see_members), the members joined with their users, the pending invitations.
+    # can_see_members), the members joined with their users, the pending invitations, the
+    # pending requests to join.
     client.force_login(org_admin)
     url = reverse("organisations:members", kwargs={"slug": own_organisation.slug})
     add_invitations(own_organisation, 1, org_admin)
@@ -72,7 +73,7 @@ def test_members_page(client, own_organisation, org_admin):
         MembershipFactory(organisation=own_organisation)
     add_invitations(own_organisation, 19, org_admin)
 
-    assert few == count_queries(client, url) == 10
+    assert few == count_queries(client, url) == 11
     assert own_organisation.membership_invitations.count() == 20
 
 

@@ -59,6 +59,9 @@ def test_the_letters_an_organisation_signed_publicly(client, owner, make_letter)
 
 def test_an_organisation_that_signed_nothing_public_says_so(client, embargoed_letter):
     organisation = sign_as(embargoed_letter, "Quiet Group").organisation
+    # Verified, so its page is public: a signature under embargo alone does not open it
+    # (issue 11, item 4; tests/security/test_org_page_embargo.py).
+    type(organisation).objects.filter(pk=organisation.pk).update(is_verified=True)
 
     text = visible_text(client.get(organisation.get_absolute_url()))
 

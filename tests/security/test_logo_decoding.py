@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import ImageFile
 
 from organisations.logos import clean_logo
 from tests.organisations.images import image_bytes
@@ -41,6 +42,13 @@ def text_bomb_png() -> bytes:
     return data[:end] + _chunk(b"zTXt", bomb) + data[end:]
 
 
+@pytest.fixture(autouse=True)
+def strict_decoding(monkeypatch):
+    """Pillow's default. WeasyPrint sets ImageFile.LOAD_TRUNCATED_IMAGES = True for the whole
+    process when imported (PDF exports); see the last test for that case."""
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", False)
+
+
 BROKEN = {
     "truncated.jpg": truncated_jpeg,
     "corrupt.png": corrupt_zlib_png,
@@ -65,3 +73,16 @@ def test_the_registration_form_says_so(client, signer, name):
     )
     assert response.status_code == 200
     assert "image" in response.context["form"].errors["logo"][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", BROKEN)
+def test_with_weasyprints_lenient_decoding_it_is_never_a_500(client, signer, name, monkeypatch):
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    client.force_login(signer)
+    upload = SimpleUploadedFile(name, BROKEN[name](), content_type="image/png")
+    response = client.post(
+        reverse("organisations:create"), {"name": "Logo Test Collective", "logo": upload}
+    )
+    # Refused, or accepted as the pixels that could be read, re-encoded: never a 500.
+    assert response.status_code in {200, 302}
