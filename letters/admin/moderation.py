@@ -168,6 +168,12 @@ class SignatureReviewAdmin(admin.ModelAdmin):
     @admin.display(description=_("organisation"), ordering="organisation__name")
     def organisation_link(self, obj: Signature) -> str:
         organisation = obj.organisation
+        if organisation is None:  # a name as typed, awaiting its signer's confirmation
+            return format_html(
+                '<bdi>{}</bdi> <span class="mod-badge mod-warn">{}</span>',
+                obj.proposed_organisation_name,
+                _("as typed, not yet confirmed"),
+            )
         url = reverse("admin:organisations_organisation_change", args=[organisation.pk])
         badge = (
             format_html('<span class="mod-badge mod-ok">{}</span>', _("verified"))
@@ -257,7 +263,7 @@ class SignatureReviewAdmin(admin.ModelAdmin):
                         (
                             (
                                 reverse("admin:letters_signature_change", args=[other.pk]),
-                                other.organisation.name,
+                                other.organisation_name,
                                 other.get_status_display(),
                             )
                             for other in review.signed_as

@@ -54,9 +54,12 @@ class ReviewNotes:
 def add_review_notes(signatures: list[Signature]) -> list[Signature]:
     """Set `signature.review` (ReviewNotes) on each signature: four queries for any number.
 
-    The signatures need their organisation loaded (select_related)."""
+    The signatures need their organisation loaded (select_related). One still awaiting its
+    signer's confirmation may have none yet (a name as typed): it gets no notes."""
+    every = signatures
+    signatures = [s for s in signatures if s.organisation is not None]
     if not signatures:
-        return signatures
+        return every
     organisations = {s.organisation_id: s.organisation for s in signatures}
     signer_domains = {s.pk: domain_of(s.signer_email) for s in signatures}
     private_domains = {d for d in signer_domains.values() if not is_public_mail_domain(d)}
@@ -141,7 +144,7 @@ def add_review_notes(signatures: list[Signature]) -> list[Signature]:
             domain_owner=owner,
             is_new=not signature.organisation.is_verified and org_id not in approved_before,
         )
-    return signatures
+    return every
 
 
 def awaiting_review_by_letter() -> QuerySet[Letter]:
