@@ -212,6 +212,15 @@ def _token(purpose: str, **extra) -> Callable[[World], dict]:
     }
 
 
+def _widening_token(w: World) -> dict:
+    from letters import services
+
+    token = services.request_widening(
+        signature=w.signature, visibility="public", show_signer_name=True
+    )
+    return {"token": token}
+
+
 def _pending_import(w: World):
     """A CSV upload awaiting confirmation on the open letter, by its coordinator."""
     from letters.contact_lists import ParsedFile
@@ -322,6 +331,9 @@ CASES = [
     Case("letters:signature-confirm", _token(tokens.CONFIRM), EVERYONE),
     Case("letters:signature-manage", _token(tokens.MANAGE), EVERYONE),
     Case("letters:signature-reconfirm", _token(tokens.RECONFIRM, version=1), EVERYONE),
+    # The one-hour widening link: whoever holds it (it went to the signer's own address).
+    Case("letters:signature-widen", _widening_token, EVERYONE),
+    Case("letters:signature-widened", no_kwargs, EVERYONE),
     Case(
         "letters:signature-withdraw",
         lambda w: {"pk": w.signature.pk},
