@@ -17,7 +17,11 @@ TOKENED_ROUTE = re.compile(
     r"(/(?:invitations|confirm|manage|key|confirm-email|widen|export|erase|lead)/)"
     r"[A-Za-z0-9_:.\-]{8,}"
 )
-LONG_TOKEN = re.compile(r"(?<=/)[A-Za-z0-9_:\-]{32,}(?=/|$|\?|\s)")
+# A long segment with an upper-case letter (base64: signed tokens, token_urlsafe) or a long
+# hexadecimal one; a slug (lower case, words joined by hyphens) is not a secret.
+LONG_TOKEN = re.compile(
+    r"(?<=/)(?:(?=[A-Za-z0-9_:\-]*[A-Z])[A-Za-z0-9_:\-]{20,}|[0-9a-f]{32,})(?=/|$|\?|\s)"
+)
 SECRET_QUERY = re.compile(r"((?:token|key|secret|code)=)[^&\s]+", re.IGNORECASE)
 
 

@@ -97,3 +97,11 @@ def test_the_celery_worker_logs_are_redacted_too():
 
     assert "refused: <email>" in result.stderr, result.stderr
     assert "bob@uyghur.example.org" not in result.stderr
+
+
+def test_a_slug_is_not_taken_for_a_secret():
+    from core.logging import redact
+
+    line = "GET /letters/raise-human-rights-at-the-beijing-talks/leads/?q=ti"
+
+    assert redact(line) == line
