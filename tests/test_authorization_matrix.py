@@ -203,6 +203,23 @@ def _token(purpose: str, **extra) -> Callable[[World], dict]:
     }
 
 
+def _widening_token(w: World) -> dict:
+    """A widening link for the world's signature, in its current state (one hour, once)."""
+    w.signature.refresh_from_db()
+    return {
+        "token": tokens.make_widening_token(
+            signature_id=w.signature.pk,
+            visibility="public",
+            show_signer_name=True,
+            state=tokens.state_fingerprint(
+                visibility=w.signature.visibility,
+                show_signer_name=w.signature.show_signer_name,
+                updated_at=w.signature.updated_at.isoformat(),
+            ),
+        )
+    }
+
+
 def _pending_import(w: World):
     """A CSV upload awaiting confirmation on the open letter, by its coordinator."""
     from letters.contact_lists import ParsedFile
@@ -298,6 +315,8 @@ CASES = [
     Case("letters:sign-invitation", lambda w: {"secret": w.invitation_secret}, EVERYONE),
     Case("letters:signature-confirm", _token(tokens.CONFIRM), EVERYONE),
     Case("letters:signature-manage", _token(tokens.MANAGE), EVERYONE),
+    Case("letters:signature-widen", _widening_token, EVERYONE),  # the signed token is the key
+    Case("letters:signature-widened", no_kwargs, EVERYONE),
     Case("letters:signature-reconfirm", _token(tokens.RECONFIRM, version=1), EVERYONE),
     Case(
         "letters:signature-withdraw",

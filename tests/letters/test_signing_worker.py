@@ -52,7 +52,10 @@ def test_sign_then_confirm_through_the_emailed_link(
 
     # Then the worker delivers the confirmation email to the SMTP server, once
     [message] = wait_for(lambda: smtp_server.to(SIGNER_EMAIL), message="confirmation email")
-    row = OutboundEmail.objects.get()
+    # The worker marks the row sent just after the SMTP server took the message.
+    row = wait_for(
+        lambda: OutboundEmail.objects.filter(status="sent").first(), message="the row marked sent"
+    )
     assert (row.kind, row.status) == ("signature_confirm", "sent")
     assert message["Message-ID"] == row.message_id
     assert subject_of(message) == (
