@@ -77,3 +77,12 @@ def rotate_str(token: str) -> str:
         return _fernet().rotate(token.encode("ascii")).decode("ascii")
     except (InvalidToken, UnicodeError) as exc:
         raise DecryptionError("the value cannot be decrypted with the configured keys") from exc
+
+
+def is_under_first_key(token: str) -> bool:
+    """Whether `token` is encrypted under the first (current) key already."""
+    try:
+        Fernet(settings.FIELD_ENCRYPTION_KEYS[0]).decrypt(token.encode("ascii"))
+    except (InvalidToken, UnicodeError):
+        return False
+    return True

@@ -86,7 +86,23 @@ class SignatureReviewAdmin(admin.ModelAdmin):
     read-only page with the signature's history, and the decisions as actions."""
 
     list_select_related = ["letter", "organisation"]
-    search_fields = ["organisation__name", "signer_name", "signer_email"]
+    # The signer's name and address are stored encrypted: the database cannot search them;
+    # get_search_results compares them here.
+    search_fields = ["organisation__name", "proposed_organisation_name"]
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        needle = search_term.strip().casefold()
+        if not needle:
+            return found, may_have_duplicates
+        signers = [
+            signature.pk
+            for signature in queryset.select_related(None).only("pk", "signer_name", "signer_email")
+            if needle in signature.signer_name.casefold()
+            or needle in signature.signer_email.casefold()
+        ]
+        return found | queryset.filter(pk__in=signers), True
+
     list_per_page = 100
     show_full_result_count = False
     # The letter filter counts already; facet counts would cost a query per choice.
@@ -193,7 +209,7 @@ class SignatureReviewAdmin(admin.ModelAdmin):
             )
         return format_html('<a href="{}">{}</a> {}{}', url, organisation.name, badge, domains)
 
-    @admin.display(description=_("signer"), ordering="signer_name")
+    @admin.display(description=_("signer"))
     def signer(self, obj: Signature) -> str:
         title = format_html(", {}", obj.signer_title) if obj.signer_title else ""
         return format_html(
@@ -203,7 +219,7 @@ class SignatureReviewAdmin(admin.ModelAdmin):
             obj.signer_email,
         )
 
-    @admin.display(description=_("signer"), ordering="signer_name")
+    @admin.display(description=_("signer"))
     def signer_and_authority(self, obj: Signature) -> str:
         """Who signed, how their authority was established, what their address proves."""
         return format_html(

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedTextField
 from core.models import TimeStampedModel
 from organisations.domains import domain_of
 
@@ -76,9 +77,10 @@ class Signature(TimeStampedModel):
         verbose_name=_("version signed"),
     )  # fmt: skip
     version_hash = models.CharField(_("SHA-256 of the text signed"), max_length=64)
-    signer_name = models.CharField(_("name"), max_length=150)
-    signer_title = models.CharField(_("title or role"), max_length=150, blank=True)
-    signer_email = models.EmailField(_("email"), max_length=254)
+    # Stored encrypted (core/fields.py): a copy of the database names no signer.
+    signer_name = EncryptedTextField(_("name"))
+    signer_title = EncryptedTextField(_("title or role"), blank=True)
+    signer_email = EncryptedTextField(_("email"))
     visibility = models.CharField(
         _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
     )

@@ -98,17 +98,18 @@ def add_review_notes(signatures: list[Signature]) -> list[Signature]:
     # that owns the signer's verified domain, or from an address at the same private domain.
     related_orgs = {o.pk for found in duplicates.values() for o in found}
     related_orgs |= {o.pk for o in verified_owner.values()}
-    same_letter = Q(organisation_id__in=related_orgs)
-    for domain in private_domains:
-        same_letter |= Q(signer_email__iendswith=f"@{domain}")
+    # The signers' addresses are stored encrypted: the domain is compared here, not in SQL.
     others: dict[int, list[Signature]] = {}
-    for other in (
-        Signature.objects.filter(same_letter)
-        .filter(letter_id__in={s.letter_id for s in signatures}, status__in=Signature.LIVE)
-        .select_related("organisation")
-        .order_by("pk")
-    ):
-        others.setdefault(other.letter_id, []).append(other)
+    candidates = Signature.objects.filter(
+        letter_id__in={s.letter_id for s in signatures}, status__in=Signature.LIVE
+    )
+    if not private_domains:
+        candidates = candidates.filter(organisation_id__in=related_orgs)
+    for other in candidates.select_related("organisation").order_by("pk"):
+        if other.organisation_id in related_orgs or domain_of(other.signer_email) in (
+            private_domains
+        ):
+            others.setdefault(other.letter_id, []).append(other)
 
     for signature in signatures:
         org_id = signature.organisation_id

@@ -3,7 +3,6 @@ counts per state, and the names the sign form may suggest."""
 
 from django.db.models import (
     Count,
-    Q,
     QuerySet,
 )
 
@@ -47,13 +46,32 @@ def signatures_for_coordinator(
     if status:
         signatures = signatures.filter(status=status)
     if query:
-        signatures = signatures.filter(
-            Q(organisation__name__icontains=query)
-            | Q(proposed_organisation_name__icontains=query)
-            | Q(signer_name__icontains=query)
-            | Q(signer_email__icontains=query)
-        )
+        signatures = signatures.filter(pk__in=_matching(signatures, query))
     return signatures.order_by("-created_at", "-pk")
+
+
+def _matching(signatures: QuerySet[Signature], query: str) -> list[int]:
+    """The signatures whose organisation, or whose signer's name or address, contains `query`
+    (case-insensitive). The signer's details are stored encrypted: the database cannot
+    search them, so they are read and compared here, one letter's signatures at a time."""
+    needle = query.casefold()
+    return [
+        signature.pk
+        for signature in signatures.select_related(None)
+        .select_related("organisation")
+        .only(
+            "pk", "organisation__name", "proposed_organisation_name", "signer_name", "signer_email"
+        )
+        if any(
+            needle in (value or "").casefold()
+            for value in (
+                signature.organisation.name if signature.organisation else "",
+                signature.proposed_organisation_name,
+                signature.signer_name,
+                signature.signer_email,
+            )
+        )
+    ]
 
 
 def signature_counts(letter: Letter) -> dict[str, int]:
