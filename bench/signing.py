@@ -748,9 +748,10 @@ def print_report(report: dict) -> None:
     )
     c = checks["contention"]
     print(
-        f"contention: {c['posts']} POSTs for one organisation -> {c['live_signatures']} live "
-        f"signature, answers {c['answers']}, 5xx {c['server_errors']}, duplicate notices "
-        f"queued {c['duplicate_notices_queued']} -> {'OK' if c['ok'] else 'FAIL'}"
+        f"contention: {c['posts']} POSTs for one organisation -> {c['counted_signatures']} "
+        f"counted, {c['awaiting_confirmation']} awaiting confirmation, {c['organisations']} "
+        f"organisations, answers {c['answers']}, 5xx {c['server_errors']}, confirmation "
+        f"requests queued {c['confirmation_requests_queued']} -> {'OK' if c['ok'] else 'FAIL'}"
     )
     o = checks["no_email_sent_during_load"]
     print(
