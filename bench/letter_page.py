@@ -207,11 +207,16 @@ def main(argv: list[str] | None = None) -> int:
         static_root = stack.enter_context(
             tempfile.TemporaryDirectory(prefix="undersigned-bench-static-")
         )
+        mail_dir = stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="undersigned-bench-mail-")
+        )
         port = common.free_port()
         env = common.server_env(
             database_url=database.url,
             redis_url=redis.url,
-            email_url="consolemail://",
+            # Production refuses the console backend (it would print live links); the page
+            # sends nothing, a folder stands in for a mail server.
+            email_url=f"filemail://{mail_dir}",
             static_root=static_root,
             port=port,
         )
