@@ -202,8 +202,14 @@ def check_contention(letter, outcomes: list[SignOutcome], sent_path: str) -> dic
     ).count()
     total = Signature.objects.filter(letter=letter).count()
     organisations = Organisation.objects.filter(name=CONTENDED_NAME).count()
+    keys = [
+        f"signature:{pk}:confirm"
+        for pk in Signature.objects.filter(letter=letter).values_list("pk", flat=True)
+    ]
     confirmations = list(
-        OutboundEmail.objects.filter(kind="signature_confirm").values_list("to", flat=True)
+        OutboundEmail.objects.filter(kind="signature_confirm", dedupe_key__in=keys).values_list(
+            "to", flat=True
+        )
     )
     server_errors = sum(1 for o in outcomes if (o.post_status or 0) >= 500 or o.get_status >= 500)
     not_302_to_sent = sum(
