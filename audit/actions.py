@@ -16,6 +16,10 @@ class Action(models.TextChoices):
     LETTER_CLOSED = "letter.closed", _("Letter closed")
     LETTER_REOPENED = "letter.reopened", _("Letter reopened")
     LETTER_PUBLISHED = "letter.published", _("Letter published")
+    LETTER_PERSONAL_DATA_ERASED = (
+        "letter.personal_data_erased",
+        _("Signers' and contacts' personal data erased (retention period over)"),
+    )
     LETTER_LEAD_REQUESTED = "letter.lead_requested", _("Organisation asked to lead the letter")
     LETTER_LEAD_ACCEPTED = "letter.lead_accepted", _("Organisation accepted to lead the letter")
     LETTER_LEAD_DECLINED = "letter.lead_declined", _("Organisation declined to lead the letter")

@@ -179,6 +179,10 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 5
 # Periodic work (run `celery -A config beat`). Every task is idempotent: a run twice is harmless.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "purge-expired-personal-data-retention": {
+        "task": "letters.purge_expired_personal_data",
+        "schedule": 24 * 60 * 60,
+    },
     "close-letters-past-deadline": {
         "task": "letters.close_letters_past_deadline",
         "schedule": env.int("DEADLINE_CHECK_SECONDS", default=300),
@@ -408,6 +412,9 @@ CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 # --- Signing ----------------------------------------------------------------------------------
 # Days a signer has to click the confirmation link before the signature expires.
 SIGNATURE_CONFIRMATION_DAYS = env.int("SIGNATURE_CONFIRMATION_DAYS", default=7)
+# Days after a letter's delivery (or, never published, its closing) after which signers' names,
+# titles and emails and invitees' contact details are erased (letters/services/retention.py).
+SIGNER_CONTACT_RETENTION_DAYS = env.int("SIGNER_CONTACT_RETENTION_DAYS", default=180)
 # Lifting the embargo of an open letter: every signer named publicly is emailed when the
 # coordinator asks, and the list becomes public only this many hours later (time to narrow).
 EMBARGO_LIFT_NOTICE_HOURS = env.int("EMBARGO_LIFT_NOTICE_HOURS", default=72)

@@ -46,3 +46,9 @@ def send_moderation_digest() -> int:
     """Beat, hourly: the moderators' digest, once per MODERATION_DIGEST_HOURS period (the
     dedupe key carries the period, so running twice queues nothing more)."""
     return services.queue_moderation_digests()
+
+
+@shared_task(name="letters.purge_expired_personal_data")
+def purge_expired_personal_data() -> int:
+    """Beat, daily: erase signers' and contacts' personal data past the retention period."""
+    return services.purge_expired_personal_data().signatures

@@ -52,6 +52,8 @@ class Invitation(TimeStampedModel):
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
     decline_reason = models.TextField(_("reason for declining"), blank=True, max_length=1000)
+    # Set when the retention period erased the contact's name and email (issue 12).
+    personal_data_erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     # The latest email sent for this invitation (invitation or reminder): its delivery status
     # is the invitation's sending status.

@@ -129,6 +129,8 @@ class Signature(TimeStampedModel):
     )
     rejection_note = models.TextField(_("rejection note"), blank=True, max_length=2000)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    # Set when the retention period erased the signer's name, title and email (issue 12).
+    personal_data_erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("signature")

@@ -55,6 +55,7 @@ from .moderation import (
     decide_signatures,
     reject_signature,
 )
+from .retention import RetentionReport, purge_expired_personal_data
 from .signatures import (
     AlreadySigned,
     OrganisationChoice,
@@ -75,6 +76,8 @@ from .signatures import (
 )
 
 __all__ = [
+    "RetentionReport",
+    "purge_expired_personal_data",
     "accept_lead",
     "decline_lead",
     "request_lead",

@@ -36,8 +36,8 @@ def _signatures(letter: Letter) -> tuple[Signature, Signature]:
         signer_name="Amina Q", signer_email="amina@example.org", signer_title="Director",
     )  # fmt: skip
     bad = SignatureFactory(
-        letter=letter, organisation=None, rejected=True, proposed_organisation_name="Typed Org",
-        signer_name="Bob R", signer_email="bob@example.org", rejection_note="Bob's note",
+        letter=letter, organisation=None, expired=True, proposed_organisation_name="Typed Org",
+        signer_name="Bob R", signer_email="bob@example.org",
     )  # fmt: skip
     return ok, bad
 
@@ -55,7 +55,7 @@ def test_purge_erases_personal_data_after_the_period_and_is_idempotent():
     assert "amina" not in ok.signer_email and ok.signer_name != "Amina Q"
     assert ok.organisation_id is not None and ok.status == Signature.Status.APPROVED
     assert ok.version_hash
-    assert bad.signer_email != "bob@example.org" and bad.rejection_note == ""
+    assert bad.signer_email != "bob@example.org" and bad.signer_name == ""
     assert bad.proposed_organisation_name == ""
     assert ok.personal_data_erased_at is not None
     before = _dump(letter)
