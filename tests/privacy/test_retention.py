@@ -52,10 +52,13 @@ def test_purge_erases_personal_data_after_the_period_and_is_idempotent():
 
     ok.refresh_from_db()
     bad.refresh_from_db()
-    assert "amina" not in ok.signer_email and ok.signer_name != "Amina Q"
-    assert ok.organisation_id is not None and ok.status == Signature.Status.APPROVED
+    assert "amina" not in ok.signer_email
+    assert ok.signer_name != "Amina Q"
+    assert ok.organisation_id is not None
+    assert ok.status == Signature.Status.APPROVED
     assert ok.version_hash
-    assert bad.signer_email != "bob@example.org" and bad.signer_name == ""
+    assert bad.signer_email != "bob@example.org"
+    assert bad.signer_name == ""
     assert bad.proposed_organisation_name == ""
     assert ok.personal_data_erased_at is not None
     before = _dump(letter)
@@ -77,7 +80,8 @@ def test_dry_run_changes_nothing_and_recent_letters_are_untouched():
     assert [_dump(x) for x in (old, recent, open_letter)] == dumps
 
     purge_expired_personal_data()
-    assert _dump(recent) == dumps[1] and _dump(open_letter) == dumps[2]
+    assert _dump(recent) == dumps[1]
+    assert _dump(open_letter) == dumps[2]
     assert _dump(old) != dumps[0]
 
 
@@ -89,7 +93,8 @@ def test_command_dry_run_prints_counts_without_emails(capsys):
     before = _dump(old)
     call_command("purge_personal_data", "--dry-run")
     out = capsys.readouterr().out
-    assert "2" in out and "example.org" not in out
+    assert "2" in out
+    assert "example.org" not in out
     assert _dump(old) == before
 
 
