@@ -105,3 +105,13 @@ def test_beat_task_purges():
     _signatures(old)
     assert task() == 2
     assert "retention" in str(settings.CELERY_BEAT_SCHEDULE)
+
+
+def test_privacy_page_states_the_real_periods(client, settings):
+    settings.SIGNER_CONTACT_RETENTION_DAYS = 123
+    settings.INVITATION_IMPORT_KEEP_HOURS = 31
+    settings.SIGNATURE_CONFIRMATION_DAYS = 9
+    html = client.get("/privacy/").content.decode()
+    assert "123 days" in html
+    assert "31 hours" in html
+    assert "9 days" in html
