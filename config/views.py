@@ -22,7 +22,18 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "privacy.html")
+    """The periods stated are the settings in force (issue 12): the page cannot drift."""
+    from django.conf import settings
+
+    return render(
+        request,
+        "privacy.html",
+        {
+            "retention_days": settings.SIGNER_CONTACT_RETENTION_DAYS,
+            "import_keep_hours": settings.INVITATION_IMPORT_KEEP_HOURS,
+            "confirmation_days": settings.SIGNATURE_CONFIRMATION_DAYS,
+        },
+    )
 
 
 def _error(request: HttpRequest, template: str, status: int) -> HttpResponse:
