@@ -115,3 +115,16 @@ def test_privacy_page_states_the_real_periods(client, settings):
     assert "123 days" in html
     assert "31 hours" in html
     assert "9 days" in html
+
+
+def test_a_name_the_signer_chose_to_show_publicly_stays_but_not_the_email():
+    letter = _closed_letter(days_ago=settings.SIGNER_CONTACT_RETENTION_DAYS + 5)
+    shown = SignatureFactory(
+        letter=letter, organisation=OrganisationFactory(), approved=True, show_signer_name=True,
+        signer_name="Carla S", signer_title="Chair", signer_email="carla@example.org",
+    )  # fmt: skip
+    purge_expired_personal_data()
+    shown.refresh_from_db()
+    assert shown.signer_name == "Carla S"
+    assert shown.signer_title == "Chair"
+    assert shown.signer_email == ""
