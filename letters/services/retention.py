@@ -52,6 +52,14 @@ def _expired_letters(cutoff: dt.datetime) -> list[Letter]:
     )
 
 
+def _shown_publicly(signature: Signature) -> bool:
+    return (
+        signature.status == Signature.Status.APPROVED
+        and signature.show_signer_name
+        and signature.visibility == Signature.Visibility.PUBLIC
+    )
+
+
 def purge_expired_personal_data(
     *, now: dt.datetime | None = None, dry_run: bool = False
 ) -> RetentionReport:
@@ -74,8 +82,11 @@ def purge_expired_personal_data(
             if dry_run:
                 continue
             for signature in signatures:
-                signature.signer_name = ""
-                signature.signer_title = ""
+                # A name and title the signer chose to show publicly were published (a letter
+                # without a delivery record renders them from here): they stay; emails never.
+                if not _shown_publicly(signature):
+                    signature.signer_name = ""
+                    signature.signer_title = ""
                 signature.signer_email = ""
                 signature.rejection_note = ""
                 if signature.confirmed_at is None:
