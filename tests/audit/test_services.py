@@ -20,6 +20,7 @@ STORED_VALUES = {
     "letter.closed",
     "letter.reopened",
     "letter.published",
+    "letter.personal_data_erased",
     "letter.coordinator_added",
     "letter.coordinator_removed",
     "letter.coordinator_role_changed",
