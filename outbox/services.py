@@ -43,6 +43,33 @@ MAX_DELAY = 30 * 60  # well below the broker's visibility_timeout (1 h)
 STUCK_AFTER = timedelta(minutes=5)
 
 
+def forget_recipient(address: str) -> int:
+    """Erase what the outbox keeps of the emails sent (or failed for good) to `address`: the
+    address, the subject, the bodies and any sealed secret; the kind, status, Message-ID and
+    the error (redacted of addresses) stay, for support. Queued rows are left to be sent.
+    The retention purge calls it for every address it erases (issue 12)."""
+    if not address:
+        return 0
+    from core.logging import redact
+
+    rows = list(
+        OutboundEmail.objects.filter(to__iexact=address)
+        .exclude(status=OutboundEmail.Status.QUEUED)
+        .only("pk", "last_error")
+    )
+    for row in rows:
+        OutboundEmail.objects.filter(pk=row.pk).update(
+            to="",
+            subject="",
+            body_text="",
+            body_html="",
+            link_secrets="",
+            last_error=redact(row.last_error),
+            updated_at=timezone.now(),
+        )
+    return len(rows)
+
+
 def message_id_for(dedupe_key: str) -> str:
     digest = hashlib.sha256(dedupe_key.encode("utf-8")).hexdigest()[:40]
     domain = urlsplit(settings.SITE_URL).hostname or "undersigned.invalid"

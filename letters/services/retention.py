@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from audit.actions import Action
 from audit.services import record_event
+from outbox.services import forget_recipient
 
 from ..models import Invitation, Letter, Signature
 
@@ -82,6 +83,8 @@ def purge_expired_personal_data(
             if dry_run:
                 continue
             for signature in signatures:
+                # The copies of the emails sent to them go with their address.
+                forget_recipient(signature.signer_email)
                 # A name and title the signer chose to show publicly were published (a letter
                 # without a delivery record renders them from here): they stay; emails never.
                 if not _shown_publicly(signature):
@@ -101,6 +104,7 @@ def purge_expired_personal_data(
                     ]
                 )  # fmt: skip
             for invitation in invitations:
+                forget_recipient(invitation.email)
                 invitation.contact_name = ""
                 # A placeholder that keeps the field a valid, unique address.
                 invitation.email = f"erased-{invitation.pk}@invalid.invalid"

@@ -66,3 +66,26 @@ def test_nothing_is_erased_before_the_period_ends(published):
 
     assert report.signatures == 0
     assert [(s.signer_name, s.signer_email) for s in Signature.objects.order_by("pk")] == before
+
+
+def test_the_copies_of_the_emails_sent_to_an_erased_signer_go_too(published):
+    from outbox.models import OutboundEmail
+
+    sent = OutboundEmail.objects.create(
+        kind="signature_confirm", to="s1@example.org", subject="Confirm Signatory 1",
+        body_text="Hello Signer 1", dedupe_key="test:s1", message_id="<m1@x>",
+        status=OutboundEmail.Status.SENT, sent_at=timezone.now(),
+        last_error="",
+    )  # fmt: skip
+    queued = OutboundEmail.objects.create(
+        kind="other", to="s1@example.org", subject="s", body_text="b", dedupe_key="test:q",
+        message_id="<m2@x>",
+    )  # fmt: skip
+
+    services.purge_expired_personal_data(now=published.published_at + dt.timedelta(days=181))
+
+    sent.refresh_from_db()
+    queued.refresh_from_db()
+    assert (sent.to, sent.subject, sent.body_text) == ("", "", "")
+    assert (sent.kind, sent.status, sent.message_id) == ("signature_confirm", "sent", "<m1@x>")
+    assert queued.to == "s1@example.org"  # not sent yet: left to be sent
