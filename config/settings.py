@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "letters.expire_invitations",
         "schedule": 60 * 60,
     },
+    "reduce-sent-emails": {
+        "task": "outbox.reduce_sent_emails",
+        "schedule": 60 * 60,
+    },
     "purge-invitation-imports": {
         "task": "letters.purge_invitation_imports",
         "schedule": 60 * 60,
@@ -223,6 +227,9 @@ if MODERATION_DIGEST_HOURS > 0:
     }
 # Emails sent per task (one SMTP connection each) in a fan-out.
 OUTBOX_CHUNK_SIZE = env.int("OUTBOX_CHUNK_SIZE", default=50)
+# A sent (or failed for good) email keeps its subject, bodies and address this many hours;
+# then only kind, recipient hash, status, Message-ID and error (addresses removed) remain.
+OUTBOX_BODY_RETENTION_HOURS = env.int("OUTBOX_BODY_RETENTION_HOURS", default=72)
 # Invitations from a CSV: the largest file and the most contacts one upload may hold.
 INVITATION_CSV_MAX_BYTES = env.int("INVITATION_CSV_MAX_BYTES", default=2 * 1024 * 1024)
 INVITATION_CSV_MAX_ROWS = env.int("INVITATION_CSV_MAX_ROWS", default=10_000)

@@ -23,7 +23,10 @@ class OutboundEmail(TimeStampedModel):
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("kind"), max_length=50, db_index=True)
-    to = models.EmailField(_("to"), max_length=254)
+    # Cleared once the email is reduced (OUTBOX_BODY_RETENTION_HOURS); `to_hash` stays.
+    to = models.EmailField(_("to"), max_length=254, blank=True)
+    # outbox.services.address_hash(to): support can still check "was x@y sent to?".
+    to_hash = models.CharField(_("recipient hash"), max_length=64, blank=True, db_index=True)
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
@@ -41,6 +44,8 @@ class OutboundEmail(TimeStampedModel):
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # When subject, bodies and address were cleared (outbox.services.reduce_sent_emails).
+    reduced_at = models.DateTimeField(_("reduced at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbound email")

@@ -11,8 +11,10 @@ is sent or has failed for good, and put back only into the message (outbox.link_
 """
 
 import hashlib
+import hmac
 import json
 import logging
+import re
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -387,3 +389,53 @@ def requeue_failed(*, email_ids: Iterable[int]) -> int:
     )
     request_delivery(email_ids=ids)
     return len(ids)
+
+
+_ADDRESS_RE = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
+
+
+def address_hash(address: str) -> str:
+    """A keyed hash (HMAC-SHA256, key derived from SECRET_KEY) of a normalised email address:
+    support hashes an address it is given to find the emails sent to it; a copy of the
+    database alone does not reveal it."""
+    key = hashlib.sha256(b"undersigned.outbox.address:" + settings.SECRET_KEY.encode()).digest()
+    normalised = address.strip().lower().encode("utf-8")
+    return hmac.new(key, normalised, hashlib.sha256).hexdigest()
+
+
+def reduce_sent_emails(*, now: Any = None) -> int:
+    """Rows sent, or failed for good, more than OUTBOX_BODY_RETENTION_HOURS ago lose subject,
+    bodies and address (kept as a keyed hash); kind, status, Message-ID and the error (its
+    addresses removed) stay. Queued rows are never touched. Idempotent; returns the count."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.OUTBOX_BODY_RETENTION_HOURS)
+    due = OutboundEmail.objects.filter(reduced_at__isnull=True).filter(
+        Q(status=OutboundEmail.Status.SENT, sent_at__lt=cutoff)
+        | Q(status=OutboundEmail.Status.FAILED, updated_at__lt=cutoff)
+    )
+    count = 0
+    with transaction.atomic():
+        for email in due.select_for_update(skip_locked=True):
+            email.to_hash = address_hash(email.to) if email.to else email.to_hash
+            email.to = ""
+            email.subject = email.kind
+            email.body_text = ""
+            email.body_html = ""
+            email.link_secrets = ""
+            email.last_error = _ADDRESS_RE.sub("[address]", email.last_error)
+            email.reduced_at = now
+            email.save(
+                update_fields=[
+                    "to",
+                    "to_hash",
+                    "subject",
+                    "body_text",
+                    "body_html",
+                    "link_secrets",
+                    "last_error",
+                    "reduced_at",
+                    "updated_at",
+                ]
+            )
+            count += 1
+    return count

@@ -33,3 +33,9 @@ def requeue_stuck_emails() -> int:
     ids = services.claim_overdue()
     services.request_delivery(email_ids=ids)
     return len(ids)
+
+
+@shared_task(name="outbox.reduce_sent_emails")
+def reduce_sent_emails() -> int:
+    """Beat, hourly: clear old sent emails down to what support needs."""
+    return services.reduce_sent_emails()

@@ -44,13 +44,15 @@ def test_old_sent_row_is_reduced():
     old.refresh_from_db()
     failed.refresh_from_db()
     for row in (old, failed):
-        assert row.body_text == "" and row.body_html == ""
+        assert row.body_text == ""
+        assert row.body_html == ""
         assert "Acme" not in row.subject
         assert row.to == ""
         assert row.to_hash == services.address_hash(ADDRESS)
         assert row.to_hash == services.address_hash(ADDRESS.lower())
         assert row.reduced_at is not None
-        assert row.kind == "test" and row.message_id
+        assert row.kind == "test"
+        assert row.message_id
     assert old.status == "sent"
     assert failed.status == "failed"
     assert "example.org" not in failed.last_error
