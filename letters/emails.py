@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from outbox.models import OutboundEmail
 from outbox.rendering import MailMerge, RenderedEmail
-from outbox.services import EmailSpec, queue_email, queue_emails
+from outbox.services import EmailSpec, address_hash, queue_email, queue_emails
 
 from . import tokens
 from .models import Invitation, LetterVersion, Signature
@@ -155,7 +155,9 @@ def signature_changed(
             context=context | {"organisation_name": signature.name_for_signer}
             if address == signer
             else context,
-            dedupe_key=f"signature:{signature.pk}:changed:{moment}:{address}"[:200],
+            dedupe_key=f"signature:{signature.pk}:changed:{moment}:{address_hash(address)[:32]}"[
+                :200
+            ],
         )
         for address in recipients
     )
@@ -329,7 +331,7 @@ def duplicate_signature_notice(*, attempt: Signature, recipients: list[str]) -> 
                 kind="signature_duplicate",
                 to=address,
                 context=context,
-                dedupe_key=f"signature:{attempt.pk}:duplicate:{address.lower()}",
+                dedupe_key=f"signature:{attempt.pk}:duplicate:{address_hash(address)[:32]}",
             )
             for address in recipients
         ]

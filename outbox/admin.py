@@ -18,9 +18,16 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["retry_failed"]
     metadata_fields = [
-        "kind", "to", "subject", "status", "attempts", "last_error", "next_attempt_at",
+        "kind", "to", "to_hash", "reduced_at", "subject", "status", "attempts", "last_error", "next_attempt_at",
         "sent_at", "message_id", "dedupe_key", "batch", "created_at", "updated_at",
     ]  # fmt: skip
+
+    def get_search_results(self, request, queryset, search_term):
+        """An address typed in the search also finds reduced rows, through its hash."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if "@" in search_term:
+            queryset |= self.model.objects.filter(to_hash=services.address_hash(search_term))
+        return queryset, may_have_duplicates
 
     def get_fields(self, request, obj=None):
         if request.user.is_superuser:
