@@ -55,13 +55,16 @@ def forget_recipient(address: str) -> int:
     from core.logging import redact
 
     rows = list(
-        OutboundEmail.objects.filter(to__iexact=address)
+        OutboundEmail.objects.filter(Q(to__iexact=address) | Q(to_hash=address_hash(address)))
         .exclude(status=OutboundEmail.Status.QUEUED)
         .only("pk", "last_error")
     )
     for row in rows:
         OutboundEmail.objects.filter(pk=row.pk).update(
             to="",
+            # Erased, not reduced: no hash is left to find the address by.
+            to_hash="",
+            reduced_at=timezone.now(),
             subject="",
             body_text="",
             body_html="",

@@ -86,6 +86,6 @@ def test_the_copies_of_the_emails_sent_to_an_erased_signer_go_too(published):
 
     sent.refresh_from_db()
     queued.refresh_from_db()
-    assert (sent.to, sent.subject, sent.body_text) == ("", "", "")
+    assert (sent.to, sent.to_hash, sent.subject, sent.body_text) == ("", "", "", "")
     assert (sent.kind, sent.status, sent.message_id) == ("signature_confirm", "sent", "<m1@x>")
     assert queued.to == "s1@example.org"  # not sent yet: left to be sent
