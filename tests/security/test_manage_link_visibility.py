@@ -192,3 +192,17 @@ def test_a_widening_applies_only_through_its_token(signature, before, after):
 @pytest.mark.django_db
 def test_the_widen_route_exists():
     assert reverse("letters:signature-widen", args=["x"])
+
+
+@pytest.mark.django_db
+def test_repeated_widening_requests_do_not_flood_the_signers_inbox(signature):
+    """Whoever holds a forwarded manage link can ask to widen as often as they like; the signer
+    gets one email while its link still works, not one per click."""
+    from tests.letters.signing_helpers import signed_days_ago
+
+    with signed_days_ago(60 / 86_400):  # a minute ago
+        services.request_widening(signature=signature, visibility=V.PUBLIC, show_signer_name=True)
+    for _click in range(3):
+        services.request_widening(signature=signature, visibility=V.PUBLIC, show_signer_name=True)
+
+    assert OutboundEmail.objects.filter(kind="signature_widen").count() == 1
