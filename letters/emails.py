@@ -1,10 +1,12 @@
 """Which email, to whom, with which context. Called by services inside their transaction; the
 outbox sends after commit. Each email's dedupe key makes queueing it twice harmless."""
 
+import datetime as dt
 import itertools
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from outbox.models import OutboundEmail
 from outbox.rendering import MailMerge, RenderedEmail
@@ -89,11 +91,22 @@ def _visibility_display(visibility: str) -> str:
     return str(Signature.Visibility(visibility).label)
 
 
+# An earlier widening link for the same change still works this long: no new email before.
+WIDENING_RESEND_AFTER = dt.timedelta(minutes=50)
+
+
 def widening_request(
-    signature: Signature, *, token: str, visibility: str, show_signer_name: bool
-) -> OutboundEmail:
+    signature: Signature, *, token: str, visibility: str, show_signer_name: bool, state: str
+) -> OutboundEmail | None:
     """The one-hour, single-use link that makes a signature more visible, to the signer's own
-    address only: a forwarded manage link cannot widen (issue 11, item 7)."""
+    address only: a forwarded manage link cannot widen (issue 11, item 7). Whoever holds that
+    link may ask again and again: the same change of the same state is emailed once while its
+    link still has ten minutes to run (None: nothing sent)."""
+    change = f"signature:{signature.pk}:widen:{visibility}:{int(show_signer_name)}:{state}:"
+    if OutboundEmail.objects.filter(
+        dedupe_key__startswith=change, created_at__gt=timezone.now() - WIDENING_RESEND_AFTER
+    ).exists():
+        return None
     return queue_email(
         kind="signature_widen",
         to=signature.signer_email,
@@ -108,8 +121,8 @@ def widening_request(
             "after_show_name": show_signer_name,
             "widen_url": _url("letters:signature-widen", token=token),
         },
-        # A new request is a new email (the token carries its time), a retry is not.
-        dedupe_key=f"signature:{signature.pk}:widen:{tokens.hash_secret(token)[:32]}",
+        # A new link is a new email (the token carries its time), a retry is not.
+        dedupe_key=f"{change}{tokens.hash_secret(token)[:16]}"[:200],
     )
 
 

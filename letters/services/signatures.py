@@ -529,7 +529,11 @@ def request_widening(*, signature: Signature, visibility: str, show_signer_name:
         state=_fingerprint(signature),
     )
     emails.widening_request(
-        signature, token=token, visibility=visibility, show_signer_name=show_signer_name
+        signature,
+        token=token,
+        visibility=visibility,
+        show_signer_name=show_signer_name,
+        state=_fingerprint(signature),
     )
     return token
 
