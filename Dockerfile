@@ -55,9 +55,10 @@ COPY . .
 # at run time (production refuses to start without a real EMAIL_URL).
 # /app/media (uploads) and /app/var (celery beat schedule) are the only writable directories;
 # named volumes mounted there inherit this ownership.
-# FIELD_ENCRYPTION_KEYS likewise (a throwaway key; production refuses to start without one).
+# FIELD_ENCRYPTION_KEYS and FIELD_INDEX_KEY likewise (a throwaway key; production refuses to start without one).
 RUN SECRET_KEY=collectstatic-at-build-time-only DEBUG=false EMAIL_URL=filemail:///tmp/unused \
       FIELD_ENCRYPTION_KEYS=Y29sbGVjdHN0YXRpYy1hdC1idWlsZC10aW1lLW9ubHk= \
+      FIELD_INDEX_KEY=collectstatic-at-build-time-only \
       python manage.py collectstatic --noinput \
  && mkdir -p /app/media /app/var \
  && chown undersigned:undersigned /app/media /app/var

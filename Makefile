@@ -31,6 +31,7 @@ DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.to
 	ALLOWED_HOSTS=undersigned.example.org SITE_URL=https://undersigned.example.org \
 	DATABASE_URL=sqlite:///$(CURDIR)/.deploy-check.sqlite3 EMAIL_URL=smtp+tls://mail.example.org:587 \
 	FIELD_ENCRYPTION_KEYS=$$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())') \
+	FIELD_INDEX_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))') \
 	REDIS_URL=redis://127.0.0.1:6379/0
 
 .PHONY: help uv venv install install-dev run serve migrate demo test lint format check-deploy worker beat bench-signing bench-invitations clean

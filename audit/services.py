@@ -59,6 +59,14 @@ def record_events(*, events: Iterable[Event]) -> list[AuditEvent]:
     return AuditEvent.objects.bulk_create(rows)
 
 
+def detach_organisation(*, target: models.Model) -> int:
+    """Forget which organisation the events about `target` concern (a signature that became
+    withheld: its trail must not name its organisation in clear). Returns the count."""
+    return AuditEvent.objects.filter(
+        target_type=target._meta.label_lower, target_id=target.pk, organisation__isnull=False
+    ).update(organisation=None)
+
+
 def _new_event(event: Event) -> AuditEvent:
     # A loose string would be stored as written, typo included, and never match a filter.
     if not isinstance(event.action, Action):

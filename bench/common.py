@@ -248,6 +248,7 @@ def server_env(
         EMAIL_URL=email_url,
         FIELD_ENCRYPTION_KEYS=env.get("BENCH_FIELD_ENCRYPTION_KEYS")
         or base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        FIELD_INDEX_KEY=env.get("BENCH_FIELD_INDEX_KEY") or secrets.token_urlsafe(32),
         STATIC_ROOT=static_root,
         LOG_LEVEL="WARNING",
         BENCH_VIEWS="1",
@@ -257,6 +258,7 @@ def server_env(
     # The SECRET_KEY is chosen once, so this process and the servers agree on it.
     env["BENCH_SECRET_KEY"] = env["SECRET_KEY"]
     env["BENCH_FIELD_ENCRYPTION_KEYS"] = env["FIELD_ENCRYPTION_KEYS"]
+    env["BENCH_FIELD_INDEX_KEY"] = env["FIELD_INDEX_KEY"]
     return env
 
 

@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import key_from_secret_key
+from core.crypto import index_key_from_secret_key, key_from_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,6 +49,17 @@ if not FIELD_ENCRYPTION_KEYS:
     # DEBUG only (development, tests): a key derived from SECRET_KEY, so that nothing needs
     # setting up. Production never uses it: see core.crypto.key_from_secret_key.
     FIELD_ENCRYPTION_KEYS = [key_from_secret_key(SECRET_KEY)]
+# The key of the blind indexes (core.crypto.blind_index): what the database compares without
+# reading it, such as "one counted signature per organisation and letter" over encrypted links.
+# Any long random string; never rotated with FIELD_ENCRYPTION_KEYS. Required without DEBUG.
+FIELD_INDEX_KEY = env.str("FIELD_INDEX_KEY", default="")
+if not FIELD_INDEX_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_INDEX_KEY is not set. Generate one with: python -c "
+            '"import secrets; print(secrets.token_urlsafe(32))" (only optional with DEBUG=1).'
+        )
+    FIELD_INDEX_KEY = index_key_from_secret_key(SECRET_KEY)
 try:
     _field_keys = [Fernet(key) for key in FIELD_ENCRYPTION_KEYS]
 except ValueError as _exc:

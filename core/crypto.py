@@ -17,6 +17,7 @@ URL-safe base64 text, about 1.4 × the value's length plus 73 characters.
 
 import base64
 import hashlib
+import hmac
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -54,8 +55,36 @@ def _fernet() -> MultiFernet:
 
 @receiver(setting_changed)
 def _forget_keys(*, setting: str, **kwargs) -> None:
-    if setting in {"FIELD_ENCRYPTION_KEYS", "SECRET_KEY"}:
+    if setting in {"FIELD_ENCRYPTION_KEYS", "FIELD_INDEX_KEY", "SECRET_KEY"}:
         _fernet.cache_clear()
+        _index_key.cache_clear()
+
+
+def index_key_from_secret_key(secret_key: str) -> str:
+    """FIELD_INDEX_KEY for DEBUG (development and tests) only, as key_from_secret_key."""
+    digest = hashlib.sha256(f"undersigned.core.crypto.index:{secret_key}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")
+
+
+@cache
+def _index_key() -> bytes:
+    key = settings.FIELD_INDEX_KEY
+    if not key:
+        raise ImproperlyConfigured("FIELD_INDEX_KEY is empty: no blind index can be computed.")
+    return hashlib.sha256(b"undersigned.core.crypto.blind-index:" + key.encode()).digest()
+
+
+def blind_index(purpose: str, value: str) -> str:
+    """A keyed index of `value` (HMAC-SHA256 under FIELD_INDEX_KEY, 64 hex characters), for
+    what the database must compare without reading it: a uniqueness rule or an exact lookup
+    over encrypted values. Equal values give equal indexes within one `purpose`; without the
+    key, an index tells nothing of its value, and indexes of different purposes cannot be
+    matched with each other.
+
+    FIELD_INDEX_KEY is not rotated with FIELD_ENCRYPTION_KEYS: an index is compared with
+    indexes computed later, so changing its key means recomputing every index at once."""
+    message = f"{purpose}\x00{value}".encode()
+    return hmac.new(_index_key(), message, hashlib.sha256).hexdigest()
 
 
 def encrypt_str(value: str) -> str:

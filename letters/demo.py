@@ -453,7 +453,9 @@ def _ensure_moderation_queue(
             choice = letter_services.OrganisationChoice(new_name=name, based_in=based_in)
         else:
             organisation = organisations[name]
-            if Signature.objects.filter(letter=letter, organisation=organisation).exists():
+            if Signature.objects.on_letter_of(
+                letter_id=letter.pk, organisation=organisation
+            ).exists():
                 continue
             if (
                 listed_domain

@@ -198,10 +198,9 @@ def coordinator_csv(letter: Letter) -> Iterator[str]:
     authority = dict(Signature.Authority.choices)
 
     def rows() -> Iterator[list[object]]:
-        queryset = signatures.select_related("organisation", "version").order_by(
-            "organisation__name", "pk"
-        )
-        for s in queryset.iterator(chunk_size=2000):
+        # Withheld signatures' organisations are encrypted: loaded, then ordered, here.
+        queryset = signatures.with_organisations().select_related("version").order_by("pk")
+        for s in sorted(queryset, key=lambda s: (s.organisation.name.casefold(), s.pk)):
             if on_record is not None and s.pk not in on_record:
                 continue  # withdrawn before delivery: never on the letter
             if s.status == Signature.Status.WITHDRAWN:

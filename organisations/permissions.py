@@ -39,13 +39,13 @@ def can_accept_invitation(user: User | AnonymousUser, invitation: MembershipInvi
 # signatories while collecting" on (letters.models.Letter.signatories_are_public). Under
 # embargo a public signature names nobody yet.
 _NAMED_PUBLICLY = Q(
-    signatures__status="approved",
-    signatures__visibility="public",
+    public_signatures__status="approved",
+    public_signatures__visibility="public",
 ) & (
-    Q(signatures__letter__status="published")
+    Q(public_signatures__letter__status="published")
     | Q(
-        signatures__letter__status__in=["open", "closed"],
-        signatures__letter__signatories_public_while_open=True,
+        public_signatures__letter__status__in=["open", "closed"],
+        public_signatures__letter__signatories_public_while_open=True,
     )
 )
 

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,7 +21,7 @@ from core.errors import DomainError, NotAllowed
 
 from .. import selectors, services
 from ..forms.moderation import RejectionForm
-from ..models import PendingSignature, Signature
+from ..models import PendingSignature, Signature, attach_organisations
 from .letters import AUDIT_EVENTS_SHOWN
 
 
@@ -57,7 +57,19 @@ class VerifiedOrganisationFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in {"yes", "no"}:
-            return queryset.filter(organisation__is_verified=self.value() == "yes")
+            verified = self.value() == "yes"
+            # Withheld signatures keep their organisation encrypted: decided here.
+            withheld = [
+                s.pk
+                for s in queryset.filter(public_organisation__isnull=True)
+                .exclude(organisation_key="")
+                .only("pk", "public_organisation", "sealed_organisation")
+                .with_organisations()
+                if s.organisation is not None and s.organisation.is_verified == verified
+            ]
+            return queryset.filter(
+                Q(public_organisation__is_verified=verified) | Q(pk__in=withheld)
+            )
         return queryset
 
 
@@ -68,7 +80,9 @@ class ReviewChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
         if request.method == "GET":  # a POST is an action: the page is not rendered
-            self.result_list = selectors.add_review_notes(list(self.result_list))
+            results = list(self.result_list)
+            attach_organisations(results)  # withheld ones' organisations, in one query
+            self.result_list = selectors.add_review_notes(results)
 
 
 REJECT_LISTED = 100  # signatures named on the rejection page; the rest are counted
@@ -85,10 +99,11 @@ class SignatureReviewAdmin(admin.ModelAdmin):
     """What the queue and the list of every signature share: columns, filters, search, a
     read-only page with the signature's history, and the decisions as actions."""
 
-    list_select_related = ["letter", "organisation"]
-    # The signer's name and address are stored encrypted: the database cannot search them;
+    list_select_related = ["letter", "public_organisation"]
+    # The signer's name and address, the name they typed and a withheld signature's
+    # organisation are stored encrypted: the database cannot search them;
     # get_search_results compares them here.
-    search_fields = ["organisation__name", "proposed_organisation_name"]
+    search_fields = ["public_organisation__name"]
 
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -97,9 +112,24 @@ class SignatureReviewAdmin(admin.ModelAdmin):
             return found, may_have_duplicates
         signers = [
             signature.pk
-            for signature in queryset.select_related(None).only("pk", "signer_name", "signer_email")
+            for signature in queryset.select_related(None)
+            .only(
+                "pk",
+                "signer_name",
+                "signer_email",
+                "proposed_organisation_name",
+                "public_organisation",
+                "sealed_organisation",
+            )
+            .with_organisations()
             if needle in signature.signer_name.casefold()
             or needle in signature.signer_email.casefold()
+            or needle in signature.proposed_organisation_name.casefold()
+            or (
+                signature.public_organisation_id is None
+                and signature.organisation is not None
+                and needle in signature.organisation.name.casefold()
+            )
         ]
         return found | queryset.filter(pk__in=signers), True
 
@@ -181,7 +211,7 @@ class SignatureReviewAdmin(admin.ModelAdmin):
 
     # --- Columns ---------------------------------------------------------------------------
 
-    @admin.display(description=_("organisation"), ordering="organisation__name")
+    @admin.display(description=_("organisation"))
     def organisation_link(self, obj: Signature) -> str:
         organisation = obj.organisation
         if organisation is None:  # a name as typed, awaiting its signer's confirmation
@@ -413,7 +443,8 @@ class SignatureReviewAdmin(admin.ModelAdmin):
                 return None
         pending = (
             Signature.objects.filter(pk__in=ids, status=Signature.Status.PENDING_REVIEW)
-            .select_related("letter", "organisation")
+            .with_organisations()
+            .select_related("letter")
             .order_by("confirmed_at", "created_at", "pk")
         )
         count = pending.count()

@@ -9,8 +9,10 @@ from .letters import (
     LetterQuerySet,
     LetterVersion,
     content_hash,
+    open_signatory,
+    seal_signatory,
 )
-from .signatures import PendingSignature, Signature
+from .signatures import PendingSignature, Signature, attach_organisations, organisation_index_for
 
 __all__ = [
     "Invitation",
@@ -23,5 +25,9 @@ __all__ = [
     "LetterVersion",
     "PendingSignature",
     "Signature",
+    "attach_organisations",
     "content_hash",
+    "open_signatory",
+    "organisation_index_for",
+    "seal_signatory",
 ]

@@ -1,6 +1,7 @@
 """A letter, its immutable versions, its coordinators and the record of its delivery."""
 
 import hashlib
+import json
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import decrypt_str, encrypt_str
 from core.models import TimeStampedModel
 
 
@@ -287,8 +289,10 @@ class LetterDelivery(TimeStampedModel):
         LetterVersion, on_delete=models.PROTECT, related_name="+", verbose_name=_("version")
     )
     # [{"signature": id, "organisation": id, "name": str, "based_in": str, "visibility": str,
-    #   "signer": str | None}] in display order; names of hidden organisations are kept only for
-    # the recipient edition and never rendered on public surfaces.
+    #   "signer": str | None}] in display order. Only public entries name their organisation
+    # in clear: a recipient-only entry keeps organisation, name, slug, place, signer and lead
+    # encrypted under "sealed" (open_signatory reads it), a counted-only one holds none of
+    # them (README "Privacy at rest").
     signatories = models.JSONField(_("signatories at delivery"), default=list)
 
     class OlderVersions(models.TextChoices):
@@ -314,3 +318,30 @@ class LetterDelivery(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.letter} → {self.delivered_to} ({self.delivered_on})"
+
+
+# The parts of a delivery entry that name a withheld organisation (sealed, or never kept).
+NAMING_KEYS = ("organisation", "name", "slug", "based_in", "signer", "lead")
+
+
+def seal_signatory(entry: dict) -> dict:
+    """A delivery entry as stored: a recipient-only one's names encrypted under "sealed", a
+    counted-only one's dropped; a public one as it is."""
+    visibility = entry.get("visibility")
+    if visibility == "public" or "sealed" in entry:
+        return entry
+    named = {key: entry.get(key) for key in NAMING_KEYS}
+    stored = {key: value for key, value in entry.items() if key not in NAMING_KEYS}
+    stored |= {"organisation": None, "name": None, "slug": None, "based_in": None}
+    stored |= {"signer": None, "lead": False}
+    if visibility == "recipient_only":
+        stored["sealed"] = encrypt_str(json.dumps(named))
+    return stored
+
+
+def open_signatory(entry: dict) -> dict:
+    """A delivery entry with a recipient-only one's names decrypted."""
+    if "sealed" not in entry:
+        return entry
+    opened = {key: value for key, value in entry.items() if key != "sealed"}
+    return opened | json.loads(decrypt_str(entry["sealed"]))

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import blind_index
 from core.fields import EncryptedTextField
 from core.models import TimeStampedModel
 from organisations.domains import domain_of
@@ -16,6 +17,89 @@ from .letters import Letter, LetterVersion
 
 if TYPE_CHECKING:
     from organisations.models import Organisation
+
+
+_ORGANISATION = "_organisation"
+# The columns that store a signature's organisation (Signature.organisation).
+ORGANISATION_COLUMNS = ("public_organisation", "sealed_organisation", "organisation_key")
+
+
+def organisation_index_for(*, letter_id: int, organisation_id: int) -> str:
+    """The keyed index of an organisation's signatures on one letter. Per letter, so that a
+    copy of the database cannot tell that two withheld signatures on two letters came from
+    the same organisation, nor match a withheld one with a public one elsewhere."""
+    return blind_index("letters.signature.organisation", f"{letter_id}:{organisation_id}")
+
+
+class SignatureQuerySet(models.QuerySet):
+    def of_organisation(self, organisation: "Organisation | int") -> "SignatureQuerySet":
+        """The signatures of an organisation, public and withheld: by its keyed index on
+        each letter (one index per letter, computed here)."""
+        organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+        letter_ids = Letter.objects.values_list("pk", flat=True)
+        return self.filter(
+            organisation_key__in=[
+                organisation_index_for(letter_id=letter_id, organisation_id=organisation_id)
+                for letter_id in letter_ids
+            ]
+        )
+
+    def of_organisations(self, organisations) -> "SignatureQuerySet":
+        """The signatures of any of these organisations (instances or ids)."""
+        ids = [o if isinstance(o, int) else o.pk for o in organisations]
+        letter_ids = list(Letter.objects.values_list("pk", flat=True))
+        return self.filter(
+            organisation_key__in=[
+                organisation_index_for(letter_id=letter_id, organisation_id=organisation_id)
+                for letter_id in letter_ids
+                for organisation_id in ids
+            ]
+        )
+
+    def on_letter_of(self, *, letter_id: int, organisation: "Organisation | int"):
+        """The organisation's signatures on one letter."""
+        organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+        return self.filter(
+            letter_id=letter_id,
+            organisation_key=organisation_index_for(
+                letter_id=letter_id, organisation_id=organisation_id
+            ),
+        )
+
+    def with_organisations(self) -> "SignatureQuerySet":
+        """Load every signature's organisation, public or withheld, in two queries."""
+        clone = self.select_related("public_organisation")
+        clone._attach_sealed = True  # type: ignore[attr-defined]
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._attach_sealed = getattr(self, "_attach_sealed", False)  # type: ignore[attr-defined]
+        return clone
+
+    def _fetch_all(self):
+        super()._fetch_all()
+        if getattr(self, "_attach_sealed", False) and self._result_cache:
+            attach_organisations([row for row in self._result_cache if isinstance(row, Signature)])
+
+
+def attach_organisations(signatures: "list[Signature]") -> None:
+    """Give each signature its organisation in one query for the withheld ones."""
+    from organisations.models import Organisation
+
+    sealed = {}
+    for signature in signatures:
+        if signature.public_organisation_id is not None:
+            signature.__dict__[_ORGANISATION] = signature.public_organisation
+        elif signature.sealed_organisation:
+            sealed[signature.pk] = int(signature.sealed_organisation)
+        else:
+            signature.__dict__[_ORGANISATION] = None
+    if sealed:
+        organisations = Organisation.objects.in_bulk(set(sealed.values()))
+        for signature in signatures:
+            if signature.pk in sealed:
+                signature.__dict__[_ORGANISATION] = organisations.get(sealed[signature.pk])
 
 
 class Signature(TimeStampedModel):
@@ -56,22 +140,34 @@ class Signature(TimeStampedModel):
         MEMBERSHIP = "membership", _("Member of the organisation")
         NONE = "none", _("Not established: a moderator decides")
 
+    objects = SignatureQuerySet.as_manager()
+
     letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="signatures")
-    # Null only while a typed name awaits the signer's confirmation (then expired or
-    # withdrawn): the organisation is looked up, or created, when they confirm.
-    organisation = models.ForeignKey(
+    # The organisation is stored three ways (README "Privacy at rest"); use the `organisation`
+    # property, which reads and writes them. A public signature names it in clear; a
+    # recipient-only or counted-only one keeps it encrypted, so a copy of the database does
+    # not tell which organisation signed withheld. Every signature with an organisation has
+    # its keyed index, which holds the rule "one counted signature per organisation and
+    # letter" whatever the visibility. All three are empty only while a typed name awaits the
+    # signer's confirmation (then expired or withdrawn): the organisation is looked up, or
+    # created, when they confirm.
+    public_organisation = models.ForeignKey(
         "organisations.Organisation",
         on_delete=models.PROTECT,
-        related_name="signatures",
+        related_name="public_signatures",
         null=True,
         blank=True,
+        verbose_name=_("organisation (public signatures)"),
     )
+    sealed_organisation = EncryptedTextField(
+        _("organisation (withheld signatures, encrypted)"), blank=True, editable=False
+    )
+    organisation_key = models.CharField(max_length=64, blank=True, editable=False)
     # The organisation's name and place as the signer typed them (public form, or an
     # invitation to an organisation not registered); shown back to the signer as typed.
-    proposed_organisation_name = models.CharField(
-        _("organisation as typed"), max_length=200, blank=True
-    )
-    proposed_based_in = models.CharField(_("based in, as typed"), max_length=200, blank=True)
+    # Encrypted: what a signer typed may name an organisation that signed withheld.
+    proposed_organisation_name = EncryptedTextField(_("organisation as typed"), blank=True)
+    proposed_based_in = EncryptedTextField(_("based in, as typed"), blank=True)
     version = models.ForeignKey(
         LetterVersion, on_delete=models.PROTECT, related_name="signatures",
         verbose_name=_("version signed"),
@@ -141,15 +237,22 @@ class Signature(TimeStampedModel):
             # enforced where two simultaneous submissions cannot both win.
             # Only confirmed signatures hold the slot (COUNTED): an unconfirmed submission
             # by whoever typed the name must not lock the organisation out.
+            # organisation_key is the organisation's keyed index (organisation_index_for):
+            # the rule holds for withheld signatures, whose organisation is encrypted, too.
             models.UniqueConstraint(
-                fields=["letter", "organisation"],
+                fields=["letter", "organisation_key"],
                 condition=Q(status__in=["pending_review", "approved"]),
                 name="letters_one_counted_signature_per_organisation",
             ),
             models.CheckConstraint(
-                condition=Q(organisation__isnull=False)
+                condition=~Q(organisation_key="")
                 | Q(status__in=["pending_confirmation", "expired", "withdrawn"]),
                 name="letters_signature_organisation_once_confirmed",
+            ),
+            # Public signatures name their organisation in clear, withheld ones never do.
+            models.CheckConstraint(
+                condition=Q(public_organisation__isnull=True) | Q(visibility="public"),
+                name="letters_signature_organisation_clear_only_if_public",
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -177,6 +280,71 @@ class Signature(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.organisation_name} on {self.letter} ({self.status})"
+
+    # -- The organisation, wherever it is stored ------------------------------------------
+
+    @property
+    def organisation(self) -> "Organisation | None":
+        """The organisation signing: from the clear link of a public signature, or decrypted
+        from a withheld one's (one query, unless `with_organisations` loaded it)."""
+        if _ORGANISATION in self.__dict__:
+            return self.__dict__[_ORGANISATION]
+        organisation = None
+        if self.public_organisation_id is not None:
+            organisation = self.public_organisation
+        elif self.sealed_organisation:
+            from organisations.models import Organisation
+
+            organisation = Organisation.objects.get(pk=int(self.sealed_organisation))
+        self.__dict__[_ORGANISATION] = organisation
+        return organisation
+
+    @organisation.setter
+    def organisation(self, organisation: "Organisation | None") -> None:
+        self.__dict__[_ORGANISATION] = organisation
+        self._place_organisation()
+
+    @property
+    def organisation_id(self) -> int | None:
+        if self.public_organisation_id is not None:
+            return self.public_organisation_id
+        organisation = self.organisation
+        return organisation.pk if organisation is not None else None
+
+    def _place_organisation(self) -> None:
+        """Store the organisation as the visibility asks: in clear for a public signature,
+        encrypted otherwise; its keyed index either way."""
+        organisation = self.organisation
+        if organisation is None:
+            self.public_organisation = None
+            self.sealed_organisation = ""
+            self.organisation_key = ""
+            return
+        self.organisation_key = organisation_index_for(
+            letter_id=self.letter_id, organisation_id=organisation.pk
+        )
+        if self.visibility == self.Visibility.PUBLIC:
+            self.public_organisation = organisation
+            self.sealed_organisation = ""
+        else:
+            self.public_organisation = None
+            self.sealed_organisation = str(organisation.pk)
+        self.__dict__[_ORGANISATION] = organisation
+
+    def save(self, *args, **kwargs) -> None:
+        self._place_organisation()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            update_fields = set(update_fields)
+            if update_fields & {"organisation", "visibility"}:
+                update_fields.discard("organisation")
+                update_fields |= set(ORGANISATION_COLUMNS)
+            kwargs["update_fields"] = update_fields
+        super().save(*args, **kwargs)
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        self.__dict__.pop(_ORGANISATION, None)
+        super().refresh_from_db(*args, **kwargs)
 
     @property
     def organisation_name(self) -> str:

@@ -122,11 +122,12 @@ def classify_import_rows(letter: Letter, rows: list[dict]) -> list[ImportRow]:
         .iterator()
     ):
         earlier[email.casefold()] = (Invitation.Status(status).label, created_at)
-    signed = set(
-        Signature.objects.filter(letter=letter, status__in=Signature.LIVE).values_list(
-            "organisation_id", flat=True
-        )
-    )
+    signed = {  # withheld signatures' organisations are encrypted: read through the model
+        s.organisation_id
+        for s in Signature.objects.filter(letter=letter, status__in=Signature.LIVE)
+        .only("pk", "public_organisation", "sealed_organisation")
+        .with_organisations()
+    }
     result = []
     for row in rows:
         match = OrganisationMatch(None)

@@ -68,7 +68,8 @@ def plan_merge(*, source: Organisation, target: Organisation) -> MergePlan:
         bucket.append(membership)
 
     signatures = list(
-        Signature.objects.filter(organisation_id__in=[source.pk, target.pk])
+        Signature.objects.of_organisations([source.pk, target.pk])
+        .with_organisations()
         .select_related("letter")
         .order_by("letter__title", "letter_id", "pk")
     )

@@ -16,6 +16,7 @@ from organisations.selectors import likely_duplicates_of
 from ..models import (
     Letter,
     Signature,
+    attach_organisations,
 )
 
 # --- Moderation ----------------------------------------------------------------------------------
@@ -57,6 +58,9 @@ def add_review_notes(signatures: list[Signature]) -> list[Signature]:
     The signatures need their organisation loaded (select_related). One still awaiting its
     signer's confirmation may have none yet (a name as typed): it gets no notes."""
     every = signatures
+    attach_organisations(
+        [s for s in signatures if "_organisation" not in s.__dict__]
+    )  # withheld ones' organisations are encrypted: one query for them all
     signatures = [s for s in signatures if s.organisation is not None]
     if not signatures:
         return every
@@ -80,14 +84,13 @@ def add_review_notes(signatures: list[Signature]) -> list[Signature]:
             verified_owner[email_domain.domain] = email_domain.organisation
 
     # 2. Which of them a moderator has ever approved.
-    approved_before = set(
-        Signature.objects.filter(
-            organisation_id__in=organisations, status=Signature.Status.APPROVED
-        )
-        .order_by()
-        .values_list("organisation_id", flat=True)
-        .distinct()
-    )
+    approved_before = {
+        s.organisation_id
+        for s in Signature.objects.of_organisations(list(organisations))
+        .filter(status=Signature.Status.APPROVED)
+        .only("pk", "public_organisation", "sealed_organisation")
+        .with_organisations()
+    }
 
     # 3. Likely duplicates: one query for the whole page (organisations.selectors).
     duplicates = likely_duplicates_of(
@@ -104,8 +107,8 @@ def add_review_notes(signatures: list[Signature]) -> list[Signature]:
         letter_id__in={s.letter_id for s in signatures}, status__in=Signature.LIVE
     )
     if not private_domains:
-        candidates = candidates.filter(organisation_id__in=related_orgs)
-    for other in candidates.select_related("organisation").order_by("pk"):
+        candidates = candidates.of_organisations(related_orgs)
+    for other in candidates.with_organisations().order_by("pk"):
         if other.organisation_id in related_orgs or domain_of(other.signer_email) in (
             private_domains
         ):

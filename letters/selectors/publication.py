@@ -14,6 +14,7 @@ from ..models import (
     Letter,
     LetterDelivery,
     Signature,
+    open_signatory,
 )
 
 
@@ -283,12 +284,28 @@ def _from_signatures(letter: Letter, edition: str) -> SignatoryList:
         "confirmed_at",
         "created_at",
         "version__number",
-        "organisation_id",
-        "organisation__name",
-        "organisation__slug",
-        "organisation__based_in",
+        "public_organisation_id",
+        "public_organisation__name",
+        "public_organisation__slug",
+        "public_organisation__based_in",
+        "pk",
     )
     named_in = _named_in(edition)
+    # A recipient-only signature's organisation is stored encrypted: read through the model.
+    withheld = (
+        {
+            s.pk: s.organisation
+            for s in Signature.objects.filter(
+                letter=letter,
+                status=Signature.Status.APPROVED,
+                visibility=Signature.Visibility.RECIPIENT_ONLY,
+            )
+            .only("pk", "public_organisation", "sealed_organisation")
+            .with_organisations()
+        }
+        if Signature.Visibility.RECIPIENT_ONLY in named_in
+        else {}
+    )
     named, unnamed = [], 0
     for (
         visibility,
@@ -302,10 +319,15 @@ def _from_signatures(letter: Letter, edition: str) -> SignatoryList:
         name,
         slug,
         place,
+        pk,
     ) in rows.iterator(chunk_size=2000):
         if visibility not in named_in:
             unnamed += 1  # the row's names are never kept
             continue
+        if pk in withheld:
+            organisation = withheld[pk]
+            org_id, name = organisation.pk, organisation.name
+            slug, place = organisation.slug, organisation.based_in
         named.append(
             Signatory(
                 name=name,
@@ -340,6 +362,8 @@ def _from_delivery(letter: Letter, delivery: LetterDelivery, edition: str) -> Si
         withdrawn_count += gone
         if gone and edition != RECIPIENT_EDITION:
             continue  # counted in withdrawn_after_delivery, never named again in public
+        if entry["visibility"] in named_in:
+            entry = open_signatory(entry)  # a recipient-only one's names, decrypted
         if entry["visibility"] not in named_in or not entry.get("name"):
             unnamed += 1
             unnamed_earlier += (entry.get("version") or delivered) != delivered
@@ -386,7 +410,7 @@ def letters_signed_publicly_by(organisation) -> QuerySet[Letter]:
     A signature that is recipient-only or counted-only is never listed, nor an embargoed one."""
     return (
         Letter.objects.filter(
-            signatures__organisation=organisation,
+            signatures__public_organisation=organisation,
             signatures__status=Signature.Status.APPROVED,
             signatures__visibility=Signature.Visibility.PUBLIC,
         )

@@ -31,8 +31,11 @@ def verified_organisation_names(limit: int = 2000) -> list[str]:
 def signatures_of_member(user: User) -> QuerySet[Signature]:
     """Every signature of every organisation `user` belongs to, newest first."""
     return (
-        Signature.objects.filter(organisation__memberships__user=user)
-        .select_related("letter", "organisation", "version")
+        Signature.objects.of_organisations(
+            list(user.memberships.values_list("organisation_id", flat=True))
+        )
+        .with_organisations()
+        .select_related("letter", "version")
         .order_by("-created_at", "-pk")
     )
 
@@ -40,8 +43,10 @@ def signatures_of_member(user: User) -> QuerySet[Signature]:
 def signatures_for_coordinator(
     letter: Letter, *, status: str = "", query: str = ""
 ) -> QuerySet[Signature]:
-    signatures = Signature.objects.filter(letter=letter).select_related(
-        "organisation", "version", "invitation"
+    signatures = (
+        Signature.objects.filter(letter=letter)
+        .with_organisations()
+        .select_related("version", "invitation")
     )
     if status:
         signatures = signatures.filter(status=status)
@@ -58,9 +63,14 @@ def _matching(signatures: QuerySet[Signature], query: str) -> list[int]:
     return [
         signature.pk
         for signature in signatures.select_related(None)
-        .select_related("organisation")
+        .with_organisations()
         .only(
-            "pk", "organisation__name", "proposed_organisation_name", "signer_name", "signer_email"
+            "pk",
+            "public_organisation__name",
+            "sealed_organisation",
+            "proposed_organisation_name",
+            "signer_name",
+            "signer_email",
         )
         if any(
             needle in (value or "").casefold()

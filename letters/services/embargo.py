@@ -53,7 +53,7 @@ def _notify(letter: Letter) -> int:
     if letter.embargo_lift_at is None:
         return 0
     return emails.embargo_lift_notices(
-        signers_to_notify(letter).select_related("organisation", "version").order_by("pk"),
+        signers_to_notify(letter).select_related("public_organisation", "version").order_by("pk"),
         letter=letter,
         lift_at=letter.embargo_lift_at,
     )

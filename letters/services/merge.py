@@ -52,7 +52,7 @@ def merge_organisations(
     # The signatures of both, locked: a concurrent withdrawal or decision waits for the merge.
     list(
         Signature.objects.select_for_update()
-        .filter(organisation_id__in=[source.pk, target.pk])
+        .of_organisations([source.pk, target.pk])
         .values_list("pk", flat=True)
     )
     plan = plan_merge(source=source, target=target)
@@ -75,8 +75,16 @@ def merge_organisations(
         retired.append(_retire_duplicate(loser, source=source, target=target, moderator=moderator))
 
     # 2. Signatures, invitations to sign, lead organisations of letters.
-    moved_signatures = [s.pk for s in plan.signatures]
-    Signature.objects.filter(organisation=source).update(organisation=target, updated_at=now)
+    # The trail names the public ones; withheld ones are counted (their organisation is
+    # never written down in clear).
+    moved_signatures = [
+        s.pk for s in plan.signatures if s.visibility == Signature.Visibility.PUBLIC
+    ]
+    moved_withheld = len(plan.signatures) - len(moved_signatures)
+    for signature in Signature.objects.of_organisation(source).select_related(None):
+        signature.organisation = target  # its clear link or its encrypted one, and its index
+        signature.updated_at = now
+        signature.save(update_fields=["organisation", "updated_at"])
     Invitation.objects.filter(organisation=source).update(organisation=target, updated_at=now)
     lead = Letter.lead_organisations.through
     already_led = set(lead.objects.filter(organisation=target).values_list("letter_id", flat=True))
@@ -95,6 +103,7 @@ def merge_organisations(
         "source": {"id": source.pk, "name": source.name},
         "target": {"id": target.pk, "name": target.name},
         "signatures": moved_signatures,
+        "withheld_signatures": moved_withheld,
         "conflicts": [
             {"letter": c.letter.pk, "kept": _kept(c, loser), **r}
             for c, loser, r in zip(plan.conflicts, losers, retired, strict=True)

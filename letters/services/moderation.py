@@ -86,7 +86,8 @@ def decide_signatures(
     locked = {
         s.pk: s
         for s in Signature.objects.select_for_update(of=("self",))
-        .select_related("letter", "organisation", "version")
+        .with_organisations()
+        .select_related("letter", "version")
         .filter(pk__in=ids)
     }
     result = Decisions()
@@ -140,7 +141,7 @@ def decide_signatures(
             Event(
                 action=Action.SIGNATURE_APPROVED if approve else Action.SIGNATURE_REJECTED,
                 actor=moderator,
-                organisation=s.organisation,
+                organisation=s.public_organisation,
                 target=s,
                 reason=reason_text,
                 data={"reason": reason} if reason else {},

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from .. import collation, emails
-from ..models import Letter, LetterDelivery, LetterVersion, Signature
+from ..models import Letter, LetterDelivery, LetterVersion, Signature, seal_signatory
 
 Visibility = Signature.Visibility
 
@@ -34,7 +34,7 @@ def invalidate_lists_naming(*, organisation_id: int) -> None:
     (letters.receivers calls this when organisations say so; organisations cannot import
     letters)."""
     Letter.objects.filter(
-        pk__in=Signature.objects.filter(organisation_id=organisation_id).values("letter_id")
+        pk__in=Signature.objects.of_organisation(organisation_id).values("letter_id")
     ).update(list_version=F("list_version") + 1)
 
 
@@ -70,7 +70,8 @@ def signatory_snapshot(
     covered_from = last_substantive_number(letter, version) if version is not None else 0
     signatures = (
         Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
-        .select_related("organisation", "version")
+        .with_organisations()
+        .select_related("version")
         .order_by("pk")
     )
     entries: list[dict[str, Any]] = []
@@ -98,7 +99,12 @@ def signatory_snapshot(
             }
         )
     entries.sort(key=lambda e: (not e["lead"], collation.sort_key(e["name"] or "")))
-    return entries
+    # Withheld entries after the public ones, in the order they signed: a place among the
+    # public names would tell how a withheld organisation's name begins.
+    entries.sort(
+        key=lambda e: (0, 0) if e["visibility"] == Visibility.PUBLIC else (1, e["signature"])
+    )
+    return [seal_signatory(entry) for entry in entries]
 
 
 def record_delivery(
@@ -128,7 +134,7 @@ def record_delivery(
     on_record = {entry["signature"] for entry in signatories}
     approved = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
     emails.letter_published(
-        approved.select_related("organisation", "version").order_by("pk").iterator(chunk_size=500),
+        approved.with_organisations().select_related("version").order_by("pk"),
         letter=letter,
         delivery=delivery,
         on_record=on_record,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.actions import Action
-from audit.services import record_event
+from audit.services import detach_organisation, record_event
 from core.errors import DomainError, NotAllowed, TransitionError
 from organisations import services as organisation_services
 from organisations.models import Organisation
@@ -28,6 +28,7 @@ from organisations.selectors import admin_emails_of, is_member, writes_from_veri
 
 from .. import emails, selectors, tokens
 from ..models import Invitation, Letter, LetterVersion, Signature
+from ..models.signatures import ORGANISATION_COLUMNS
 from .publication import invalidate_public_list
 
 Status = Signature.Status
@@ -154,7 +155,6 @@ def sign_letter(
     now = timezone.now()
     signature = Signature(
         letter=letter,
-        organisation=org,
         proposed_organisation_name="" if org else " ".join(organisation.new_name.split()),
         proposed_based_in=" ".join(organisation.based_in.split()),
         version=version,
@@ -173,6 +173,7 @@ def sign_letter(
         submitted_by=user if user is not None and user.is_authenticated else None,
         consented_at=now,
     )
+    signature.organisation = org  # in clear or encrypted, as the visibility asks
     signature.save()
     if invitation is not None:
         invitation.status = Invitation.Status.ACCEPTED
@@ -181,7 +182,7 @@ def sign_letter(
     record_event(
         action=Action.SIGNATURE_SUBMITTED,
         actor=signature.submitted_by,
-        organisation=org,
+        organisation=signature.public_organisation,
         target=signature,
         data={"letter_id": letter.pk, "version": version.number, "authority": signature.authority},
     )
@@ -236,7 +237,8 @@ def _resolve_on_confirmation(signature: Signature) -> None:
         signature.authority = _authority(
             organisation=org, email=signature.signer_email, user=signature.submitted_by
         )
-    signature.save(update_fields=["organisation", "authority", "updated_at"])
+    signature.save(update_fields=[*ORGANISATION_COLUMNS, "authority", "updated_at"])
+
     invitation = signature.invitation
     if invitation is not None and invitation.organisation_id is None:
         Invitation.objects.filter(pk=invitation.pk, organisation__isnull=True).update(
@@ -264,11 +266,10 @@ def _take_place(signature: Signature, to: str, *, now: dt.datetime) -> bool:
         except IntegrityError:
             holder = (
                 Signature.objects.select_for_update()
-                .filter(
-                    letter_id=signature.letter_id,
-                    organisation=signature.confirmed_organisation,
-                    status__in=Signature.COUNTED,
+                .on_letter_of(
+                    letter_id=signature.letter_id, organisation=signature.confirmed_organisation
                 )
+                .filter(status__in=Signature.COUNTED)
                 .first()
             )
             if holder is None:
@@ -282,7 +283,7 @@ def _take_place(signature: Signature, to: str, *, now: dt.datetime) -> bool:
             Signature.objects.filter(pk=holder.pk).update(status=Status.DUPLICATE, updated_at=now)
             record_event(
                 action=Action.SIGNATURE_SUPERSEDED,
-                organisation=holder.organisation,
+                organisation=holder.public_organisation,
                 target=holder,
                 reason=_("A signer with authority for the organisation confirmed."),
                 data={"letter_id": holder.letter_id, "by": signature.pk},
@@ -305,14 +306,14 @@ def _confirm(signature: Signature, *, now: dt.datetime, member: bool = False) ->
     record_event(
         action=Action.SIGNATURE_CONFIRMED,
         actor=signature.submitted_by,
-        organisation=signature.organisation,
+        organisation=signature.public_organisation,
         target=signature,
         data={"letter_id": signature.letter_id, "status": to},
     )
     if to == Status.APPROVED:
         record_event(
             action=Action.SIGNATURE_AUTO_APPROVED,
-            organisation=signature.organisation,
+            organisation=signature.public_organisation,
             target=signature,
             reason=_("Verified organisation, signer's email at a verified domain."),
             data={"letter_id": signature.letter_id},
@@ -341,15 +342,17 @@ def _not_counted(signature: Signature, *, now: dt.datetime) -> Signature:
     record_event(
         action=Action.SIGNATURE_DUPLICATE,
         actor=signature.submitted_by,
-        organisation=signature.organisation,
+        organisation=signature.public_organisation,
         target=signature,
         reason=_("The organisation had signed already."),
         data={"letter_id": signature.letter_id},
     )
     organisation = signature.confirmed_organisation
-    holder = Signature.objects.filter(
-        letter_id=signature.letter_id, organisation=organisation, status__in=Signature.COUNTED
-    ).first()
+    holder = (
+        Signature.objects.on_letter_of(letter_id=signature.letter_id, organisation=organisation)
+        .filter(status__in=Signature.COUNTED)
+        .first()
+    )
     emails.duplicate_signature_notice(
         attempt=signature,
         recipients=organisation_contacts(organisation, holder=holder),
@@ -360,7 +363,9 @@ def _not_counted(signature: Signature, *, now: dt.datetime) -> Signature:
 @transaction.atomic(durable=True)
 def confirm_signature(*, signature: Signature) -> Signature:
     """The signer clicked the button behind their confirmation link."""
-    signature = Signature.objects.select_related("letter", "organisation").get(pk=signature.pk)
+    signature = Signature.objects.select_related("letter", "public_organisation").get(
+        pk=signature.pk
+    )
     if signature.status != Status.PENDING_CONFIRMATION:
         raise TransitionError(_("This signature has already been confirmed, or is no longer live."))
     if signature.letter.status == Letter.Status.PUBLISHED:
@@ -375,7 +380,9 @@ def withdraw_signature(*, signature: Signature, actor: User | None = None) -> Si
     organisation that becomes endangered must be able to leave the public list. The delivery
     record keeps what was delivered; public pages then count it as withdrawn after delivery,
     without its name."""
-    signature = Signature.objects.select_related("letter", "organisation").get(pk=signature.pk)
+    signature = Signature.objects.select_related("letter", "public_organisation").get(
+        pk=signature.pk
+    )
     if actor is not None and not is_member(actor, signature.organisation):
         raise NotAllowed(_("Only members of the organisation can withdraw its signature."))
     now = timezone.now()
@@ -393,7 +400,7 @@ def withdraw_signature(*, signature: Signature, actor: User | None = None) -> Si
     record_event(
         action=Action.SIGNATURE_WITHDRAWN,
         actor=actor,
-        organisation=signature.organisation,
+        organisation=signature.public_organisation,
         target=signature,
         data={"letter_id": signature.letter_id},
     )
@@ -438,7 +445,7 @@ def _changeable(signature: Signature, visibility: str, *, by_link: bool = True) 
         raise DomainError(_("Unknown visibility."))
     signature = (
         Signature.objects.select_for_update(of=("self",))
-        .select_related("letter", "organisation")
+        .select_related("letter", "public_organisation")
         .get(pk=signature.pk)
     )
     if signature.letter.status == Letter.Status.PUBLISHED:
@@ -457,10 +464,13 @@ def _apply_visibility(
     signature.visibility = visibility
     signature.show_signer_name = show_signer_name
     signature.save(update_fields=["visibility", "show_signer_name", "updated_at"])
+    if visibility != Signature.Visibility.PUBLIC:
+        # Now withheld: no row may say in clear which organisation it is, the trail neither.
+        detach_organisation(target=signature)
     record_event(
         action=Action.SIGNATURE_VISIBILITY_CHANGED,
         actor=actor,
-        organisation=signature.organisation,
+        organisation=signature.public_organisation,
         target=signature,
         data={
             "letter_id": signature.letter_id,
@@ -543,7 +553,7 @@ def signature_for_widening(token: str) -> tuple[Signature, tokens.WideningLink]:
     within the hour, and the signature unchanged since it was sent. Raises tokens.BadLink."""
     link = tokens.read_widening_token(token)
     signature = (
-        Signature.objects.select_related("letter", "organisation", "version")
+        Signature.objects.select_related("letter", "public_organisation", "version")
         .filter(pk=link.signature_id)
         .first()
     )
@@ -592,7 +602,7 @@ def reconfirm_signature(*, signature: Signature, version_number: int) -> Signatu
     signature.save(update_fields=["version", "version_hash", "updated_at"])
     record_event(
         action=Action.SIGNATURE_RECONFIRMED,
-        organisation=signature.organisation,
+        organisation=signature.public_organisation,
         target=signature,
         data={"letter_id": signature.letter_id, "from": previous, "to": current.number},
     )
@@ -607,7 +617,7 @@ def request_reconfirmations(*, letter: Letter, version: LetterVersion) -> int:
         # Duplicates too: their signers hear what a signer awaiting review hears.
         Signature.objects.filter(letter=letter, status__in=Signature.SIGNER_LIVE)
         .exclude(version=version)
-        .select_related("letter", "organisation", "version")
+        .select_related("letter", "public_organisation", "version")
     )
     for signature in signatures:
         emails.reconfirmation_request(signature, version)
@@ -655,7 +665,7 @@ def expire_unconfirmed_signatures(*, now: dt.datetime | None = None) -> int:
                 _reopen_invitation(signature, now=now)
                 record_event(
                     action=Action.SIGNATURE_EXPIRED,
-                    organisation=signature.organisation,
+                    organisation=signature.public_organisation,
                     target=signature,
                     data={"letter_id": signature.letter_id},
                 )

@@ -102,11 +102,8 @@ def signatures_reject(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             _report(request, result, approved=False)
             return _back(letter)
-    signatures = list(
-        Signature.objects.filter(pk__in=ids)
-        .select_related("organisation")
-        .order_by("organisation__name", "pk")
-    )
+    signatures = list(Signature.objects.filter(pk__in=ids).with_organisations().order_by("pk"))
+    signatures.sort(key=lambda s: (s.organisation_name.casefold(), s.pk))
     return render(
         request,
         "letters/signatures_reject.html",

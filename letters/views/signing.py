@@ -225,7 +225,7 @@ def _bad_link(request: HttpRequest, reason: str) -> HttpResponse:
 def _signature_from_token(token: str, purpose: str) -> tuple[Signature, tokens.SignatureLink]:
     link = tokens.read_signature_token(token, purpose=purpose)
     signature = (
-        Signature.objects.select_related("letter", "organisation", "version")
+        Signature.objects.select_related("letter", "public_organisation", "version")
         .filter(pk=link.signature_id)
         .first()
     )
@@ -399,10 +399,12 @@ def my_signatures(request: HttpRequest) -> HttpResponse:
 def signature_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """A member withdraws their organisation's signature (GET asks, POST does)."""
     signature = get_object_or_404(
-        Signature.objects.select_related("letter", "organisation"),
-        pk=pk,
-        organisation__memberships__user=request.user,
+        Signature.objects.select_related("letter", "public_organisation"), pk=pk
     )
+    # Its organisation may be stored encrypted (withheld): membership is checked here. Not a
+    # member: the same 404 as a signature that does not exist.
+    if signature.organisation is None or not is_member(request.user, signature.organisation):
+        raise Http404
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -122,7 +122,7 @@ def test_a_new_person_signs_for_a_new_organisation_and_confirms_by_email(page, l
     )
     expect(page.locator("main")).to_contain_text("A moderator now checks")
     _shot(page, "4-thank-you")
-    signature = Signature.objects.select_related("organisation").get()
+    signature = Signature.objects.select_related("public_organisation").get()
     assert signature.status == Signature.Status.PENDING_REVIEW
     assert (signature.organisation.name, signature.organisation.is_verified) == (
         "Tibetan Women's Association",

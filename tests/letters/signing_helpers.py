@@ -73,7 +73,8 @@ def in_state(signature: Signature, status: str) -> Signature:
         ).first() or OrganisationFactory(
             name=signature.proposed_organisation_name, based_in=signature.proposed_based_in
         )
-        Signature.objects.filter(pk=signature.pk).update(organisation=organisation)
+        signature.organisation = organisation  # in clear or encrypted, as its visibility asks
+        signature.save(update_fields=["organisation"])
     Signature.objects.filter(pk=signature.pk).update(status=status)
     signature.refresh_from_db()
     return signature
@@ -86,7 +87,8 @@ def world() -> dict:
             Signature.objects.order_by("pk").values_list(
                 "pk",
                 "status",
-                "organisation_id",
+                "public_organisation_id",
+                "organisation_key",
                 "version_id",
                 "version_hash",
                 "visibility",

@@ -202,7 +202,7 @@ def test_names_in_every_script_are_saved_unchanged_and_shown_to_the_coordinator(
     )
     # (the organisation is registered once the signer confirms)
     services.confirm_signature(signature=signature)
-    signature = Signature.objects.select_related("organisation").get()
+    signature = Signature.objects.select_related("public_organisation").get()
     organisation = Organisation.objects.get()
     assert organisation == signature.organisation
     assert (organisation.name, organisation.based_in, organisation.is_verified) == (

@@ -569,7 +569,9 @@ def test_after_a_signature_ends_the_organisation_can_sign_again(letter, organisa
 
     assert second.pk != first.pk
     assert second.status == S.PENDING_CONFIRMATION
-    assert Signature.objects.filter(letter=letter, organisation=organisation).count() == 2
+    assert (
+        Signature.objects.on_letter_of(letter_id=letter.pk, organisation=organisation).count() == 2
+    )
 
 
 def test_after_a_withdrawal_the_organisation_can_sign_again(letter, organisation):
@@ -579,7 +581,7 @@ def test_after_a_withdrawal_the_organisation_can_sign_again(letter, organisation
     second = sign(letter, organisation=organisation)
 
     assert list(
-        Signature.objects.filter(organisation=organisation)
+        Signature.objects.of_organisation(organisation)
         .order_by("pk")
         .values_list("status", flat=True)
     ) == [S.WITHDRAWN, S.PENDING_CONFIRMATION]

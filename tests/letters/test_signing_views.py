@@ -555,7 +555,7 @@ def test_an_invitation_to_an_unregistered_organisation_signs_for_the_name_it_giv
     # Registered under the invitation's name once the signer confirms
     assert not Organisation.objects.exists()
     services.confirm_signature(signature=signature)
-    signature = Signature.objects.select_related("organisation").get()
+    signature = Signature.objects.select_related("public_organisation").get()
     assert (signature.organisation.name, signature.organisation.based_in) == (
         "Tibet Watch",
         "London",

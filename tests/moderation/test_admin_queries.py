@@ -71,9 +71,10 @@ def test_the_merge_preview(client, moderator, owner):
         reverse("admin:organisations_organisation_merge")
         + f"?source={source.pk}&target={target.pk}"
     )
-    few = _queries(client, url)
-
-    for i in range(5):
+    few = None
+    for i in range(6):
+        if i == 1:  # measured with one letter signed by both, then five more
+            few = _queries(client, url)
         letter = make_open_letter(owner, title=f"Letter {i}")
         for organisation in (source, target):
             services.sign_letter(

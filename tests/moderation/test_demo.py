@@ -52,7 +52,7 @@ def test_loading_again_after_the_queue_was_worked_adds_nothing(demo, settings):
     seed = Letter.objects.get(title=SEED_LETTER_TITLE)
     duplicate = Organisation.objects.get(name="Human-Rights Watch Intl")
     hrw = Organisation.objects.get(name="Human Rights Watch")
-    kept = Signature.objects.get(letter=seed, organisation=hrw)
+    kept = Signature.objects.on_letter_of(letter_id=seed.pk, organisation=hrw).get()
     services.merge_organisations(
         source=duplicate, target=hrw, moderator=demo, resolutions={seed.pk: kept.pk}
     )

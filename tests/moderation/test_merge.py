@@ -132,7 +132,7 @@ def snapshot() -> dict:
     """Everything a refused merge must leave as it was."""
     return {
         "signatures": list(
-            Signature.objects.order_by("pk").values_list("pk", "organisation_id", "status")
+            Signature.objects.order_by("pk").values_list("pk", "organisation_key", "status")
         ),
         "memberships": list(
             Membership.objects.order_by("pk").values_list("pk", "organisation_id", "role")
@@ -207,7 +207,7 @@ def test_merge_moves_everything_and_loses_no_signature(world, moderator):
 
     # Every signature is still there, all on the kept organisation
     assert Signature.objects.count() == signatures_before
-    assert not Signature.objects.filter(organisation=source).exists()
+    assert not Signature.objects.of_organisation(source).exists()
     status = lambda key: Signature.objects.get(pk=world[key].pk).status  # noqa: E731
     # Conflict 1: the target's approved signature stays; the duplicate's is rejected as such
     assert status("kept_by_target") == S.APPROVED
@@ -223,7 +223,7 @@ def test_merge_moves_everything_and_loses_no_signature(world, moderator):
     assert status("withdrawn") == S.WITHDRAWN
     assert status("target_on_withdrawn") == S.APPROVED
     # One live signature per letter, for the kept organisation
-    live = Signature.objects.filter(organisation=target, status__in=Signature.LIVE)
+    live = Signature.objects.of_organisation(target).filter(status__in=Signature.LIVE)
     assert sorted(live.values_list("letter__title", flat=True)) == [
         "Both signed, one awaits review",
         "Keep the duplicate's",

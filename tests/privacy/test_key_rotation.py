@@ -37,7 +37,8 @@ def test_rotation_re_encrypts_under_the_new_key_and_can_be_run_again(settings):
 
     dry = rotate("--dry-run")
     assert raw_emails() == before
-    assert "letters_signature: 10 values to re-encrypt" in dry  # name and email, five rows
+    # Name, email and the organisation's name and place as typed, five rows.
+    assert "letters_signature: 20 values to re-encrypt" in dry
 
     rotate("--batch", "2")
     assert all(token != previous for token, previous in zip(raw_emails(), before, strict=True))

@@ -74,7 +74,7 @@ def test_moderators_see_other_signatures_from_the_same_domain(letter):
     services.confirm_signature(signature=second)
 
     [noted] = add_review_notes(
-        list(Signature.objects.select_related("organisation").filter(pk=second.pk))
+        list(Signature.objects.select_related("public_organisation").filter(pk=second.pk))
     )
 
     assert [s.pk for s in noted.review.signed_as] == [first.pk]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from core.errors import TransitionError
 from letters import selectors, services
-from letters.models import Letter, LetterDelivery
+from letters.models import Letter, LetterDelivery, open_signatory
 from outbox.models import OutboundEmail
 from tests.letters.conftest import letter_state
 from tests.letters.signing_helpers import text_of
@@ -73,24 +73,34 @@ def test_publishing_records_the_delivery_with_a_frozen_list(owner, closed_with_s
             **extra,
         }
 
-    # Lead first, then in collation order; the counted-only one is kept as a number only
-    assert delivery.signatories == [
+    # Stored: only public entries name their organisation in clear (issue 12); a
+    # recipient-only one keeps its names encrypted, a counted-only one holds none.
+    stored = {e["signature"]: e for e in delivery.signatories}
+    withheld = stored[signatures["recipient_only"].pk]
+    assert withheld["organisation"] is None
+    assert withheld["name"] is None
+    assert signatures["recipient_only"].organisation.name not in str(delivery.signatories)
+    counted = {
+        "signature": signatures["counted_only"].pk,
+        "organisation": None,
+        "name": None,
+        "slug": None,
+        "based_in": None,
+        "visibility": "counted_only",
+        "signer": None,
+        "lead": False,
+        "signed_on": today,
+        "version": 1,
+        "covers": True,
+    }
+    withheld_entries = sorted([counted, entry("recipient_only")], key=lambda e: e["signature"])
+    # Public ones first, lead first then in collation order; then the withheld ones in the
+    # order they signed (their names are not stored in clear, so not ordered by them);
+    # the counted-only one is kept as a number only
+    assert [open_signatory(e) for e in delivery.signatories] == [
         entry("public", signer="Pema Dolma, Director", lead=True),
-        {
-            "signature": signatures["counted_only"].pk,
-            "organisation": signatures["counted_only"].organisation_id,
-            "name": None,
-            "slug": None,
-            "based_in": None,
-            "visibility": "counted_only",
-            "signer": None,
-            "lead": False,
-            "signed_on": today,
-            "version": 1,
-            "covers": True,
-        },
         entry("public_no_name"),
-        entry("recipient_only"),
+        *withheld_entries,
     ]
     event = AuditEvent.objects.filter(action="letter.published").get()
     assert event.data == {

@@ -15,12 +15,20 @@ def start(**overrides: str) -> subprocess.CompletedProcess:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"EMAIL_URL", "DEBUG", "DJANGO_SETTINGS_MODULE", "FIELD_ENCRYPTION_KEYS"}
+        if key
+        not in {
+            "EMAIL_URL",
+            "DEBUG",
+            "DJANGO_SETTINGS_MODULE",
+            "FIELD_ENCRYPTION_KEYS",
+            "FIELD_INDEX_KEY",
+        }
     }
     env |= {
         "DEBUG": "0",
         "SECRET_KEY": "x" * 60,
         "FIELD_ENCRYPTION_KEYS": "eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHg=",
+        "FIELD_INDEX_KEY": "i" * 40,
         "ALLOWED_HOSTS": "undersigned.example.org",
         "SITE_URL": "https://undersigned.example.org",
         "DATABASE_URL": "sqlite:////tmp/undersigned-mail-setting.sqlite3",

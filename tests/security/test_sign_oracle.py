@@ -175,7 +175,7 @@ def test_only_the_organisation_hears_that_someone_tried(letter, signed_org):
     assert "A. Probe" in notice.body
     assert REQUESTER in notice.body
     counted = Signature.objects.filter(status__in=["pending_review", "approved"])
-    assert counted.filter(letter=letter, organisation=signed_org).count() == 1
+    assert counted.on_letter_of(letter_id=letter.pk, organisation=signed_org).count() == 1
 
 
 @pytest.mark.django_db
