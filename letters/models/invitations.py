@@ -1,13 +1,35 @@
 """Invitations to sign a letter, and the contact lists (CSV uploads) they are made from."""
 
+import hashlib
+import hmac
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedTextField
 from core.models import TimeStampedModel
 
 from .letters import Letter
+
+
+def normalised_email(email: str) -> str:
+    """The form of an address that uniqueness and look-ups compare: no whitespace, casefolded
+    (as the CSV check compares the rows of a file)."""
+    return "".join(email.split()).casefold()
+
+
+def email_index(email: str) -> str:
+    """The keyed blind index of an invitee's address (HMAC-SHA256 of the normalised address,
+    key derived from SECRET_KEY as outbox.services.address_hash derives its own, under a label
+    of its own): the database can keep "one live invitation per address and letter" and find
+    an address it is given, while a copy of it alone does not reveal the address. A new
+    SECRET_KEY needs `manage.py reindex_invitation_emails`."""
+    key = hashlib.sha256(
+        b"undersigned.letters.invitation-email:" + settings.SECRET_KEY.encode()
+    ).digest()
+    return hmac.new(key, normalised_email(email).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 class Invitation(TimeStampedModel):
@@ -16,6 +38,12 @@ class Invitation(TimeStampedModel):
     The link's secret is an HMAC of `token_seed` under SECRET_KEY (letters.tokens); the database
     keeps the seed and the secret's SHA-256, so a copy of the database alone opens no link,
     while a reminder can repeat the very link of the invitation.
+
+    The contact (address, name, the organisation's name as typed), the reason for declining
+    and the last delivery error (which may quote the address) are stored encrypted (issue 12):
+    the invitee is usually the signer. SQL can neither filter nor order on them; the address
+    has a keyed blind index, `email_index`, for look-ups and the uniqueness rule. Every row
+    written must set it (`email_index(email)`); a check constraint refuses one without.
     """
 
     class Status(models.TextChoices):
@@ -37,9 +65,10 @@ class Invitation(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="invitations",
     )
-    organisation_name = models.CharField(_("organisation"), max_length=200)
-    contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
-    email = models.EmailField(_("email"), max_length=254)
+    organisation_name = EncryptedTextField(_("organisation"))
+    contact_name = EncryptedTextField(_("contact name"), blank=True)
+    email = EncryptedTextField(_("email"))
+    email_index = models.CharField(max_length=64, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     # The link's secret is an HMAC of this seed under SECRET_KEY (letters.tokens): the database
     # alone cannot rebuild a working link, yet a reminder can carry the same link as the
@@ -51,10 +80,11 @@ class Invitation(TimeStampedModel):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
-    decline_reason = models.TextField(_("reason for declining"), blank=True, max_length=1000)
+    decline_reason = EncryptedTextField(_("reason for declining"), blank=True, max_length=1000)
     # Set when the retention period erased the contact's name and email (issue 12).
     personal_data_erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
+    # Encrypted: a server's refusal often quotes the address.
+    last_error = EncryptedTextField(_("last error"), blank=True)
     # The latest email sent for this invitation (invitation or reminder): its delivery status
     # is the invitation's sending status.
     outbound_email = models.ForeignKey(
@@ -86,14 +116,18 @@ class Invitation(TimeStampedModel):
                 name="letters_invitation_status_valid",
             ),
             models.UniqueConstraint(
-                "letter",
-                models.functions.Lower("email"),
+                fields=["letter", "email_index"],
                 condition=Q(status__in=["queued", "sent"]),
                 name="letters_one_live_invitation_per_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(email_index__regex=r"^[0-9a-f]{64}$"),
+                name="letters_invitation_email_indexed",
             ),
         ]  # fmt: skip
         indexes = [
             models.Index(fields=["letter", "status"], name="letters_inv_letter_status"),
+            models.Index(fields=["email_index"], name="letters_inv_email_index"),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ export. Each is a constant number of queries, whatever the number of invitations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, TextChoices
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, TextChoices
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +15,7 @@ from organisations.names import normalise_name
 
 from .. import tokens
 from ..models import Invitation, Letter, Signature
+from ..models.invitations import email_index
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,13 @@ class ImportRow:
 
 def classify_import_rows(letter: Letter, rows: list[dict]) -> list[ImportRow]:
     """Each checked row of an import as new / already invited / already signed / invalid,
-    against the letter as it is now. A constant number of queries per 900 distinct names."""
+    against the letter as it is now. A constant number of queries per 900 distinct names.
+    Earlier invitations are matched on the addresses' blind index, computed here for every
+    row (nothing stored is decrypted)."""
     valid = [row for row in rows if not row["errors"]]
     matches = match_organisations((row["organisation"], row["email"]) for row in valid)
     earlier = {}
-    for email, status, created_at in (
+    for index, status, created_at in (
         Invitation.objects.filter(
             letter=letter,
             status__in=[
@@ -118,10 +121,10 @@ def classify_import_rows(letter: Letter, rows: list[dict]) -> list[ImportRow]:
             ],
         )
         .order_by("created_at")
-        .values_list("email", "status", "created_at")
+        .values_list("email_index", "status", "created_at")
         .iterator()
     ):
-        earlier[email.casefold()] = (Invitation.Status(status).label, created_at)
+        earlier[index] = (Invitation.Status(status).label, created_at)
     signed = {  # withheld signatures' organisations are encrypted: read through the model
         s.organisation_id
         for s in Signature.objects.filter(letter=letter, status__in=Signature.LIVE)
@@ -139,9 +142,9 @@ def classify_import_rows(letter: Letter, rows: list[dict]) -> list[ImportRow]:
             if row.get("duplicate_of"):
                 state = RowState.ALREADY_INVITED
                 note = _("Same contact as line %(line)s.") % {"line": row["duplicate_of"]}
-            elif row["email"].casefold() in earlier:
+            elif (index := email_index(row["email"])) in earlier:
                 state = RowState.ALREADY_INVITED
-                status_label, created_at = earlier[row["email"].casefold()]
+                status_label, created_at = earlier[index]
                 note = _("Invited on %(date)s: %(status)s.") % {
                     "date": date_format(created_at, "j M Y"),
                     "status": str(status_label).lower(),
@@ -184,7 +187,8 @@ def invitations_for_coordinator(
 ) -> QuerySet[Invitation]:
     """The tracking page's rows: each invitation with its organisation, who invited, whom it
     was passed on from and to, and the delivery state of its latest email, in one query (the
-    email's bodies are not loaded)."""
+    email's bodies are not loaded). A search decrypts the letter's contacts in Python first
+    (one more query): they are stored encrypted, SQL cannot compare them."""
     passed_on_to = Invitation.objects.filter(forwarded_from=OuterRef("pk")).order_by("-pk")
     invitations = (
         Invitation.objects.filter(letter=letter)
@@ -201,12 +205,25 @@ def invitations_for_coordinator(
     if status:
         invitations = invitations.filter(status=status)
     if query:
-        invitations = invitations.filter(
-            Q(organisation_name__icontains=query)
-            | Q(contact_name__icontains=query)
-            | Q(email__icontains=query)
-        )
+        invitations = invitations.filter(pk__in=_matching_contacts(letter, status, query))
     return invitations.order_by("-created_at", "-pk")
+
+
+def _matching_contacts(letter: Letter, status: str, query: str) -> list[int]:
+    """The ids of the letter's invitations whose organisation (as named in the invitation),
+    contact name or address contains `query`, case aside, as `icontains` found them when
+    they were stored in clear."""
+    needle = query.casefold()
+    rows = Invitation.objects.filter(letter=letter)
+    if status:
+        rows = rows.filter(status=status)
+    return [
+        pk
+        for pk, *values in rows.values_list(
+            "pk", "organisation_name", "contact_name", "email"
+        ).iterator(chunk_size=2000)
+        if any(needle in value.casefold() for value in values if value)
+    ]
 
 
 def invitation_counts(letter: Letter) -> dict[str, int]:

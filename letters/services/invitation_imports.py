@@ -19,6 +19,7 @@ from organisations.names import normalise_name
 
 from .. import contact_lists, emails, selectors
 from ..models import Invitation, InvitationImport, Letter
+from ..models.invitations import email_index
 from .invitations import check_can_invite, new_link
 
 # Rows created per round of an import (invitations, organisations, emails).
@@ -142,6 +143,7 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
                 organisation_name=organisation.name,
                 contact_name=row.contact_name,
                 email=row.email,
+                email_index=email_index(row.email),
                 token_seed=seed,
                 token_hash=token_hash,
                 invited_by=actor,

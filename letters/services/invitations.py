@@ -29,6 +29,7 @@ from outbox.models import OutboundEmail
 
 from .. import contact_lists, emails, selectors, tokens
 from ..models import Invitation, Letter
+from ..models.invitations import email_index
 from ..permissions import can_edit_letter
 
 Status = Invitation.Status
@@ -90,11 +91,10 @@ def invite(
     errors = contact_lists.row_errors(row, contact_name_required=False)
     if errors:
         raise DomainError(" ".join(errors))
-    if (
-        Invitation.objects.filter(letter=letter, email__iexact=row["email"])
-        .filter(status__in=Invitation.LIVE)
-        .exists()
-    ):
+    index = email_index(row["email"])
+    if Invitation.objects.filter(
+        letter=letter, email_index=index, status__in=Invitation.LIVE
+    ).exists():
         raise DomainError(
             _("%(email)s already has a live invitation to this letter.") % {"email": row["email"]}
         )
@@ -110,6 +110,7 @@ def invite(
                 organisation_name=organisation.name if organisation else row["organisation"],
                 contact_name=row["contact_name"],
                 email=row["email"],
+                email_index=index,
                 token_seed=seed,
                 token_hash=token_hash,
                 invited_by=actor,
@@ -189,17 +190,16 @@ def resend_failed_invitations(*, letter: Letter, actor: User) -> int:
     )
     if not failed:
         return 0
-    live = {
-        email.lower()
-        for email in Invitation.objects.filter(letter=letter, status__in=Invitation.LIVE)
-        .values_list("email", flat=True)
+    live = set(
+        Invitation.objects.filter(letter=letter, status__in=Invitation.LIVE)
+        .values_list("email_index", flat=True)
         .iterator()
-    }
+    )
     pairs = []
     for invitation in failed:
-        if invitation.email.lower() in live:
+        if invitation.email_index in live:
             continue
-        live.add(invitation.email.lower())  # two failed ones to one address: the first wins
+        live.add(invitation.email_index)  # two failed ones to one address: the first wins
         secret = _give_new_link(invitation)
         invitation.status = Status.QUEUED
         invitation.last_error = ""
@@ -303,13 +303,14 @@ def forward_invitation(*, invitation: Invitation, contact_name: str, email: str)
     if errors:
         raise DomainError(" ".join(errors))
     contact_name, email = row["contact_name"], row["email"]
-    if email.lower() == invitation.email.lower():
+    index = email_index(email)
+    if index == invitation.email_index:
         raise DomainError(_("That is the address this invitation was sent to."))
     invitation.status = Status.REVOKED
     invitation.responded_at = timezone.now()
     invitation.save(update_fields=["status", "responded_at", "updated_at"])
     existing = Invitation.objects.filter(
-        letter=invitation.letter, email__iexact=email, status__in=Invitation.LIVE
+        letter=invitation.letter, email_index=index, status__in=Invitation.LIVE
     ).first()
     if existing is not None:
         record_event(
@@ -326,6 +327,7 @@ def forward_invitation(*, invitation: Invitation, contact_name: str, email: str)
         organisation_name=invitation.organisation_name,
         contact_name=contact_name,
         email=email,
+        email_index=index,
         token_seed=seed,
         token_hash=token_hash,
         invited_by=invitation.invited_by,

@@ -23,6 +23,7 @@ from audit.services import record_event
 from outbox.services import forget_recipient
 
 from ..models import Invitation, Letter, Signature
+from ..models.invitations import email_index
 
 
 @dataclasses.dataclass
@@ -108,12 +109,15 @@ def purge_expired_personal_data(
                 invitation.contact_name = ""
                 # A placeholder that keeps the field a valid, unique address.
                 invitation.email = f"erased-{invitation.pk}@invalid.invalid"
+                invitation.email_index = email_index(invitation.email)
                 invitation.decline_reason = ""
+                invitation.last_error = ""  # a server's refusal may quote the address
                 invitation.token_seed = ""
                 invitation.personal_data_erased_at = now
                 invitation.save(
                     update_fields=[
-                        "contact_name", "email", "decline_reason", "token_seed",
+                        "contact_name", "email", "email_index", "decline_reason", "last_error",
+                        "token_seed",
                         "personal_data_erased_at",
                     ]
                 )  # fmt: skip

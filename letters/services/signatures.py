@@ -635,7 +635,7 @@ def _reopen_invitation(signature: Signature, *, now: dt.datetime) -> None:
     if (
         Invitation.objects.filter(
             letter_id=invitation.letter_id,
-            email__iexact=invitation.email,
+            email_index=invitation.email_index,
             status__in=Invitation.LIVE,
         )
         .exclude(pk=invitation.pk)
