@@ -1,10 +1,12 @@
 # Issue 12: an invitation's contact is encrypted at rest, and the address has a keyed blind
-# index that carries the "one live invitation per address and letter" rule.
+# index that carries the "one live invitation per address and letter" rule. The rows of an
+# uploaded contact list awaiting confirmation are encrypted too.
 #
 # Named for what it does; another letters migration (the signature's organisation link) is
 # being written at the same time: renumber at merge, keeping this one's dependencies in order.
 
 import core.fields
+import letters.models.invitations
 from django.db import migrations, models
 
 ENCRYPTED = ("organisation_name", "contact_name", "email", "decline_reason", "last_error")
@@ -62,6 +64,28 @@ def decrypt_existing(apps, schema_editor):
             )
 
 
+def _convert_import_rows(schema_editor, convert):
+    # Few rows (pending uploads live a day, answered ones hold "[]"), each one text.
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT id, rows FROM letters_invitationimport")
+        cursor.executemany(
+            "UPDATE letters_invitationimport SET rows = %s WHERE id = %s",
+            [(convert(value), pk) for pk, value in cursor.fetchall()],
+        )
+
+
+def encrypt_import_rows(apps, schema_editor):
+    from core.crypto import encrypt_str
+
+    _convert_import_rows(schema_editor, encrypt_str)
+
+
+def decrypt_import_rows(apps, schema_editor):
+    from core.crypto import decrypt_str
+
+    _convert_import_rows(schema_editor, decrypt_str)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -109,6 +133,13 @@ class Migration(migrations.Migration):
             field=core.fields.EncryptedTextField(blank=True, verbose_name="last error"),
         ),
         migrations.RunPython(encrypt_existing, decrypt_existing),
+        # jsonb → text (the JSON as text), then that text encrypted.
+        migrations.AlterField(
+            model_name="invitationimport",
+            name="rows",
+            field=letters.models.invitations.EncryptedJSONField(default=list),
+        ),
+        migrations.RunPython(encrypt_import_rows, decrypt_import_rows),
         migrations.AddConstraint(
             model_name="invitation",
             constraint=models.UniqueConstraint(

@@ -194,7 +194,13 @@ def purge_stale_imports(*, now: dt.datetime | None = None) -> int:
     deleted, _by_model = InvitationImport.objects.filter(
         status=InvitationImport.Status.PENDING, created_at__lt=cutoff
     ).delete()
-    InvitationImport.objects.exclude(status=InvitationImport.Status.PENDING).exclude(
-        rows=[]
-    ).update(rows=[])
+    # `rows` is encrypted: SQL cannot tell an empty list, the few answered imports are read.
+    leftover = [
+        pk
+        for pk, rows in InvitationImport.objects.exclude(
+            status=InvitationImport.Status.PENDING
+        ).values_list("pk", "rows")
+        if rows
+    ]
+    InvitationImport.objects.filter(pk__in=leftover).update(rows=[])
     return deleted

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from letters import services
-from letters.models import Invitation, Letter
+from letters.models import Invitation, InvitationImport, Letter
 from letters.models.invitations import email_index
 from tests.factories import LetterFactory, make_coordinator
 from tests.letters.invitation_helpers import HEADER, deliver_outbox, upload
@@ -229,3 +229,64 @@ def test_retention_erases_the_invitation_contacts(letter, coordinator):
     for clear in (EMAIL, CONTACT, "travelling"):
         assert clear.casefold() not in stored
     assert services.purge_expired_personal_data(now=later).invitations == 0
+
+
+def test_an_upload_awaiting_confirmation_names_no_contact(letter, coordinator):
+    text = HEADER + "".join(f"{o},{c},{e},{b}\n" for o, c, e, b in CSV_ROWS)
+
+    pending = upload(letter, coordinator, text)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM letters_invitationimport")
+        stored = repr(cursor.fetchall()).casefold()
+    for clear in [*CLEAR_VALUES[4:], "munich", "london"]:
+        assert clear.casefold() not in stored
+    rows = InvitationImport.objects.get(pk=pending.pk).rows
+    assert [(r["organisation"], r["email"], r["based_in"]) for r in rows] == [
+        (o, e, b) for o, _c, e, b in CSV_ROWS
+    ]
+
+
+def test_a_new_secret_key_needs_the_addresses_re_indexed(settings, letter, coordinator):
+    invitation = invite(letter, coordinator)
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only"  # noqa: S105
+    assert invitation.email_index != email_index(EMAIL)
+
+    out = io.StringIO()
+    call_command("reindex_invitation_emails", "--dry-run", stdout=out)
+    assert "Done: 1 invitations to re-index." in out.getvalue()
+    assert Invitation.objects.get(pk=invitation.pk).email_index == invitation.email_index
+
+    call_command("reindex_invitation_emails", "--batch", "1", stdout=out)
+
+    assert Invitation.objects.get(pk=invitation.pk).email_index == email_index(EMAIL)
+    with pytest.raises(DomainError, match="already has a live invitation"):
+        invite(letter, coordinator, email=EMAIL.upper())
+    again = io.StringIO()
+    call_command("reindex_invitation_emails", stdout=again)
+    assert "Done: 0 invitations re-indexed." in again.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_encrypts_existing_invitations_and_back(letter, coordinator):
+    from django.db.migrations.executor import MigrationExecutor
+
+    invitation = invite(letter, coordinator)
+    services.decline_invitation(invitation=invitation, reason="Not now")
+    pending = upload(letter, coordinator, HEADER + "Org A,Ann,ann@a.example.org,Paris\n")
+    before = "letters", "0012_personal_data_erased_at"
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("letters")
+
+    MigrationExecutor(connection).migrate([before])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT email, contact_name, organisation_name FROM letters_invitation")
+        assert cursor.fetchall() == [(EMAIL, CONTACT, ORGANISATION)]
+        cursor.execute("SELECT rows::text FROM letters_invitationimport")
+        assert "ann@a.example.org" in cursor.fetchone()[0]
+    MigrationExecutor(connection).migrate(latest)
+
+    assert "dolkar" not in raw_invitation_rows()
+    again = Invitation.objects.get(pk=invitation.pk)
+    assert (again.email, again.contact_name, again.decline_reason) == (EMAIL, CONTACT, "Not now")
+    assert again.email_index == email_index(EMAIL)
+    assert InvitationImport.objects.get(pk=pending.pk).rows[0]["email"] == "ann@a.example.org"
