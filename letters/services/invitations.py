@@ -283,8 +283,9 @@ def decline_invitation(*, invitation: Invitation, reason: str = "") -> Invitatio
         action=Action.INVITATION_DECLINED,
         organisation=invitation.organisation,
         target=invitation,
-        reason=invitation.decline_reason,
-        data={"letter_id": invitation.letter_id},
+        # Not the reason itself: it is free text from the invitee, stored encrypted on the
+        # invitation (issue 12); the audit trail keeps no personal data.
+        data={"letter_id": invitation.letter_id, "reason_given": bool(invitation.decline_reason)},
     )
     return invitation
 

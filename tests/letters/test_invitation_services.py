@@ -615,10 +615,12 @@ def test_declining_records_the_reason(open_letter, owner):
     assert (invitation.status, invitation.decline_reason) == (St.DECLINED, "Our board said no.")
     assert invitation.responded_at is not None
     event = AuditEvent.objects.get(action="invitation.declined")
-    assert (event.actor, event.reason, event.letter_id) == (
+    # The reason is the invitee's free text: kept encrypted on the invitation, not in the trail.
+    assert (event.actor, event.reason, event.letter_id, event.data["reason_given"]) == (
         None,
-        "Our board said no.",
+        "",
         open_letter.pk,
+        True,
     )
 
 

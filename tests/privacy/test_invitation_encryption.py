@@ -79,6 +79,12 @@ def test_the_invitations_table_names_no_contact(letter, coordinator):
     for clear in [*CLEAR_VALUES, "dharamsala"]:
         assert clear.casefold() not in stored
     assert Invitation.objects.count() == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM audit_auditevent")
+        trail = repr(cursor.fetchall()).casefold()
+    assert "dharamsala" not in trail
+    for clear in CLEAR_VALUES:
+        assert clear.casefold() not in trail
 
 
 def test_with_the_key_the_values_read_back(letter, coordinator):
