@@ -296,3 +296,22 @@ def test_the_migration_encrypts_existing_invitations_and_back(letter, coordinato
     assert (again.email, again.contact_name, again.decline_reason) == (EMAIL, CONTACT, "Not now")
     assert again.email_index == email_index(EMAIL)
     assert InvitationImport.objects.get(pk=pending.pk).rows[0]["email"] == "ann@a.example.org"
+
+
+def test_a_search_takes_the_same_queries_for_1_or_30_invitations(client, letter, coordinator):
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(coordinator)
+    url = reverse("letters:invitations", args=[letter.slug])
+
+    def count_queries(n: int) -> int:
+        Invitation.objects.all().delete()
+        for i in range(n):
+            invite(letter, coordinator, email=f"c{i}@x.example.org", contact_name=f"Person {i}")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, {"q": "person"})
+        assert response.status_code == 200
+        assert f"c{n - 1}@x.example.org" in response.content.decode()
+        return len(queries)
+
+    assert count_queries(1) == count_queries(30)
