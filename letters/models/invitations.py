@@ -1,7 +1,5 @@
 """Invitations to sign a letter, and the contact lists (CSV uploads) they are made from."""
 
-import hashlib
-import hmac
 import json
 from typing import Any
 
@@ -11,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import decrypt_str, encrypt_str
+from core.crypto import blind_index, decrypt_str, encrypt_str
 from core.fields import EncryptedTextField
 from core.models import TimeStampedModel
 
@@ -25,15 +23,11 @@ def normalised_email(email: str) -> str:
 
 
 def email_index(email: str) -> str:
-    """The keyed blind index of an invitee's address (HMAC-SHA256 of the normalised address,
-    key derived from SECRET_KEY as outbox.services.address_hash derives its own, under a label
-    of its own): the database can keep "one live invitation per address and letter" and find
-    an address it is given, while a copy of it alone does not reveal the address. A new
-    SECRET_KEY needs `manage.py reindex_invitation_emails`."""
-    key = hashlib.sha256(
-        b"undersigned.letters.invitation-email:" + settings.SECRET_KEY.encode()
-    ).digest()
-    return hmac.new(key, normalised_email(email).encode("utf-8"), hashlib.sha256).hexdigest()
+    """The keyed blind index of an invitee's address (core.crypto.blind_index of the
+    normalised address, under FIELD_INDEX_KEY): the database can keep "one live invitation
+    per address and letter" and find an address it is given, while a copy of it alone does
+    not reveal the address. A new FIELD_INDEX_KEY needs `manage.py reindex_invitation_emails`."""
+    return blind_index("letters.invitation.email", normalised_email(email))
 
 
 class EncryptedJSONField(EncryptedTextField):

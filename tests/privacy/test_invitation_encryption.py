@@ -253,9 +253,9 @@ def test_an_upload_awaiting_confirmation_names_no_contact(letter, coordinator):
     ]
 
 
-def test_a_new_secret_key_needs_the_addresses_re_indexed(settings, letter, coordinator):
+def test_a_new_index_key_needs_the_addresses_re_indexed(settings, letter, coordinator):
     invitation = invite(letter, coordinator)
-    settings.SECRET_KEY = "another-secret-key-for-this-test-only"  # noqa: S105
+    settings.FIELD_INDEX_KEY = "another-index-key-for-this-test-only"
     assert invitation.email_index != email_index(EMAIL)
 
     out = io.StringIO()
@@ -280,7 +280,7 @@ def test_the_migration_encrypts_existing_invitations_and_back(letter, coordinato
     invitation = invite(letter, coordinator)
     services.decline_invitation(invitation=invitation, reason="Not now")
     pending = upload(letter, coordinator, HEADER + "Org A,Ann,ann@a.example.org,Paris\n")
-    before = "letters", "0012_personal_data_erased_at"
+    before = "letters", "0013_signature_organisation_sealed"
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes("letters")
 
     MigrationExecutor(connection).migrate([before])

@@ -1,7 +1,7 @@
 """Recompute the blind index of every invitation's address (Invitation.email_index).
 
-The index is an HMAC under a key derived from SECRET_KEY (letters.models.invitations): after a
-new SECRET_KEY, look-ups by address and the "one live invitation per address and letter" rule
+The index is an HMAC under FIELD_INDEX_KEY (core.crypto.blind_index): after a new
+FIELD_INDEX_KEY, look-ups by address and the "one live invitation per address and letter" rule
 compare indexes made under the old one until this has run. Batches of --batch rows, one
 transaction each, in primary-key order; rows already right are left alone, so it can simply
 be run again. --dry-run counts and changes nothing.
@@ -15,7 +15,7 @@ from letters.models.invitations import email_index
 
 
 class Command(BaseCommand):
-    help = "Recompute the keyed index of every invitation's address (after a new SECRET_KEY)."
+    help = "Recompute the keyed index of every invitation's address (after a new FIELD_INDEX_KEY)."
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=1000, help="rows per transaction")

@@ -2,8 +2,6 @@
 # index that carries the "one live invitation per address and letter" rule. The rows of an
 # uploaded contact list awaiting confirmation are encrypted too.
 #
-# Named for what it does; another letters migration (the signature's organisation link) is
-# being written at the same time: renumber at merge, keeping this one's dependencies in order.
 
 import core.fields
 import letters.models.invitations
@@ -89,7 +87,7 @@ def decrypt_import_rows(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("letters", "0012_personal_data_erased_at"),
+        ("letters", "0013_signature_organisation_sealed"),
     ]
 
     operations = [
