@@ -315,3 +315,44 @@ def test_a_search_takes_the_same_queries_for_1_or_30_invitations(client, letter,
         return len(queries)
 
     assert count_queries(1) == count_queries(30)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12 item 3, not built: an accepted invitation names its organisation in clear "
+    "(see the branch report for the proposed design)",
+)
+def test_a_copy_of_the_database_does_not_tell_that_an_invited_organisation_signed_withheld(
+    letter, coordinator
+):
+    from tests.factories import OrganisationFactory
+    from tests.letters.signing_helpers import sign
+
+    invited = OrganisationFactory(name="Kashgar Families Network")
+    invitation = invite(letter, coordinator, organisation=invited)
+    deliver_outbox()
+    signature = sign(
+        letter,
+        organisation=None,
+        new_name="",
+        invitation=invitation,
+        signer_email=EMAIL,
+        visibility="recipient_only",
+    )
+    services.confirm_signature(signature=signature)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM letters_invitation WHERE organisation_id = %s "
+            "AND status = 'accepted'",
+            [invited.pk],
+        )
+        [accepted] = cursor.fetchone()
+        cursor.execute(
+            "SELECT i.organisation_id FROM letters_signature s "
+            "JOIN letters_invitation i ON i.id = s.invitation_id WHERE s.id = %s",
+            [signature.pk],
+        )
+        linked = [row[0] for row in cursor.fetchall()]
+    assert accepted == 0
+    assert invited.pk not in linked
