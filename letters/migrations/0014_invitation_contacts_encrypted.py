@@ -1,7 +1,6 @@
 # Issue 12: an invitation's contact is encrypted at rest, and the address has a keyed blind
 # index that carries the "one live invitation per address and letter" rule. The rows of an
 # uploaded contact list awaiting confirmation are encrypted too.
-#
 
 import core.fields
 import letters.models.invitations
