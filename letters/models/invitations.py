@@ -90,6 +90,13 @@ class Invitation(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="invitations",
     )
+    # An invitation answered by a withheld (recipient-only or counted-only) signature keeps
+    # its organisation only here, encrypted: "accepted" beside a clear organisation would tell
+    # a copy of the database that it signed withheld (README "Privacy at rest"). Read both
+    # through `invited_organisation`.
+    sealed_organisation = EncryptedTextField(
+        _("organisation (answered withheld, encrypted)"), blank=True, editable=False
+    )
     organisation_name = EncryptedTextField(_("organisation"))
     contact_name = EncryptedTextField(_("contact name"), blank=True)
     email = EncryptedTextField(_("email"))
@@ -154,6 +161,15 @@ class Invitation(TimeStampedModel):
             models.Index(fields=["letter", "status"], name="letters_inv_letter_status"),
             models.Index(fields=["email_index"], name="letters_inv_email_index"),
         ]
+
+    @property
+    def invited_organisation(self):
+        """The organisation invited, whether named in clear or sealed (one query if sealed)."""
+        if self.organisation_id is not None or not self.sealed_organisation:
+            return self.organisation
+        from organisations.models import Organisation
+
+        return Organisation.objects.filter(pk=int(self.sealed_organisation)).first()
 
     def __str__(self) -> str:
         return f"{self.organisation_name} <{self.email}>"

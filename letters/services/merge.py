@@ -86,6 +86,13 @@ def merge_organisations(
         signature.updated_at = now
         signature.save(update_fields=["organisation", "updated_at"])
     Invitation.objects.filter(organisation=source).update(organisation=target, updated_at=now)
+    # Invitations answered by a withheld signature name theirs only encrypted.
+    for invitation in Invitation.objects.filter(
+        organisation__isnull=True, status=Invitation.Status.ACCEPTED
+    ).only("pk", "sealed_organisation"):
+        if invitation.sealed_organisation == str(source.pk):
+            invitation.sealed_organisation = str(target.pk)
+            invitation.save(update_fields=["sealed_organisation", "updated_at"])
     lead = Letter.lead_organisations.through
     already_led = set(lead.objects.filter(organisation=target).values_list("letter_id", flat=True))
     lead.objects.filter(organisation=source, letter_id__in=already_led).delete()

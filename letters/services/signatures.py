@@ -179,6 +179,7 @@ def sign_letter(
         invitation.status = Invitation.Status.ACCEPTED
         invitation.responded_at = now
         invitation.save(update_fields=["status", "responded_at", "updated_at"])
+        _place_invitation_organisation(signature)
     record_event(
         action=Action.SIGNATURE_SUBMITTED,
         actor=signature.submitted_by,
@@ -240,10 +241,31 @@ def _resolve_on_confirmation(signature: Signature) -> None:
     signature.save(update_fields=[*ORGANISATION_COLUMNS, "authority", "updated_at"])
 
     invitation = signature.invitation
-    if invitation is not None and invitation.organisation_id is None:
-        Invitation.objects.filter(pk=invitation.pk, organisation__isnull=True).update(
-            organisation=org
-        )
+    if invitation is not None and invitation.invited_organisation is None:
+        _place_invitation_organisation(signature, organisation=org)
+
+
+def _place_invitation_organisation(
+    signature: Signature, *, organisation: Organisation | None = None
+) -> None:
+    """The invitation a signature answered names its organisation in clear only while that
+    does not tell which organisation signed withheld: an accepted invitation of a withheld
+    signature keeps it encrypted (sealed_organisation); any other, in clear."""
+    if signature.invitation_id is None:
+        return
+    invitation = Invitation.objects.select_for_update().get(pk=signature.invitation_id)
+    organisation = organisation or invitation.invited_organisation
+    if organisation is None:
+        return
+    if (
+        invitation.status == Invitation.Status.ACCEPTED
+        and signature.visibility != Signature.Visibility.PUBLIC
+    ):
+        invitation.organisation, invitation.sealed_organisation = None, str(organisation.pk)
+    else:
+        invitation.organisation, invitation.sealed_organisation = organisation, ""
+    invitation.save(update_fields=["organisation", "sealed_organisation", "updated_at"])
+    signature.invitation = invitation
 
 
 def _take_place(signature: Signature, to: str, *, now: dt.datetime) -> bool:
@@ -467,6 +489,7 @@ def _apply_visibility(
     if visibility != Signature.Visibility.PUBLIC:
         # Now withheld: no row may say in clear which organisation it is, the trail neither.
         detach_organisation(target=signature)
+    _place_invitation_organisation(signature)
     record_event(
         action=Action.SIGNATURE_VISIBILITY_CHANGED,
         actor=actor,
@@ -642,9 +665,11 @@ def _reopen_invitation(signature: Signature, *, now: dt.datetime) -> None:
         .exists()
     ):
         return
-    Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.ACCEPTED).update(
-        status=Invitation.Status.SENT, responded_at=None, updated_at=now
-    )
+    reopened = Invitation.objects.filter(
+        pk=invitation.pk, status=Invitation.Status.ACCEPTED
+    ).update(status=Invitation.Status.SENT, responded_at=None, updated_at=now)
+    if reopened:
+        _place_invitation_organisation(signature)  # live again: its organisation in clear
 
 
 def expire_unconfirmed_signatures(*, now: dt.datetime | None = None) -> int:

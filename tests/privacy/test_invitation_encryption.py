@@ -317,11 +317,6 @@ def test_a_search_takes_the_same_queries_for_1_or_30_invitations(client, letter,
     assert count_queries(1) == count_queries(30)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 item 3, not built: an accepted invitation names its organisation in clear "
-    "(see the branch report for the proposed design)",
-)
 def test_a_copy_of_the_database_does_not_tell_that_an_invited_organisation_signed_withheld(
     letter, coordinator
 ):
@@ -356,3 +351,38 @@ def test_a_copy_of_the_database_does_not_tell_that_an_invited_organisation_signe
         linked = [row[0] for row in cursor.fetchall()]
     assert accepted == 0
     assert invited.pk not in linked
+
+
+def _invitation_columns(invitation) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT status, organisation_id, sealed_organisation FROM letters_invitation "
+            "WHERE id = %s",
+            [invitation.pk],
+        )
+        return cursor.fetchone()
+
+
+def test_the_invitation_follows_its_signature_narrowed_then_withdrawn(letter, coordinator):
+    from tests.factories import OrganisationFactory
+    from tests.letters.signing_helpers import sign
+
+    invited = OrganisationFactory(name="Kashgar Families Network")
+    invitation = invite(letter, coordinator, organisation=invited)
+    signature = sign(
+        letter, organisation=None, new_name="", invitation=invitation, signer_email=EMAIL
+    )
+    services.confirm_signature(signature=signature)
+    assert _invitation_columns(invitation)[:2] == ("accepted", invited.pk)  # public: in clear
+
+    services.narrow_visibility(
+        signature=signature, visibility="counted_only", show_signer_name=False
+    )
+    status, organisation_id, sealed = _invitation_columns(invitation)
+    assert (status, organisation_id) == ("accepted", None)
+    assert sealed not in ("", str(invited.pk))
+    invitation.refresh_from_db()
+    assert invitation.invited_organisation == invited  # with the key, as before
+
+    services.withdraw_signature(signature=signature)  # the link works again: live, in clear
+    assert _invitation_columns(invitation) == ("sent", invited.pk, "")
