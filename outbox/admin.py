@@ -14,7 +14,8 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     list_display = ["created_at", "kind", "to", "status", "attempts", "sent_at", "short_error"]
     list_filter = ["status", "kind"]
-    search_fields = ["to", "dedupe_key", "message_id", "batch"]
+    # The address is stored encrypted: an address typed in the search is found by its hash.
+    search_fields = ["dedupe_key", "message_id", "batch"]
     date_hierarchy = "created_at"
     actions = ["retry_failed"]
     metadata_fields = [
@@ -23,7 +24,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     ]  # fmt: skip
 
     def get_search_results(self, request, queryset, search_term):
-        """An address typed in the search also finds reduced rows, through its hash."""
+        """An address typed in the search finds its rows, reduced or not, through its hash."""
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if "@" in search_term:
             queryset |= self.model.objects.filter(to_hash=services.address_hash(search_term))

@@ -1,8 +1,22 @@
+import hashlib
+import hmac
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedTextField
 from core.models import TimeStampedModel
+
+
+def address_hash(address: str) -> str:
+    """A keyed hash (HMAC-SHA256, key derived from SECRET_KEY) of a normalised email address:
+    support hashes an address it is given to find the emails sent to it; a copy of the
+    database alone does not reveal it."""
+    key = hashlib.sha256(b"undersigned.outbox.address:" + settings.SECRET_KEY.encode()).digest()
+    normalised = address.strip().lower().encode("utf-8")
+    return hmac.new(key, normalised, hashlib.sha256).hexdigest()
 
 
 class OutboundEmail(TimeStampedModel):
@@ -15,6 +29,10 @@ class OutboundEmail(TimeStampedModel):
     Subject and bodies are stored with `{{secret:n}}` placeholders for their links' secrets;
     the secrets are in `link_secrets`, encrypted (core.crypto), erased once the email is sent
     or failed for good (outbox.link_secrets). No row holds a live link in clear.
+
+    Address, subject, bodies and error are stored encrypted (core.fields.EncryptedTextField):
+    a copy of the database reads none of them (README "Privacy at rest"); rows are found by
+    the keyed hash of their address (`to_hash`, set when queued).
     """
 
     class Status(models.TextChoices):
@@ -24,12 +42,12 @@ class OutboundEmail(TimeStampedModel):
 
     kind = models.CharField(_("kind"), max_length=50, db_index=True)
     # Cleared once the email is reduced (OUTBOX_BODY_RETENTION_HOURS); `to_hash` stays.
-    to = models.EmailField(_("to"), max_length=254, blank=True)
+    to = EncryptedTextField(_("to"), blank=True)
     # outbox.services.address_hash(to): support can still check "was x@y sent to?".
     to_hash = models.CharField(_("recipient hash"), max_length=64, blank=True, db_index=True)
-    subject = models.CharField(_("subject"), max_length=300)
-    body_text = models.TextField(_("text"))
-    body_html = models.TextField(_("HTML"), blank=True)
+    subject = EncryptedTextField(_("subject"))
+    body_text = EncryptedTextField(_("text"))
+    body_html = EncryptedTextField(_("HTML"), blank=True)
     # The secrets of the links in the email, a JSON list encrypted with core.crypto; "" once
     # sent or failed for good, or when the email has no secret link.
     link_secrets = models.TextField(_("link secrets (encrypted)"), blank=True, editable=False)
@@ -41,7 +59,8 @@ class OutboundEmail(TimeStampedModel):
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
+    # A server's refusal often quotes the address: encrypted too.
+    last_error = EncryptedTextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     # When subject, bodies and address were cleared (outbox.services.reduce_sent_emails).
@@ -72,3 +91,9 @@ class OutboundEmail(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to} ({self.status})"
+
+    def save(self, *args, **kwargs) -> None:
+        # Found by it: set whoever writes the row (unless its address was not even loaded).
+        if "to" not in self.get_deferred_fields() and self.to and not self.to_hash:
+            self.to_hash = address_hash(self.to)
+        super().save(*args, **kwargs)

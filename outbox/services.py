@@ -11,7 +11,6 @@ is sent or has failed for good, and put back only into the message (outbox.link_
 """
 
 import hashlib
-import hmac
 import json
 import logging
 import re
@@ -32,7 +31,7 @@ from django.utils import timezone
 from core.crypto import DecryptionError, decrypt_str, encrypt_str
 
 from . import link_secrets
-from .models import OutboundEmail
+from .models import OutboundEmail, address_hash
 from .rendering import RenderedEmail, render_email
 from .signals import delivery_requested, email_status_changed
 
@@ -55,7 +54,7 @@ def forget_recipient(address: str) -> int:
     from core.logging import redact
 
     rows = list(
-        OutboundEmail.objects.filter(Q(to__iexact=address) | Q(to_hash=address_hash(address)))
+        OutboundEmail.objects.filter(to_hash=address_hash(address))
         .exclude(status=OutboundEmail.Status.QUEUED)
         .only("pk", "last_error")
     )
@@ -111,6 +110,7 @@ def queue_email(
             defaults={
                 "kind": kind,
                 "to": to,
+                "to_hash": address_hash(to),
                 "subject": sealed.subject,
                 "body_text": sealed.text,
                 "body_html": sealed.html,
@@ -149,6 +149,7 @@ def queue_emails(specs: Iterable[EmailSpec]) -> list[int]:
             OutboundEmail(
                 kind=spec.kind,
                 to=spec.to,
+                to_hash=address_hash(spec.to),
                 subject=sealed.subject,
                 body_text=sealed.text,
                 body_html=sealed.html,
@@ -251,19 +252,31 @@ class Outcome:
     retry_in: int | None = None
 
 
+# Stored encrypted (outbox.models.OutboundEmail).
+ENCRYPTED_FIELDS = ("to", "subject", "body_text", "body_html", "last_error")
+
+
 def deliver(*, email_id: int, mailer=None) -> Outcome:
     """Claim one queued row, send it, mark it. Idempotent: a row already sent, failed, or
     claimed by another worker is skipped."""
     with transaction.atomic():
-        row = (
-            OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status=OutboundEmail.Status.QUEUED)
-            .first()
+        claim = OutboundEmail.objects.select_for_update(skip_locked=True).filter(
+            pk=email_id, status=OutboundEmail.Status.QUEUED
         )
+        unreadable: DecryptionError | None = None
+        try:
+            row = claim.first()
+        except DecryptionError as exc:
+            # Stored under a key no longer configured: it can never be sent. Claimed without
+            # its encrypted fields, to be marked failed below like any final error.
+            unreadable = exc
+            row = claim.defer(*ENCRYPTED_FIELDS).first()
         if row is None:
             return Outcome("skipped")
         row.attempts += 1
         try:
+            if unreadable is not None:
+                raise unreadable
             (mailer or mail.mailers.default).send_messages([_build_message(row)])
         except (*TRANSIENT_ERRORS, ValueError) as exc:
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -370,11 +383,11 @@ def claim_overdue(*, now=None, limit: int = 5000) -> list[int]:
     return ids
 
 
-def _carries_links() -> Q:
+def _carries_links(email: OutboundEmail) -> bool:
+    """Whether the email had link secrets (placeholders in its text, which is encrypted: read
+    here, not in SQL)."""
     marker = "{{secret:"
-    return (
-        Q(subject__contains=marker) | Q(body_text__contains=marker) | Q(body_html__contains=marker)
-    )
+    return any(marker in part for part in (email.subject, email.body_text, email.body_html))
 
 
 @transaction.atomic
@@ -382,11 +395,13 @@ def requeue_failed(*, email_ids: Iterable[int]) -> int:
     """Put failed rows back in the queue (an operator fixed the cause). Not those that carried
     links: their secrets were erased when they failed, so they must be sent anew from the app
     (the letter's "resend failed invitations", a new sign-up or password reset)."""
-    ids = list(
-        OutboundEmail.objects.filter(pk__in=list(email_ids), status=OutboundEmail.Status.FAILED)
-        .exclude(_carries_links())
-        .values_list("pk", flat=True)
-    )
+    ids = [
+        email.pk
+        for email in OutboundEmail.objects.filter(
+            pk__in=list(email_ids), status=OutboundEmail.Status.FAILED
+        ).only("pk", "subject", "body_text", "body_html")
+        if not _carries_links(email)
+    ]
     OutboundEmail.objects.filter(pk__in=ids).update(
         status=OutboundEmail.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()
     )
@@ -395,15 +410,6 @@ def requeue_failed(*, email_ids: Iterable[int]) -> int:
 
 
 _ADDRESS_RE = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
-
-
-def address_hash(address: str) -> str:
-    """A keyed hash (HMAC-SHA256, key derived from SECRET_KEY) of a normalised email address:
-    support hashes an address it is given to find the emails sent to it; a copy of the
-    database alone does not reveal it."""
-    key = hashlib.sha256(b"undersigned.outbox.address:" + settings.SECRET_KEY.encode()).digest()
-    normalised = address.strip().lower().encode("utf-8")
-    return hmac.new(key, normalised, hashlib.sha256).hexdigest()
 
 
 def reduce_sent_emails(*, now: Any = None) -> int:

@@ -17,6 +17,7 @@ from core.errors import DomainError, NotAllowed, TransitionError
 from letters import selectors, services
 from letters.models import Letter
 from outbox.models import OutboundEmail
+from outbox.services import address_hash
 from tests.factories import MembershipFactory, UserFactory, make_moderator
 from tests.publication.conftest import V, sign_as
 
@@ -110,7 +111,7 @@ def test_request_emails_public_signers_and_keeps_the_list_private_until_due(
         "pending@pending.example.net",
         "public@watch.example.net",
     ]
-    body = notices.get(to="public@watch.example.net").body_text
+    body = notices.get(to_hash=address_hash("public@watch.example.net")).body_text
     assert "Tibet Watch" in body
     assert "/letters/signatures/" in body
 
