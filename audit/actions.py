@@ -64,6 +64,14 @@ class Action(models.TextChoices):
 
     # Organisations
     ORGANISATION_CREATED = "organisation.created", _("Organisation registered")
+    ORGANISATION_SEALED = (
+        "organisation.sealed",
+        _("Organisation's name stored encrypted (known only through withheld signatures)"),
+    )
+    ORGANISATION_UNSEALED = (
+        "organisation.unsealed",
+        _("Organisation's name stored in clear (it has a public existence now)"),
+    )
     ORGANISATION_UPDATED = "organisation.updated", _("Organisation details edited")
     ORGANISATION_VERIFIED = "organisation.verified", _("Organisation verified")
     ORGANISATION_UNVERIFIED = "organisation.unverified", _("Organisation unverified")

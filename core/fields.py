@@ -37,3 +37,41 @@ class EncryptedTextField(models.TextField):
                 f"'{lookup_name}' cannot be evaluated by the database"
             )
         return super().get_lookup(lookup_name)
+
+
+SEALED_MARK = "enc:"
+
+
+class SealableMixin:
+    """A field stored encrypted while its row is sealed (`instance.is_sealed`), in clear
+    otherwise: for what is public for most rows and must be hidden for some (an organisation
+    that exists only because of a withheld signature, README "Privacy at rest"). A stored
+    value carries SEALED_MARK when encrypted; Python always sees the clear value. The column
+    is text whatever max_length says (a token is longer than its value). The database can
+    compare clear values only: sealed rows are found through keyed indexes of their own."""
+
+    def db_type(self, connection):
+        return models.TextField().db_type(connection)
+
+    def pre_save(self, model_instance, add):
+        value = super().pre_save(model_instance, add)  # type: ignore[misc]
+        if value and getattr(model_instance, "is_sealed", False):
+            return SEALED_MARK + encrypt_str(value)
+        return value
+
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, str) and value.startswith(SEALED_MARK):
+            return decrypt_str(value[len(SEALED_MARK) :])
+        return value
+
+
+class SealableCharField(SealableMixin, models.CharField):
+    description = "Text stored encrypted while its row is sealed"
+
+
+class SealableURLField(SealableMixin, models.URLField):
+    description = "A URL stored encrypted while its row is sealed"
+
+
+class SealableTextField(SealableMixin, models.TextField):
+    description = "Long text stored encrypted while its row is sealed"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import COORDINATORS, MODERATORS
 from organisations import services as organisation_services
-from organisations.models import EmailDomain, Membership, Organisation
+from organisations.models import EmailDomain, Membership, Organisation, same_name_q
 
 from . import services as letter_services
 from .models import Letter, Signature
@@ -233,13 +233,26 @@ def _ensure_user(spec: DemoUser) -> User:
     return user
 
 
+def _withheld_only() -> set[str]:
+    """The demo organisations that only ever sign recipient-only or counted-only: they exist
+    only because of those signatures, so they are sealed (their names stored encrypted), as
+    the signing path would make them (issue 12)."""
+    rows = [(r[0], r[5]) for r in SEED_SIGNATURES]
+    rows += [(r[0], r[3]) for r in (*EMBARGOED_SIGNATURES, *PUBLISHED_SIGNATURES)]
+    rows += [(r[0], r[4]) for r in MODERATION_QUEUE]
+    members = {user.organisation for user in DEMO_USERS if user.organisation}
+    public = {name for name, visibility in rows if visibility == "public"}
+    return {name for name, _visibility in rows} - public - members
+
+
 def _ensure_organisation(
     name: str, acronym: str, based_in: str, domain: str, verified: bool, moderator: User
 ) -> Organisation:
-    organisation = Organisation.objects.filter(name=name).first()
+    organisation = Organisation.objects.filter(same_name_q(name)).first()
     if organisation is None:
         organisation = organisation_services.create_organisation(
             name=name,
+            sealed=not verified and name in _withheld_only(),
             created_by=None,
             acronym=acronym,
             based_in=based_in,
@@ -443,12 +456,11 @@ def _ensure_moderation_queue(
 ) -> None:
     """Signatures awaiting review, made through the services. A row already loaded (its
     organisation exists and has signed, or was merged away by a moderator) is left alone."""
-    from organisations.names import normalise_name
 
     now = timezone.now()
     for name, based_in, signer, email, visibility, hours, listed_domain in MODERATION_QUEUE:
         if based_in is not None:
-            if Organisation.objects.filter(normalised_name=normalise_name(name)).exists():
+            if Organisation.objects.filter(same_name_q(name)).exists():
                 continue
             choice = letter_services.OrganisationChoice(new_name=name, based_in=based_in)
         else:

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, QuerySet, Value, When
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -22,8 +22,16 @@ from core.errors import DomainError, NotAllowed
 
 from . import logos, services
 from .domains import normalise_domain
-from .models import EmailDomain, Membership, MembershipInvitation, Organisation, OrganisationFlag
-from .names import lookalike_key, normalise_name, validate_detail
+from .models import (
+    EmailDomain,
+    Membership,
+    MembershipInvitation,
+    Organisation,
+    OrganisationFlag,
+    lookalike_q,
+    same_name_q,
+)
+from .names import validate_detail
 
 # --- Organisations -------------------------------------------------------------------------
 
@@ -39,9 +47,7 @@ class OrganisationAdminForm(forms.ModelForm):
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
         clash = (
-            Organisation.objects.filter(
-                Q(normalised_name=normalise_name(name)) | Q(lookalike_key=lookalike_key(name))
-            )
+            Organisation.objects.filter(same_name_q(name) | lookalike_q(name))
             .exclude(pk=self.instance.pk)
             .first()
         )
@@ -164,9 +170,33 @@ class OrganisationAdmin(admin.ModelAdmin):
         "merged_into",
         "created_at",
     ]
-    list_filter = ["is_verified", FlaggedFilter, MergedFilter, "created_at"]
+    list_filter = ["is_verified", "is_sealed", FlaggedFilter, MergedFilter, "created_at"]
+    # By name, sealed ones last in the order they were made: their stored names are
+    # encrypted, so the database cannot order them by name.
+    ordering = [
+        "is_sealed",
+        Case(When(is_sealed=False, then=F("name")), default=Value("")),
+        "pk",
+    ]
     list_select_related = ["merged_into"]
     search_fields = ["name", "acronym", "normalised_name", "based_in", "email_domains__domain"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Sealed organisations' names are encrypted: the database cannot search them, so
+        they are compared here (there are few: each exists only for a withheld signature)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        needle = search_term.strip().casefold()
+        if not needle:
+            return found, may_have_duplicates
+        sealed = [
+            o.pk
+            for o in queryset.select_related(None)
+            .filter(is_sealed=True)
+            .only("pk", "name", "acronym", "based_in")
+            if any(needle in (v or "").casefold() for v in (o.name, o.acronym, o.based_in))
+        ]
+        return found | queryset.filter(pk__in=sealed), True
+
     readonly_fields = [
         "slug",
         "normalised_name",

@@ -8,16 +8,43 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import blind_index
+from core.fields import SealableCharField, SealableTextField, SealableURLField
 from core.models import TimeStampedModel
 
 from .names import lookalike_key, normalise_name
+
+
+def sealed_key(kind: str, key: str) -> str:
+    """A sealed organisation's normalised name or lookalike key, as stored: a keyed index, so
+    that the unique constraint and exact lookups still hold without the name in clear."""
+    return "hmac:" + blind_index(f"organisations.organisation.{kind}", key)
+
+
+def same_name_q(name: str) -> models.Q:
+    """Organisations named `name` (normalised), sealed or not."""
+    key = normalise_name(name)
+    return models.Q(normalised_name__in=[key, sealed_key("name", key)])
+
+
+def lookalike_q(name: str) -> models.Q:
+    """Organisations whose name reads like `name` (same skeleton), sealed or not."""
+    key = lookalike_key(name)
+    return models.Q(lookalike_key__in=[key, sealed_key("lookalike", key)])
 
 
 class Organisation(TimeStampedModel):
     """An organisation that can sign letters. Created by its staff or proposed through the
     sign form; unverified until a moderator checks it."""
 
-    name = models.CharField(_("name"), max_length=200)
+    # Sealed: exists only because of a withheld (recipient-only or counted-only) signature, so
+    # a copy of the database must not name it. Its name, acronym, place and description are
+    # then stored encrypted, its normalised name and lookalike key as keyed indexes
+    # (sealed_key), its slug is random; it has no public page. Unsealed (in clear) as soon as
+    # it has a public existence: verified, a member, a public signature (README "Privacy at
+    # rest"; organisations.services.unseal_organisation).
+    is_sealed = models.BooleanField(_("sealed (name encrypted)"), default=False)
+    name = SealableCharField(_("name"), max_length=200)
     # Case-, space- and punctuation-insensitive key kept unique by the database, so that
     # "Human Rights Watch" and "human-rights watch" cannot both exist.
     normalised_name = models.CharField(max_length=200, editable=False)
@@ -26,15 +53,15 @@ class Organisation(TimeStampedModel):
     # registration whose key is taken; an older pair stays for moderators to merge).
     lookalike_key = models.CharField(max_length=600, editable=False, db_index=True, default="")
     slug = models.SlugField(_("slug"), max_length=80, unique=True, allow_unicode=True)
-    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
-    based_in = models.CharField(
+    acronym = SealableCharField(_("acronym"), max_length=30, blank=True)
+    based_in = SealableCharField(
         _("based in"),
         max_length=100,
         blank=True,
         help_text=_("Where the organisation works or is based, in its own words."),
     )
-    website = models.URLField(_("website"), blank=True, max_length=300)
-    description = models.TextField(_("description"), blank=True, max_length=2000)
+    website = SealableURLField(_("website"), blank=True, max_length=300)
+    description = SealableTextField(_("description"), blank=True, max_length=2000)
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
     is_verified = models.BooleanField(_("verified"), default=False)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
@@ -81,6 +108,9 @@ class Organisation(TimeStampedModel):
         # A derived column, not domain logic: it must always match the name.
         self.normalised_name = normalise_name(self.name)
         self.lookalike_key = lookalike_key(self.name)
+        if self.is_sealed:
+            self.normalised_name = sealed_key("name", self.normalised_name)
+            self.lookalike_key = sealed_key("lookalike", self.lookalike_key)
         if "update_fields" in kwargs and kwargs["update_fields"] is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "normalised_name", "lookalike_key"}
         super().save(*args, **kwargs)

@@ -103,6 +103,9 @@ def merge_organisations(
     records = organisation_services.merge_organisation_records(
         source=source, target=target, moderator=moderator
     )
+    if target.is_sealed and not source.is_sealed:
+        # What made the duplicate public (members, a public signature) is the target's now.
+        target = organisation_services.unseal_organisation(organisation=target)
     # The lists of signatories name the target now.
     invalidate_public_list(letter_ids={s.letter_id for s in plan.signatures})
 

@@ -22,7 +22,7 @@ from audit.actions import Action
 from audit.services import detach_organisation, record_event
 from core.errors import DomainError, NotAllowed, TransitionError
 from organisations import services as organisation_services
-from organisations.models import Organisation
+from organisations.models import Organisation, same_name_q
 from organisations.names import normalise_name
 from organisations.selectors import admin_emails_of, is_member, writes_from_verified_domain
 
@@ -58,11 +58,12 @@ class OrganisationChoice:
     based_in: str = ""
 
 
-def _resolve_proposed(name: str, based_in: str) -> Organisation:
+def _resolve_proposed(name: str, based_in: str, *, withheld: bool = False) -> Organisation:
     """The organisation a confirmed signer typed: the registered one of that name (or the one
-    a duplicate of it was merged into), else a new, unverified one. Only ever called when the
-    signer has confirmed: a probe of the form creates nothing."""
-    existing = Organisation.objects.filter(normalised_name=normalise_name(name)).first()
+    a duplicate of it was merged into), else a new, unverified one — sealed (its name stored
+    encrypted) when the signature is withheld: it exists only because of that signature.
+    Only ever called when the signer has confirmed: a probe of the form creates nothing."""
+    existing = Organisation.objects.filter(same_name_q(name)).first()
     # A duplicate merged away keeps its name (so it cannot be registered again): signing for
     # it signs for the organisation it was merged into.
     while existing is not None and existing.merged_into_id is not None:
@@ -71,7 +72,7 @@ def _resolve_proposed(name: str, based_in: str) -> Organisation:
         return existing
     try:
         return organisation_services.create_organisation(
-            name=name, based_in=based_in, created_by=None
+            name=name, based_in=based_in, created_by=None, sealed=withheld
         )
     except organisation_services.DuplicateOrganisation as exc:  # created meanwhile
         return exc.existing
@@ -232,7 +233,11 @@ def _resolve_on_confirmation(signature: Signature) -> None:
     establish their authority for it (an invitation's stays)."""
     if signature.organisation_id is not None:
         return
-    org = _resolve_proposed(signature.proposed_organisation_name, signature.proposed_based_in)
+    org = _resolve_proposed(
+        signature.proposed_organisation_name,
+        signature.proposed_based_in,
+        withheld=signature.visibility != Signature.Visibility.PUBLIC,
+    )
     signature.organisation = org
     if signature.authority != Signature.Authority.INVITATION:
         signature.authority = _authority(
@@ -317,8 +322,38 @@ def _take_place(signature: Signature, to: str, *, now: dt.datetime) -> bool:
     return False
 
 
+def _unseal_if_public(signature: Signature) -> None:
+    """A public signature gives its organisation a public existence: its name in clear."""
+    organisation = signature.organisation
+    if (
+        organisation is not None
+        and organisation.is_sealed
+        and signature.visibility == Signature.Visibility.PUBLIC
+    ):
+        signature.organisation = organisation_services.unseal_organisation(
+            organisation=organisation
+        )
+
+
+def _seal_if_withheld_only(signature: Signature) -> None:
+    """An organisation known only through withheld signatures (no public one, no invitation
+    naming it) has its name stored encrypted again (organisations decides what else keeps
+    it public)."""
+    organisation = signature.organisation
+    if (
+        organisation is None
+        or organisation.is_sealed
+        or Signature.objects.filter(public_organisation=organisation).exists()
+        or Invitation.objects.filter(organisation=organisation).exists()
+    ):
+        return
+    if organisation_services.seal_organisation(organisation=organisation):
+        organisation.refresh_from_db()
+
+
 def _confirm(signature: Signature, *, now: dt.datetime, member: bool = False) -> Signature:
     _resolve_on_confirmation(signature)
+    _unseal_if_public(signature)
     to = Status.APPROVED if _auto_approves(signature) else Status.PENDING_REVIEW
     if not _take_place(signature, to, now=now):
         if member:
@@ -489,6 +524,9 @@ def _apply_visibility(
     if visibility != Signature.Visibility.PUBLIC:
         # Now withheld: no row may say in clear which organisation it is, the trail neither.
         detach_organisation(target=signature)
+        _seal_if_withheld_only(signature)
+    else:
+        _unseal_if_public(signature)
     _place_invitation_organisation(signature)
     record_event(
         action=Action.SIGNATURE_VISIBILITY_CHANGED,

@@ -27,6 +27,8 @@ from .organisations import (
     create_organisation,
     create_unverified_organisations,
     refer_registration,
+    seal_organisation,
+    unseal_organisation,
     update_organisation,
     verify_organisation,
 )
@@ -55,6 +57,8 @@ __all__ = [
     "resolve_flags",
     "revoke_membership_invitation",
     "set_email_domain_verified",
+    "seal_organisation",
+    "unseal_organisation",
     "unusable_reason",
     "update_organisation",
     "verify_organisation",

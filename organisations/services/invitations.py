@@ -26,6 +26,7 @@ from outbox.services import queue_email
 
 from ..models import Membership, MembershipInvitation, Organisation, max_length_of
 from ..permissions import can_accept_invitation, can_manage_organisation
+from .organisations import unseal_organisation
 
 MAX_EMAIL_LENGTH = max_length_of(MembershipInvitation, "email")
 
@@ -157,6 +158,8 @@ def accept_membership_invitation(*, secret: str, user: User) -> Membership:
         user=user,
         defaults={"role": invitation.role, "added_by": invitation.invited_by},
     )
+    if created:
+        unseal_organisation(organisation=organisation)
     invitation.status = MembershipInvitation.Status.ACCEPTED
     invitation.accepted_by = user
     invitation.responded_at = timezone.now()

@@ -13,6 +13,7 @@ from core.errors import DomainError, NotAllowed
 
 from ..models import Membership, Organisation
 from ..permissions import can_manage_organisation
+from .organisations import unseal_organisation
 
 
 @transaction.atomic
@@ -34,6 +35,7 @@ def add_member(
     )
     if not created:
         raise DomainError(_("%(email)s is already a member.") % {"email": user.email})
+    unseal_organisation(organisation=organisation)  # it has a member: a public existence
     record_event(
         action=Action.ORGANISATION_MEMBER_ADDED,
         actor=actor,

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -18,7 +17,15 @@ from audit.actions import Action
 from audit.services import Event, record_event, record_events
 from core.errors import DomainError, NotAllowed
 
-from ..models import Membership, Organisation, OrganisationFlag, max_length_of
+from ..models import (
+    Membership,
+    Organisation,
+    OrganisationFlag,
+    lookalike_q,
+    max_length_of,
+    same_name_q,
+    sealed_key,
+)
 from ..names import lookalike_key, mixes_scripts, normalise_name, validate_detail
 from ..permissions import can_manage_organisation
 from ..signals import public_details_changed
@@ -83,16 +90,11 @@ def _free_slugs(names: Sequence[str]) -> list[str]:
 def _ensure_name_free(name: str, *, exclude_pk: int | None = None) -> None:
     """No other organisation with the same normalised name, nor one whose name reads the
     same (the same confusable skeleton: "Аmnesty International" with a Cyrillic А)."""
-    same_name = Organisation.objects.filter(
-        Q(normalised_name=normalise_name(name)) | Q(lookalike_key=lookalike_key(name))
-    )
+    same_name = Organisation.objects.filter(same_name_q(name) | lookalike_q(name))
     if exclude_pk is not None:
         same_name = same_name.exclude(pk=exclude_pk)
-    # The exact name first, else the oldest lookalike.
-    existing = (
-        same_name.filter(normalised_name=normalise_name(name)).first()
-        or same_name.order_by("pk").first()
-    )
+    # The exact name first, else the oldest lookalike (sealed ones too, by their indexes).
+    existing = same_name.filter(same_name_q(name)).first() or same_name.order_by("pk").first()
     if existing is not None:
         raise DuplicateOrganisation(existing)
 
@@ -133,10 +135,15 @@ def create_organisation(
     description: str = "",
     logo: "File[bytes] | None" = None,
     like_hidden: Sequence[Organisation] = (),
+    sealed: bool = False,
 ) -> Organisation:
     """Register an organisation, unverified. Its creator (if any) becomes its first admin.
     `like_hidden`: organisations with a similar name that the creator was not shown (their
-    pages are not public); each is flagged for the moderators."""
+    pages are not public); each is flagged for the moderators. `sealed`: it exists only
+    because of a withheld signature, so its name is stored encrypted until it has a public
+    existence (Organisation.is_sealed, unseal_organisation)."""
+    if sealed and created_by is not None:
+        raise ValueError("an organisation with a member is not sealed")
     name = " ".join(name.split())
     if not normalise_name(name):
         raise DomainError(_("Enter the organisation's name."))
@@ -151,8 +158,9 @@ def create_organisation(
     )
     _ensure_name_free(name)
     organisation = Organisation(
+        is_sealed=sealed,
         name=name,
-        slug=_free_slugs([name])[0],
+        slug=_sealed_slug() if sealed else _free_slugs([name])[0],
         acronym=acronym.strip(),
         based_in=" ".join(based_in.split()),
         website=website,
@@ -176,7 +184,8 @@ def create_organisation(
             added_by=created_by,
         )
     record_event(action=Action.ORGANISATION_CREATED, actor=created_by, organisation=organisation)
-    _flag_mixed_scripts(organisation, created_by)
+    if not sealed:  # the flag's note names it; a sealed one is checked when unsealed
+        _flag_mixed_scripts(organisation, created_by)
     for hidden in like_hidden:
         flag_for_moderators(
             organisation=organisation,
@@ -270,10 +279,14 @@ def create_unverified_organisations(
 
 
 def _existing_into(result: NamedOrganisations, chunk: dict[str, tuple[str, str]]) -> None:
-    for organisation in Organisation.objects.filter(normalised_name__in=list(chunk)).select_related(
+    # Sealed organisations are found by the keyed index of their normalised name.
+    keys = {key: key for key in chunk} | {sealed_key("name", key): key for key in chunk}
+    for organisation in Organisation.objects.filter(normalised_name__in=list(keys)).select_related(
         "merged_into"
     ):
-        result.by_name[organisation.normalised_name] = organisation.merged_into or organisation
+        result.by_name[keys[organisation.normalised_name]] = (
+            organisation.merged_into or organisation
+        )
 
 
 def _create_chunk(result: NamedOrganisations, chunk: dict[str, tuple[str, str]]) -> None:
@@ -306,13 +319,13 @@ def _create_one(result: NamedOrganisations, organisation: Organisation) -> None:
             organisation.save(force_insert=True)
     except IntegrityError:
         existing = (
-            Organisation.objects.filter(normalised_name=organisation.normalised_name)
+            Organisation.objects.filter(same_name_q(organisation.name))
             .select_related("merged_into")
             .first()
         )
         if existing is None:  # lost a race on the slug, not the name: let the caller retry
             raise
-        result.by_name[existing.normalised_name] = existing.merged_into or existing
+        result.by_name[normalise_name(organisation.name)] = existing.merged_into or existing
         return
     result.created.append(organisation)
     result.by_name[organisation.normalised_name] = organisation
@@ -378,6 +391,47 @@ def update_organisation(
     return organisation
 
 
+def _sealed_slug() -> str:
+    """A sealed organisation's slug: random, so that it says nothing of its name."""
+    return f"o-{secrets.token_hex(5)}"
+
+
+@transaction.atomic
+def seal_organisation(*, organisation: Organisation) -> bool:
+    """The organisation is known now only through withheld signatures (the letters app says
+    so: a signature narrowed): its name and details are stored encrypted again, unless it has
+    a public existence of its own (verified, a member, an email domain). True if sealed."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if (
+        organisation.is_sealed
+        or organisation.is_verified
+        or organisation.merged_into_id is not None
+        or organisation.memberships.exists()
+        or organisation.email_domains.exists()
+    ):
+        return False
+    organisation.is_sealed = True
+    organisation.slug = _sealed_slug()
+    organisation.save()
+    record_event(action=Action.ORGANISATION_SEALED, organisation=organisation)
+    return True
+
+
+@transaction.atomic
+def unseal_organisation(*, organisation: Organisation) -> Organisation:
+    """The organisation has a public existence now (verified, a member, a public signature):
+    its name, details and keys are stored in clear, with a slug made from its name. Idempotent."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if not organisation.is_sealed:
+        return organisation
+    organisation.is_sealed = False
+    organisation.slug = _free_slugs([organisation.name])[0]
+    organisation.save()
+    record_event(action=Action.ORGANISATION_UNSEALED, organisation=organisation)
+    _flag_mixed_scripts(organisation, None)
+    return organisation
+
+
 @transaction.atomic
 def verify_organisation(
     *, organisation: Organisation, moderator: User, verified: bool = True
@@ -387,6 +441,8 @@ def verify_organisation(
         raise NotAllowed(_("Only moderators can verify organisations."))
     if organisation.is_verified == verified:
         return organisation
+    if verified and organisation.is_sealed:
+        organisation = unseal_organisation(organisation=organisation)  # vouched for: public
     organisation.is_verified = verified
     organisation.verified_at = timezone.now() if verified else None
     organisation.verified_by = moderator if verified else None

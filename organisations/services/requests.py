@@ -11,6 +11,7 @@ from core.errors import NotAllowed, TransitionError
 
 from ..models import Membership, MembershipRequest
 from ..permissions import can_manage_organisation
+from .organisations import unseal_organisation
 
 
 @transaction.atomic
@@ -38,6 +39,7 @@ def answer_membership_request(
             defaults={"role": Membership.Role.MEMBER, "added_by": actor},
         )
         if created:
+            unseal_organisation(organisation=request.organisation)
             record_event(
                 action=Action.ORGANISATION_MEMBER_ADDED,
                 actor=actor,

@@ -53,6 +53,8 @@ STORED_VALUES = {
     "invitations.resent_failed",
     "invitations.reminded",
     "organisation.created",
+    "organisation.sealed",
+    "organisation.unsealed",
     "organisation.updated",
     "organisation.verified",
     "organisation.unverified",

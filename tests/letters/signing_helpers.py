@@ -13,8 +13,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from letters import services, tokens
 from letters.models import Invitation, Letter, Signature
-from organisations.models import EmailDomain, Organisation
-from organisations.names import normalise_name
+from organisations.models import EmailDomain, Organisation, same_name_q
 from outbox.models import OutboundEmail
 from tests.factories import EmailDomainFactory, OrganisationFactory
 
@@ -69,7 +68,7 @@ def in_state(signature: Signature, status: str) -> Signature:
     A typed name gets its organisation, as confirming would give it."""
     if signature.organisation_id is None and status not in UNCONFIRMED_STATES:
         organisation = Organisation.objects.filter(
-            normalised_name=normalise_name(signature.proposed_organisation_name)
+            same_name_q(signature.proposed_organisation_name)
         ).first() or OrganisationFactory(
             name=signature.proposed_organisation_name, based_in=signature.proposed_based_in
         )

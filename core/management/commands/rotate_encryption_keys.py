@@ -5,8 +5,9 @@ nothing left, the old keys can be dropped. It works in batches, one transaction 
 primary-key order, and skips values already under the first key: interrupted, it is simply run
 again (or resumed with --after to skip what is known done). --dry-run counts and changes nothing.
 
-What it covers: every EncryptedTextField of every model (core/fields.py), and the outbox's
-sealed link secrets (outbox.OutboundEmail.link_secrets).
+What it covers: every EncryptedTextField of every model (core/fields.py), the sealed rows'
+values of every sealable field (SealableMixin: a sealed organisation's name and details), and
+the outbox's sealed link secrets (outbox.OutboundEmail.link_secrets).
 """
 
 from django.apps import apps
@@ -14,7 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from core.crypto import is_under_first_key, rotate_str
-from core.fields import EncryptedTextField
+from core.fields import SEALED_MARK, EncryptedTextField, SealableMixin
 
 # Encrypted columns that are not EncryptedTextFields (encrypted by their app's own code).
 OTHER_COLUMNS = [("outbox", "OutboundEmail", "link_secrets")]
@@ -25,7 +26,9 @@ def encrypted_columns() -> list[tuple[str, str, list[str]]]:
     found: dict[str, tuple[str, list[str]]] = {}
     for model in apps.get_models():
         columns = [
-            f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)
+            f.column
+            for f in model._meta.concrete_fields
+            if isinstance(f, EncryptedTextField | SealableMixin)
         ]
         if columns:
             found[model._meta.db_table] = (model._meta.pk.column, columns)
@@ -35,6 +38,24 @@ def encrypted_columns() -> list[tuple[str, str, list[str]]]:
         pk, columns = found.setdefault(model._meta.db_table, (model._meta.pk.column, []))
         columns.append(column)
     return [(table, pk, columns) for table, (pk, columns) in sorted(found.items())]
+
+
+def _is_stale(value: str | None) -> bool:
+    """Encrypted, but not under the first key. A sealable column (core.fields.SealableMixin)
+    holds clear text in unsealed rows, and marked tokens in sealed ones."""
+    if not value:
+        return False
+    if value.startswith(SEALED_MARK):
+        value = value[len(SEALED_MARK) :]
+    elif not value.startswith("gAAAAA"):  # clear text of an unsealed row
+        return False
+    return not is_under_first_key(value)
+
+
+def _rotated(value: str) -> str:
+    if value.startswith(SEALED_MARK):
+        return SEALED_MARK + rotate_str(value[len(SEALED_MARK) :])
+    return rotate_str(value)
 
 
 class Command(BaseCommand):
@@ -60,14 +81,14 @@ class Command(BaseCommand):
                         stale = [
                             (column, value)
                             for column, value in zip(columns, values, strict=True)
-                            if value and not is_under_first_key(value)
+                            if _is_stale(value)
                         ]
                         if stale and not dry_run:
                             assignments = ", ".join(f"{quote(c)} = %s" for c, _v in stale)
                             update = (
                                 f"UPDATE {quote(table)} SET {assignments} WHERE {quote(pk)} = %s"  # noqa: E501, S608
                             )
-                            cursor.execute(update, [rotate_str(v) for _c, v in stale] + [key])
+                            cursor.execute(update, [_rotated(v) for _c, v in stale] + [key])
                         rotated += len(stale)
                 if not rows:
                     break
