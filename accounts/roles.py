@@ -43,6 +43,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "letters.view_signature",
             "letters.change_signature",
             "letters.view_invitation",
+            # Requests for a copy of one's data or its erasure, and their state (read only)
+            "letters.view_datarequest",
             "audit.view_auditevent",
             "outbox.view_outboundemail",
         }

@@ -64,6 +64,8 @@ class Action(models.TextChoices):
 
     # Organisations
     ORGANISATION_CREATED = "organisation.created", _("Organisation registered")
+    DATA_COPY_SENT = "data.copy_sent", _("A copy of a signer's data emailed to them")
+    SIGNER_DATA_ERASED = "data.signer_erased", _("A signer's personal data erased at their request")
     ORGANISATION_SEALED = (
         "organisation.sealed",
         _("Organisation's name stored encrypted (known only through withheld signatures)"),

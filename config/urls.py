@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from letters.views import account_data
+
 from . import views
 
 # The admin logs in through allauth: its rate limits and 2FA apply (DESIGN.md §7).
@@ -15,6 +17,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.privacy, name="privacy"),
+    # The account's data: download, deletion (letters.views.account_data; before allauth's).
+    path("accounts/data/", account_data.account_data, name="account-data"),
+    path(
+        "accounts/data/download/",
+        account_data.account_data_download,
+        name="account-data-download",
+    ),
+    path("accounts/data/delete/", account_data.account_delete, name="account-delete"),
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("organisations.urls")),
     path("letters/", include("letters.urls")),

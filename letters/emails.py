@@ -465,3 +465,29 @@ def moderation_digests(moderators, letters, *, period: int) -> list[int]:
         OutboundEmail.objects.filter(dedupe_key__in=specs).values_list("dedupe_key", flat=True)
     )
     return queue_emails(spec for key, spec in specs.items() if key not in queued_before)
+
+
+def signer_data_copy(signature: Signature, *, data: str, bucket: str) -> OutboundEmail:
+    """A copy of what is held about the signer's address, to that address only: whoever holds
+    a forwarded manage link learns nothing from asking. Once per ten minutes (`bucket`)."""
+    return queue_email(
+        kind="signer_data_copy",
+        to=signature.signer_email,
+        context={"signature": signature, "letter": signature.letter, "data": data},
+        dedupe_key=f"signature:{signature.pk}:data-copy:{bucket}",
+    )
+
+
+def erasure_request(signature: Signature, *, token: str, withdraw: bool, state: str) -> None:
+    """The one-hour, single-use link that erases the signer's personal data, to the signer's
+    own address: a forwarded manage link cannot erase."""
+    queue_email(
+        kind="signer_erasure",
+        to=signature.signer_email,
+        context={
+            **_signature_context(signature),
+            "withdraw": withdraw,
+            "erase_url": _url("letters:signature-erase", token=token),
+        },
+        dedupe_key=f"signature:{signature.pk}:erase:{int(withdraw)}:{state}",
+    )

@@ -123,6 +123,39 @@ def read_widening_token(token: str) -> WideningLink:
     )
 
 
+ERASE = "erase"  # erase the signer's personal data: short-lived, single use
+ERASE_LINK_MAX_AGE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class ErasureLink:
+    signature_id: int
+    withdraw: bool
+    state: str  # state_fingerprint when it was asked for: any change since makes it stale
+
+
+def make_erasure_token(*, signature_id: int, withdraw: bool, state: str) -> str:
+    payload = {"s": signature_id, "w": int(withdraw), "f": state}
+    return signing.dumps(payload, salt=_salt(ERASE), compress=True)
+
+
+def read_erasure_token(token: str) -> ErasureLink:
+    try:
+        payload = signing.loads(token, salt=_salt(ERASE), max_age=ERASE_LINK_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise BadLink("expired") from exc
+    except signing.BadSignature as exc:
+        raise BadLink("invalid") from exc
+    if not (
+        isinstance(payload, dict)
+        and isinstance(payload.get("s"), int)
+        and payload.get("w") in (0, 1)
+        and isinstance(payload.get("f"), str)
+    ):
+        raise BadLink("invalid")
+    return ErasureLink(signature_id=payload["s"], withdraw=bool(payload["w"]), state=payload["f"])
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 

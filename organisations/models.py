@@ -312,6 +312,7 @@ class OrganisationFlag(TimeStampedModel):
         LIKE_HIDDEN = "like_hidden", _("Name like a hidden organisation's")
         MIXED_SCRIPT = "mixed_script", _("Name mixes scripts within a word")
         LOOKALIKE = "lookalike", _("Name looks like another organisation's")
+        NO_ADMIN = "no_admin", _("No administrator left (an account was deleted)")
 
     organisation = models.ForeignKey(
         Organisation,
@@ -354,7 +355,13 @@ class OrganisationFlag(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(
-                    kind__in=["same_as_hidden", "like_hidden", "mixed_script", "lookalike"]
+                    kind__in=[
+                        "same_as_hidden",
+                        "like_hidden",
+                        "mixed_script",
+                        "lookalike",
+                        "no_admin",
+                    ]
                 ),
                 name="organisations_flag_kind_valid",
             ),

@@ -103,6 +103,10 @@ def queue_email(
     existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
+    if not to.strip():
+        # An address erased at its owner's request (or by retention): nothing to send, and
+        # nothing stored. The caller gets an unsaved row.
+        return OutboundEmail(kind=kind, to="", dedupe_key=dedupe_key)
     sealed, secrets = _sealed(rendered or render_email(kind, context))
     with transaction.atomic():  # a savepoint: a concurrent duplicate must not break the caller
         email, created = OutboundEmail.objects.get_or_create(
@@ -138,7 +142,7 @@ class EmailSpec:
 def queue_emails(specs: Iterable[EmailSpec]) -> list[int]:
     """queue_email for many at once, in a constant number of queries: one insert (existing
     dedupe keys are left alone) and one read of the ids. Returns the ids still to be sent."""
-    specs = list(specs)
+    specs = [spec for spec in specs if spec.to.strip()]  # erased addresses: nothing to send
     if not specs:
         return []
     now = timezone.now()

@@ -221,6 +221,15 @@ def _widening_token(w: World) -> dict:
     return {"token": token}
 
 
+def _erasure_token(w: World) -> dict:
+    from letters.services.data_requests import _fingerprint
+
+    token = tokens.make_erasure_token(
+        signature_id=w.signature.pk, withdraw=False, state=_fingerprint(w.signature)
+    )
+    return {"token": token}
+
+
 def _pending_import(w: World):
     """A CSV upload awaiting confirmation on the open letter, by its coordinator."""
     from letters.contact_lists import ParsedFile
@@ -334,6 +343,8 @@ CASES = [
     # The one-hour widening link: whoever holds it (it went to the signer's own address).
     Case("letters:signature-widen", _widening_token, EVERYONE),
     Case("letters:signature-widened", no_kwargs, EVERYONE),
+    Case("letters:signature-erase", _erasure_token, EVERYONE),  # signed, one hour, once
+    Case("letters:signature-erased", no_kwargs, EVERYONE),
     Case(
         "letters:signature-withdraw",
         lambda w: {"pk": w.signature.pk},

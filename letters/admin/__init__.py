@@ -9,4 +9,4 @@ change forms are read-only and every decision is an admin action calling a servi
   moves letters' rows and `organisations` must not import `letters`).
 """
 
-from . import letters, merge, moderation  # noqa: F401 - each module registers its admins
+from . import data_requests, letters, merge, moderation  # noqa: F401 - each registers its admins

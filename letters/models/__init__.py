@@ -1,5 +1,6 @@
 """The letters app's models, by sub-domain (one app, one set of migrations)."""
 
+from .data_requests import DataRequest
 from .invitations import Invitation, InvitationImport
 from .leads import LeadRequest
 from .letters import (
@@ -15,6 +16,7 @@ from .letters import (
 from .signatures import PendingSignature, Signature, attach_organisations, organisation_index_for
 
 __all__ = [
+    "DataRequest",
     "Invitation",
     "InvitationImport",
     "LeadRequest",

@@ -14,6 +14,13 @@ caller that wraps one in a transaction of its own fails at once instead of silen
 the use case part of something larger (its emails sent only if that larger thing commits).
 """
 
+from .accounts import DeletionPlan, delete_account, deletion_plan, export_account
+from .data_requests import (
+    email_data_copy,
+    erase_signer,
+    request_erasure,
+    signature_for_erasure,
+)
 from .delegation import set_review_delegation
 from .digest import queue_moderation_digests
 from .embargo import cancel_embargo_lift, lift_due_embargoes, request_embargo_lift
@@ -76,6 +83,14 @@ from .signatures import (
 )
 
 __all__ = [
+    "DeletionPlan",
+    "delete_account",
+    "deletion_plan",
+    "export_account",
+    "email_data_copy",
+    "erase_signer",
+    "request_erasure",
+    "signature_for_erasure",
     "RetentionReport",
     "purge_expired_personal_data",
     "accept_lead",

@@ -304,6 +304,32 @@ def signature_manage(request: HttpRequest, token: str) -> HttpResponse:
                     services.withdraw_signature(signature=signature)
                     messages.success(request, _("The signature has been withdrawn."))
                     return redirect("letters:signature-manage", token=token)
+            elif action in {"data_copy", "erase"}:
+                if not ratelimit.hit(
+                    "data-request", str(signature.pk), ratelimit.Limit(DATA_REQUESTS_PER_HOUR, 3600)
+                ):
+                    messages.error(request, _("Too many requests: try again in an hour."))
+                elif action == "data_copy":
+                    services.email_data_copy(signature=signature)
+                    messages.success(
+                        request,
+                        _(
+                            "A copy of the data held about the signer's address has been "
+                            "emailed to that address."
+                        ),
+                    )
+                else:
+                    services.request_erasure(
+                        signature=signature, withdraw=request.POST.get("withdraw") == "on"
+                    )
+                    messages.success(
+                        request,
+                        _(
+                            "Nothing has been erased yet. To erase it, open the link we have "
+                            "just emailed to the signer's address; it works for one hour."
+                        ),
+                    )
+                return redirect("letters:signature-manage", token=token)
         except DomainError as exc:
             messages.error(request, exc.message)
     return render(
@@ -347,6 +373,32 @@ def signature_widen(request: HttpRequest, token: str) -> HttpResponse:
 def signature_widened(request: HttpRequest) -> HttpResponse:
     """Where a confirmed widening lands: the link is spent, so not back to it."""
     return render(request, "letters/signature_widened.html")
+
+
+# Copies and erasure requests per signature and hour (each emails the signer's address).
+DATA_REQUESTS_PER_HOUR = 5
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def signature_erase(request: HttpRequest, token: str) -> HttpResponse:
+    """From the signer's inbox: confirm, once and within the hour, the erasure asked for on
+    the manage page. A GET shows what will happen (mail scanners open links); a POST does it."""
+    try:
+        signature, link = services.signature_for_erasure(token)
+    except tokens.BadLink as exc:
+        return _bad_link(request, exc.reason)
+    if request.method == "POST":
+        try:
+            services.erase_signer(token=token)
+        except DomainError:
+            return _bad_link(request, "invalid")
+        return redirect("letters:signature-erased")
+    return render(request, "letters/signature_erase.html", {"signature": signature, "link": link})
+
+
+def signature_erased(request: HttpRequest) -> HttpResponse:
+    """Where a confirmed erasure lands: the link is spent, so not back to it."""
+    return render(request, "letters/signature_erased.html")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -53,6 +53,8 @@ STORED_VALUES = {
     "invitations.resent_failed",
     "invitations.reminded",
     "organisation.created",
+    "data.copy_sent",
+    "data.signer_erased",
     "organisation.sealed",
     "organisation.unsealed",
     "organisation.updated",

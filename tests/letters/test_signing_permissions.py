@@ -85,6 +85,17 @@ def _url(name: str, scene: dict) -> str:
         "letters:signature-reconfirm": lambda: reconfirm_path(signature, 2),
         "letters:signature-widen": lambda: widen_path(signature),
         "letters:signature-widened": lambda: reverse(name),
+        "letters:signature-erase": lambda: reverse(
+            name,
+            args=[
+                tokens.make_erasure_token(
+                    signature_id=signature.pk,
+                    withdraw=False,
+                    state=services.data_requests._fingerprint(signature),
+                )
+            ],
+        ),
+        "letters:signature-erased": lambda: reverse(name),
         "letters:signature-withdraw": lambda: reverse(name, args=[signature.pk]),
         "letters:my-signatures": lambda: reverse(name),
         "letters:letter-signatures": lambda: reverse(name, args=[letter.slug]),
@@ -113,6 +124,8 @@ MATRIX = {
     "letters:signature-reconfirm": EVERYONE,
     "letters:signature-widen": EVERYONE,  # a signed, one-hour, single-use token
     "letters:signature-widened": EVERYONE,
+    "letters:signature-erase": EVERYONE,  # a signed, one-hour, single-use token
+    "letters:signature-erased": EVERYONE,
     "letters:signature-withdraw": MEMBERS_ONLY,
     "letters:my-signatures": LOGGED_IN,
     "letters:letter-signatures": COORDINATORS_AND_MODERATORS,
