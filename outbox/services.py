@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -99,7 +100,11 @@ def queue_email(
 
     Queueing the same `dedupe_key` again returns the existing row and sends nothing more.
     `rendered`: the caller rendered it already (a mail merge); `context` is then unused.
+    An invalid `to` raises django.core.exceptions.ValidationError and writes nothing.
     """
+    # The address is stored encrypted, so no EmailField checks it: checked here (a
+    # ValidationError, nothing written). Also keeps a line break out of the To header.
+    validate_email(to)
     existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
@@ -141,6 +146,8 @@ def queue_emails(specs: Iterable[EmailSpec]) -> list[int]:
     specs = list(specs)
     if not specs:
         return []
+    for spec in specs:  # every address checked before any row is written (see queue_email)
+        validate_email(spec.to)
     now = timezone.now()
     rows = []
     for spec in specs:
