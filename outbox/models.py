@@ -2,6 +2,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +43,9 @@ class OutboundEmail(TimeStampedModel):
 
     kind = models.CharField(_("kind"), max_length=50, db_index=True)
     # Cleared once the email is reduced (OUTBOX_BODY_RETENTION_HOURS); `to_hash` stays.
-    to = EncryptedTextField(_("to"), blank=True)
+    # Stored encrypted, so the database cannot check it: validated by queue_email (and by
+    # this validator in any form or full_clean).
+    to = EncryptedTextField(_("to"), blank=True, validators=[validate_email])
     # outbox.services.address_hash(to): support can still check "was x@y sent to?".
     to_hash = models.CharField(_("recipient hash"), max_length=64, blank=True, db_index=True)
     subject = EncryptedTextField(_("subject"))
@@ -90,7 +93,9 @@ class OutboundEmail(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.to} ({self.status})"
+        # No address: a row's name ends up in admin labels, messages and error reports, and
+        # reading `to` would decrypt it (and load it, where the admin deferred it).
+        return f"{self.kind} #{self.pk} ({self.status})"
 
     def save(self, *args, **kwargs) -> None:
         # Found by it: set whoever writes the row (unless its address was not even loaded).

@@ -24,8 +24,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core.crypto import DecryptionError, decrypt_str, encrypt_str
@@ -44,6 +46,22 @@ MAX_DELAY = 30 * 60  # well below the broker's visibility_timeout (1 h)
 STUCK_AFTER = timedelta(minutes=5)
 
 
+def _stored(field: str) -> Cast:
+    """The column as stored (the Fernet token), not through the field, which would raise
+    DecryptionError for the whole query on one value under a dropped key."""
+    return Cast(field, TextField())
+
+
+def _decrypted(stored: str | None) -> str | None:
+    """A stored value decrypted; None if no configured key opens it."""
+    if not stored:
+        return ""
+    try:
+        return decrypt_str(stored)
+    except DecryptionError:
+        return None
+
+
 def forget_recipient(address: str) -> int:
     """Erase what the outbox keeps of the emails sent (or failed for good) to `address`: the
     address, the subject, the bodies and any sealed secret; the kind, status, Message-ID and
@@ -56,7 +74,8 @@ def forget_recipient(address: str) -> int:
     rows = list(
         OutboundEmail.objects.filter(to_hash=address_hash(address))
         .exclude(status=OutboundEmail.Status.QUEUED)
-        .only("pk", "last_error")
+        .only("pk")
+        .annotate(stored_error=_stored("last_error"))
     )
     for row in rows:
         OutboundEmail.objects.filter(pk=row.pk).update(
@@ -68,7 +87,8 @@ def forget_recipient(address: str) -> int:
             body_text="",
             body_html="",
             link_secrets="",
-            last_error=redact(row.last_error),
+            # An error no configured key opens is dropped: nobody can read it anyway.
+            last_error=redact(_decrypted(row.stored_error) or ""),
             updated_at=timezone.now(),
         )
     return len(rows)
@@ -99,7 +119,11 @@ def queue_email(
 
     Queueing the same `dedupe_key` again returns the existing row and sends nothing more.
     `rendered`: the caller rendered it already (a mail merge); `context` is then unused.
+    An invalid `to` raises django.core.exceptions.ValidationError and writes nothing.
     """
+    # The address is stored encrypted, so no EmailField checks it: checked here (a
+    # ValidationError, nothing written). Also keeps a line break out of the To header.
+    validate_email(to)
     existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
@@ -145,6 +169,8 @@ def queue_emails(specs: Iterable[EmailSpec]) -> list[int]:
     specs = [spec for spec in specs if spec.to.strip()]  # erased addresses: nothing to send
     if not specs:
         return []
+    for spec in specs:  # every address checked before any row is written (see queue_email)
+        validate_email(spec.to)
     now = timezone.now()
     rows = []
     for spec in specs:
@@ -387,24 +413,31 @@ def claim_overdue(*, now=None, limit: int = 5000) -> list[int]:
     return ids
 
 
-def _carries_links(email: OutboundEmail) -> bool:
-    """Whether the email had link secrets (placeholders in its text, which is encrypted: read
-    here, not in SQL)."""
+def _requeueable(email: OutboundEmail) -> bool:
+    """Whether the email can be sent again as stored: it had no link secrets (placeholders in
+    its text, which is encrypted: read here, not in SQL) and a configured key opens it."""
     marker = "{{secret:"
-    return any(marker in part for part in (email.subject, email.body_text, email.body_html))
+    parts = [
+        _decrypted(getattr(email, f"stored_{f}")) for f in ("subject", "body_text", "body_html")
+    ]
+    return all(part is not None and marker not in part for part in parts)
 
 
 @transaction.atomic
 def requeue_failed(*, email_ids: Iterable[int]) -> int:
     """Put failed rows back in the queue (an operator fixed the cause). Not those that carried
     links: their secrets were erased when they failed, so they must be sent anew from the app
-    (the letter's "resend failed invitations", a new sign-up or password reset)."""
+    (the letter's "resend failed invitations", a new sign-up or password reset). Nor those
+    stored under a key no longer configured: they cannot be sent."""
+    failed = OutboundEmail.objects.filter(
+        pk__in=list(email_ids), status=OutboundEmail.Status.FAILED
+    ).only("pk")
     ids = [
         email.pk
-        for email in OutboundEmail.objects.filter(
-            pk__in=list(email_ids), status=OutboundEmail.Status.FAILED
-        ).only("pk", "subject", "body_text", "body_html")
-        if not _carries_links(email)
+        for email in failed.annotate(
+            **{f"stored_{f}": _stored(f) for f in ("to", "subject", "body_text", "body_html")}
+        )
+        if _requeueable(email) and _decrypted(email.stored_to) is not None
     ]
     OutboundEmail.objects.filter(pk__in=ids).update(
         status=OutboundEmail.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()
@@ -428,14 +461,22 @@ def reduce_sent_emails(*, now: Any = None) -> int:
     )
     count = 0
     with transaction.atomic():
-        for email in due.select_for_update(skip_locked=True):
-            email.to_hash = address_hash(email.to) if email.to else email.to_hash
+        # The encrypted fields read as stored: one value under a dropped key must not stop the
+        # reduction of every other row (its content is dropped like any other's).
+        rows = (
+            due.select_for_update(skip_locked=True)
+            .defer(*ENCRYPTED_FIELDS)
+            .annotate(stored_to=_stored("to"), stored_error=_stored("last_error"))
+        )
+        for email in rows:
+            to = _decrypted(email.stored_to)
+            email.to_hash = email.to_hash or (address_hash(to) if to else "")
             email.to = ""
             email.subject = email.kind
             email.body_text = ""
             email.body_html = ""
             email.link_secrets = ""
-            email.last_error = _ADDRESS_RE.sub("[address]", email.last_error)
+            email.last_error = _ADDRESS_RE.sub("[address]", _decrypted(email.stored_error) or "")
             email.reduced_at = now
             email.save(
                 update_fields=[

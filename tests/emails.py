@@ -48,3 +48,11 @@ def as_sent(row) -> RenderedEmail:
             )
             return RenderedEmail(subject=message.subject, text=message.body, html=html)
     raise AssertionError(f"{row} was sent and its links erased; no copy in mail.outbox")
+
+
+def outbox_to(address: str):
+    """The outbox rows queued to `address`. The address is stored encrypted, so the database
+    cannot compare it: rows are found by its keyed hash (`to_hash`), in any case or spacing."""
+    from outbox.models import OutboundEmail, address_hash
+
+    return OutboundEmail.objects.filter(to_hash=address_hash(address))
