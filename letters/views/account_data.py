@@ -23,9 +23,14 @@ def account_data(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["POST"])
-@reauthentication_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@reauthentication_required(allow_get=True)
 def account_data_download(request: HttpRequest) -> HttpResponse:
+    """POST downloads. A GET (where allauth's password check returns) changes nothing: back
+    to the page, whose button now downloads at once."""
+    if request.method != "POST":
+        messages.info(request, _("Password confirmed: you can download your data now."))
+        return redirect("account-data")
     data = services.export_account(user=request.user)
     response = HttpResponse(data, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="undersigned-account-data.json"'

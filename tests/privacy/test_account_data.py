@@ -68,10 +68,14 @@ def test_the_download_needs_a_recent_authentication(client, user):
     assert not DataRequest.objects.exists()
 
 
-def test_a_get_cannot_download(client, user):
+def test_a_get_downloads_nothing_and_leads_back_to_the_page(client, user):
     log_in(client, user)
 
-    assert client.get(reverse("account-data-download")).status_code == 405
+    response = client.get(reverse("account-data-download"))  # where the password check returns
+
+    assert response.status_code == 302
+    assert response.url == reverse("account-data")
+    assert not DataRequest.objects.exists()
 
 
 def test_deletion_asks_for_confirmation_and_changes_nothing_without_it(client, user):
