@@ -282,6 +282,10 @@ class Outcome:
     retry_in: int | None = None
 
 
+# Kinds whose body is the personal data itself (a signer's copy of what is held about them):
+# reduced as soon as they are sent, not after OUTBOX_BODY_RETENTION_HOURS.
+REDUCE_ON_SEND = frozenset({"signer_data_copy"})
+
 # Stored encrypted (outbox.models.OutboundEmail).
 ENCRYPTED_FIELDS = ("to", "subject", "body_text", "body_html", "last_error")
 
@@ -337,17 +341,14 @@ def deliver(*, email_id: int, mailer=None) -> Outcome:
         row.next_attempt_at = None
         row.last_error = ""
         row.link_secrets = ""  # sent: the database keeps no working link
-        row.save(
-            update_fields=[
-                "link_secrets",
-                "status",
-                "sent_at",
-                "attempts",
-                "next_attempt_at",
-                "last_error",
-                "updated_at",
-            ]
-        )
+        fields = ["link_secrets", "status", "sent_at", "attempts", "next_attempt_at"]
+        if row.kind in REDUCE_ON_SEND:
+            # Its body is the data itself: kept no longer than the delivery needs it.
+            row.to_hash = row.to_hash or address_hash(row.to)
+            row.to, row.subject, row.body_text, row.body_html = "", row.kind, "", ""
+            row.reduced_at = row.sent_at
+            fields += ["to", "to_hash", "subject", "body_text", "body_html", "reduced_at"]
+        row.save(update_fields=[*fields, "last_error", "updated_at"])
         _announce(row)
         return Outcome("sent")
 

@@ -76,6 +76,20 @@ def test_a_copy_is_emailed_to_the_signers_address_only(client, signature):
     assert (request.kind, request.state, request.signature) == ("signer_export", "done", signature)
 
 
+def test_the_copy_is_delivered_then_not_kept(client, signature, mailoutbox):
+    client.post(manage_path(signature), {"action": "data_copy"})
+    email = last_email("signer_data_copy")
+
+    assert outbox.deliver(email_id=email.pk).status == "sent"
+
+    assert EMAIL in mailoutbox[-1].body
+    assert NAME in mailoutbox[-1].body
+    email.refresh_from_db()
+    assert (email.to, email.body_text, email.body_html) == ("", "", "")
+    assert email.reduced_at is not None
+    assert email.to_hash == outbox.address_hash(EMAIL)
+
+
 def test_asking_for_a_copy_again_and_again_sends_one(client, signature):
     for _ in range(3):
         client.post(manage_path(signature), {"action": "data_copy"})
