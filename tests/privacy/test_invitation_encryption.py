@@ -273,7 +273,7 @@ def test_a_new_index_key_needs_the_addresses_re_indexed(settings, letter, coordi
     assert "Done: 0 invitations re-indexed." in again.getvalue()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_encrypts_existing_invitations_and_back(letter, coordinator):
     from django.db.migrations.executor import MigrationExecutor
 
