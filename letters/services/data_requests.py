@@ -20,6 +20,7 @@ from .. import emails, tokens
 from ..models import DataRequest, Invitation, Signature
 from ..models.invitations import email_index
 from .publication import invalidate_public_list
+from .retention import erase_invitation_contact
 from .signatures import withdraw_signature
 
 # A copy is emailed at most once per this period, however often it is asked for.
@@ -164,19 +165,7 @@ def erase_signer(*, token: str) -> Signature:
         for invitation in Invitation.objects.select_for_update().filter(
             email_index=email_index(address)
         ):
-            invitation.contact_name = ""
-            invitation.email = f"erased-{invitation.pk}@invalid.invalid"
-            invitation.email_index = email_index(invitation.email)
-            invitation.decline_reason = ""
-            invitation.last_error = ""
-            invitation.token_seed = ""
-            invitation.personal_data_erased_at = now
-            invitation.save(
-                update_fields=[
-                    "contact_name", "email", "email_index", "decline_reason", "last_error",
-                    "token_seed", "personal_data_erased_at", "updated_at",
-                ]
-            )  # fmt: skip
+            erase_invitation_contact(invitation, now=now)
         forget_recipient(address)
         DataRequest.objects.filter(
             signature=signature,

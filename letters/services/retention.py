@@ -62,6 +62,24 @@ def _shown_publicly(signature: Signature) -> bool:
     )
 
 
+def erase_invitation_contact(invitation: Invitation, *, now: dt.datetime) -> None:
+    """An invitation without its contact: name, address (a placeholder keeps the field a
+    valid, unique address), decline reason, last error and link seed."""
+    invitation.contact_name = ""
+    invitation.email = f"erased-{invitation.pk}@invalid.invalid"
+    invitation.email_index = email_index(invitation.email)
+    invitation.decline_reason = ""
+    invitation.last_error = ""  # a server's refusal may quote the address
+    invitation.token_seed = ""
+    invitation.personal_data_erased_at = now
+    invitation.save(
+        update_fields=[
+            "contact_name", "email", "email_index", "decline_reason", "last_error",
+            "token_seed", "personal_data_erased_at", "updated_at",
+        ]
+    )  # fmt: skip
+
+
 def purge_expired_personal_data(
     *, now: dt.datetime | None = None, dry_run: bool = False
 ) -> RetentionReport:
@@ -106,21 +124,7 @@ def purge_expired_personal_data(
                 )  # fmt: skip
             for invitation in invitations:
                 forget_recipient(invitation.email)
-                invitation.contact_name = ""
-                # A placeholder that keeps the field a valid, unique address.
-                invitation.email = f"erased-{invitation.pk}@invalid.invalid"
-                invitation.email_index = email_index(invitation.email)
-                invitation.decline_reason = ""
-                invitation.last_error = ""  # a server's refusal may quote the address
-                invitation.token_seed = ""
-                invitation.personal_data_erased_at = now
-                invitation.save(
-                    update_fields=[
-                        "contact_name", "email", "email_index", "decline_reason", "last_error",
-                        "token_seed",
-                        "personal_data_erased_at",
-                    ]
-                )  # fmt: skip
+                erase_invitation_contact(invitation, now=now)
             record_event(
                 action=Action.LETTER_PERSONAL_DATA_ERASED,
                 target=letter,
