@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -434,6 +435,14 @@ def seal_organisation(*, organisation: Organisation) -> bool:
     organisation.is_sealed = True
     organisation.slug = _sealed_slug()
     organisation.save()
+    # Notes written while it was in clear may name it (a mixed-script name, a registration
+    # like it): they are replaced, the flags themselves kept for the moderators.
+    OrganisationFlag.objects.filter(Q(organisation=organisation) | Q(other=organisation)).exclude(
+        note=""
+    ).update(
+        note=_("(Note removed when the organisation was sealed: it named the organisation.)"),
+        updated_at=timezone.now(),
+    )
     record_event(action=Action.ORGANISATION_SEALED, organisation=organisation)
     return True
 

@@ -320,3 +320,37 @@ def test_unsealing_twice_changes_nothing_the_second_time():
     from audit.models import AuditEvent
 
     assert AuditEvent.objects.filter(action=Action.ORGANISATION_UNSEALED).count() == 1
+
+
+def test_the_admin_shows_a_moderator_that_it_is_sealed_and_its_clear_name(client):
+    organisation = sealed()
+    client.force_login(make_moderator(email="mod@undersigned.example.org", is_staff=True))
+
+    listed = client.get(
+        reverse("admin:organisations_organisation_changelist"), {"is_sealed__exact": "1"}
+    )
+    page = client.get(reverse("admin:organisations_organisation_change", args=[organisation.pk]))
+
+    assert list(listed.context["cl"].result_list) == [organisation]
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert f'value="{NAME}"' in content
+    assert "A sealed organisation exists only because of withheld signatures" in content
+
+
+def test_sealing_again_removes_the_flag_notes_that_name_it(moderator):
+    organisation = sealed("Uyghur Youth Nеtwork Berlin")  # a Cyrillic е: mixes scripts
+    services.unseal_organisation(organisation=organisation)  # flagged, by name
+    like_it = services.create_organisation(
+        name="Uyghur Youth Network Berlin Brandenburg",
+        created_by=UserFactory(),
+        like_hidden=[Organisation.objects.get(pk=organisation.pk)],
+    )
+    assert "Uyghur" in dump("organisations_organisationflag")
+
+    assert services.seal_organisation(organisation=organisation)
+
+    assert organisation.flags.count() == 1
+    assert like_it.flags.get().other_id == organisation.pk
+    assert "Uyghur Youth Nеtwork" not in dump("organisations_organisationflag")
+    assert "Uyghur" not in raw_row(organisation)
