@@ -166,6 +166,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         "acronym",
         "based_in",
         "is_verified",
+        "is_sealed",
         "domains",
         "merged_into",
         "created_at",
@@ -200,6 +201,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     readonly_fields = [
         "slug",
         "normalised_name",
+        "is_sealed",
         "is_verified",
         "verified_by",
         "verified_at",
@@ -210,7 +212,19 @@ class OrganisationAdmin(admin.ModelAdmin):
         "open_flags",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "normalised_name", "slug", "acronym", "based_in"]}),
+        (
+            None,
+            {
+                "fields": ["name", "normalised_name", "slug", "acronym", "based_in", "is_sealed"],
+                # Sealed: the list's name search finds it only by a comparison in Python (below).
+                "description": _(
+                    "A sealed organisation exists only because of withheld signatures: its "
+                    "name and details are stored encrypted, shown here decrypted. It is "
+                    "unsealed when verified, when it gets a member or an email domain, or when "
+                    "it signs publicly."
+                ),
+            },
+        ),
         (_("Public page"), {"fields": ["website", "description", "logo"]}),
         (
             _("Verification"),

@@ -16,6 +16,8 @@ from .models import (
     MembershipInvitation,
     MembershipRequest,
     Organisation,
+    lookalike_q,
+    same_name_q,
 )
 from .names import acronym_of, lookalike_key, normalise_name, similarity
 from .permissions import with_public_page
@@ -53,12 +55,18 @@ def _likeness(candidate: Organisation, key: str, lookalike: str, acronyms: set[s
 
 
 def likely_duplicates_of(
-    names: Mapping[int, tuple[str, str]], *, limit: int = 5
+    names: Mapping[int, tuple[str, str]], *, limit: int = 5, include_sealed: bool = False
 ) -> dict[int, list[Organisation]]:
     """For each (name, acronym) keyed by an id, the organisations that are probably the same
     one: the same normalised name, a shared acronym, or a near-identical name (a typo, a
     missing word); the most alike first, at most `limit` each. One query for any number of
-    names; merged duplicates and the organisation with the same id are left out."""
+    names; merged duplicates and the organisation with the same id are left out.
+
+    Sealed organisations (Organisation.is_sealed) are left out unless `include_sealed` — for
+    moderators' screens only: their stored keys are keyed indexes the database cannot compare
+    by likeness, so every sealed one is fetched (in the same query, after the others) and
+    compared by its name decrypted here. A page that anyone else reaches never suggests one;
+    an exact match on one is found by sealed_namesake()."""
     keys = {key: normalise_name(name) for key, (name, _acronym) in names.items()}
     lookalikes = {key: lookalike_key(name) for key, (name, _acronym) in names.items()}
     acronyms = {key: _acronyms(name, acronym) for key, (name, acronym) in names.items()}
@@ -75,9 +83,15 @@ def likely_duplicates_of(
         narrow |= Q(acronym__iexact=acronym)
     if not narrow:
         return {key: [] for key in names}
+    # Sealed rows are kept out of the SQL narrowing explicitly: their keys ("hmac:" and hex)
+    # would otherwise match a name starting "hma" or ending in four hex letters by accident.
+    narrow = Q(narrow, is_sealed=False)
+    if include_sealed:
+        narrow |= Q(is_sealed=True)
     candidates = list(
         Organisation.objects.filter(narrow, merged_into__isnull=True)
         .only(
+            "is_sealed",
             "id",
             "name",
             "slug",
@@ -87,8 +101,12 @@ def likely_duplicates_of(
             "is_verified",
             "based_in",
         )
-        .order_by("pk")[:DUPLICATE_CANDIDATES]
+        .order_by("is_sealed", "pk")[:DUPLICATE_CANDIDATES]
     )
+    for candidate in candidates:
+        if candidate.is_sealed:  # compared by the clear keys of its decrypted name
+            candidate.normalised_name = normalise_name(candidate.name)
+            candidate.lookalike_key = lookalike_key(candidate.name)
     found: dict[int, list[Organisation]] = {}
     for key, normalised in keys.items():
         scored = []
@@ -105,8 +123,21 @@ def likely_duplicates_of(
 
 
 def likely_duplicates(name: str, *, acronym: str = "", limit: int = 5) -> list[Organisation]:
-    """The organisations that are probably the same as one not yet created (see above)."""
+    """The organisations that are probably the same as one not yet created (see above; never
+    a sealed one)."""
     return likely_duplicates_of({0: (name, acronym)}, limit=limit)[0]
+
+
+def sealed_namesake(name: str) -> Organisation | None:
+    """The sealed organisation named `name` or a name that reads the same (the same normalised
+    name or confusable skeleton, compared through their keyed indexes), if there is one: the
+    exact match that likely_duplicates() never gives, for the registration form to refer to
+    the moderators like any other hidden organisation's."""
+    return (
+        Organisation.objects.filter(same_name_q(name) | lookalike_q(name), is_sealed=True)
+        .order_by("pk")
+        .first()
+    )
 
 
 def split_by_visibility(

@@ -53,6 +53,7 @@ from .selectors import (
     organisations_of,
     pending_invitations_of,
     pending_requests_of,
+    sealed_namesake,
     split_by_visibility,
 )
 
@@ -177,6 +178,13 @@ def create(request: HttpRequest) -> HttpResponse:
 
         exact = next((org for org in candidates if same(org)), None)
         exact_hidden = next((org for org in hidden if same(org)), None)
+        if exact is None and exact_hidden is None:
+            # A sealed one is never among the suggestions; its exact match is hidden too.
+            sealed_shown, sealed_hidden = split_by_visibility(
+                [o for o in [sealed_namesake(data["name"])] if o is not None], request.user
+            )
+            exact = next(iter(sealed_shown), None)
+            exact_hidden = next(iter(sealed_hidden), None)
         if exact is not None:
             form.add_error("name", services.DuplicateOrganisation(exact).message)
             context["existing"] = exact

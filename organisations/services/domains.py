@@ -13,14 +13,18 @@ from core.errors import DomainError, NotAllowed
 from ..domains import is_public_mail_domain, normalise_domain
 from ..models import EmailDomain, Organisation
 from ..permissions import can_manage_organisation
+from .organisations import unseal_organisation
 
 
 @transaction.atomic
 def add_email_domain(*, organisation: Organisation, domain: str, actor: User) -> EmailDomain:
-    """List a domain the organisation uses. It proves nothing until a moderator verifies it."""
+    """List a domain the organisation uses. It proves nothing until a moderator verifies it.
+    A sealed organisation is unsealed first: a domain stored in clear would name it anyway."""
     if not can_manage_organisation(actor, organisation):
         raise NotAllowed(_("Only the organisation's administrators can add email domains."))
     domain = normalise_domain(domain)
+    if organisation.is_sealed:
+        organisation = unseal_organisation(organisation=organisation)
     if organisation.email_domains.filter(domain=domain).exists():
         raise DomainError(_("%(domain)s is already listed.") % {"domain": domain})
     email_domain = EmailDomain.objects.create(organisation=organisation, domain=domain)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -187,6 +188,10 @@ def create_organisation(
     if not sealed:  # the flag's note names it; a sealed one is checked when unsealed
         _flag_mixed_scripts(organisation, created_by)
     for hidden in like_hidden:
+        if hidden.is_sealed:
+            # A flag tying a name in clear to a sealed organisation would name it (a name
+            # *like* it is near enough): a sealed one is never flagged as a lookalike.
+            continue
         flag_for_moderators(
             organisation=organisation,
             kind=OrganisationFlag.Kind.LIKE_HIDDEN,
@@ -204,14 +209,27 @@ def refer_registration(
 ) -> None:
     """Someone asked to register `existing`'s name while its page is not public: nothing is
     created and nothing is said to them about it; the moderators get a flag on `existing`
-    with who asked and what they typed, to check whether they are its staff."""
-    described = "; ".join(f"{key}: {value}" for key, value in details.items() if value)
+    with who asked and what they typed, to check whether they are its staff. A sealed one
+    stays sealed (anyone can type a name; its staff become members through a moderator, which
+    unseals it) and its flag holds neither the name nor the details typed, which would name it
+    in clear: the moderator sees its name in the admin and asks the requester for the rest."""
+    if existing.is_sealed:
+        note = _(
+            "%(email)s asked to register this organisation's name. It is sealed, so what they "
+            "typed is not kept: ask them."
+        ) % {"email": requested_by.email}
+    else:
+        described = "; ".join(f"{key}: {value}" for key, value in details.items() if value)
+        note = _("%(email)s asked to register “%(name)s” (%(details)s).") % {
+            "email": requested_by.email,
+            "name": name,
+            "details": described or "-",
+        }
     flag_for_moderators(
         organisation=existing,
         kind=OrganisationFlag.Kind.SAME_AS_HIDDEN,
         raised_by=requested_by,
-        note=_("%(email)s asked to register “%(name)s” (%(details)s).")
-        % {"email": requested_by.email, "name": name, "details": described or "-"},
+        note=note,
     )
 
 
@@ -340,9 +358,13 @@ def update_organisation(
     clear_logo: bool = False,
     **changes: str,
 ) -> Organisation:
-    """Edit the public details of an organisation (its admins or a moderator)."""
+    """Edit the public details of an organisation (its admins or a moderator). A sealed one
+    edited by a moderator stays sealed (a correction is no public existence); edited by anyone
+    else (its administrators, who unsealed it by joining) it is unsealed first."""
     if not can_manage_organisation(actor, organisation):
         raise NotAllowed(_("Only the organisation's administrators can edit it."))
+    if organisation.is_sealed and not is_moderator(actor):
+        organisation = unseal_organisation(organisation=organisation)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
@@ -380,7 +402,7 @@ def update_organisation(
         organisation=organisation,
         data={"fields": changed},
     )
-    if "name" in changed:
+    if "name" in changed and not organisation.is_sealed:  # its note names it; see unseal
         _flag_mixed_scripts(organisation, actor)
     if unverify:
         record_event(
@@ -413,6 +435,14 @@ def seal_organisation(*, organisation: Organisation) -> bool:
     organisation.is_sealed = True
     organisation.slug = _sealed_slug()
     organisation.save()
+    # Notes written while it was in clear may name it (a mixed-script name, a registration
+    # like it): they are replaced, the flags themselves kept for the moderators.
+    OrganisationFlag.objects.filter(Q(organisation=organisation) | Q(other=organisation)).exclude(
+        note=""
+    ).update(
+        note=_("(Note removed when the organisation was sealed: it named the organisation.)"),
+        updated_at=timezone.now(),
+    )
     record_event(action=Action.ORGANISATION_SEALED, organisation=organisation)
     return True
 
