@@ -171,3 +171,20 @@ def test_the_recipient_edition_still_names_a_recipient_only_organisation(letter,
     assert [s.name for s in recipient.named] == ["Uyghur Human Rights Watch"]
     assert public.named == ()
     assert public.unnamed == 1
+
+
+@pytest.mark.django_db
+def test_saving_other_fields_of_a_withheld_signature_does_not_load_its_organisation(
+    letter, organisation
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    signature = sign(letter, organisation=organisation, visibility="counted_only")
+    fresh = Signature.objects.get(pk=signature.pk)  # organisation not loaded
+
+    with CaptureQueriesContext(connection) as queries:
+        fresh.save(update_fields=["version_hash", "updated_at"])
+
+    assert [q["sql"] for q in queries if "organisations_organisation" in q["sql"]] == []
+    assert raw_row(fresh)["organisation_key"] == raw_row(signature)["organisation_key"]
