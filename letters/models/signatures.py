@@ -332,11 +332,15 @@ class Signature(TimeStampedModel):
         self.__dict__[_ORGANISATION] = organisation
 
     def save(self, *args, **kwargs) -> None:
-        self._place_organisation()
+        # Where the organisation is stored depends on the visibility: placed again when either
+        # is saved (the setter placed it already; a withheld one is loaded only then).
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
+        if update_fields is None:
+            self._place_organisation()
+        else:
             update_fields = set(update_fields)
-            if update_fields & {"organisation", "visibility"}:
+            if update_fields & {"organisation", "visibility", *ORGANISATION_COLUMNS}:
+                self._place_organisation()
                 update_fields.discard("organisation")
                 update_fields |= set(ORGANISATION_COLUMNS)
             kwargs["update_fields"] = update_fields
