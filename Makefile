@@ -17,8 +17,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-# The embedded defaults of `make run`: SQLite, in-process tasks, console email.
-RUN_ENV := DEBUG=1
+# The embedded defaults of `make run`: SQLite, in-process tasks (the periodic ones too, in a
+# thread of the server: core/embedded.py), console email.
+RUN_ENV := DEBUG=1 EMBEDDED_SCHEDULER=1
 # Tests run with the development flags (no HTTPS redirect); Django's runner turns DEBUG off.
 TEST_ENV := DEBUG=1 SECRET_KEY=tests-only-not-secret
 # pytest-xdist: one worker per core, at most two (this machine and CI have two); each worker

@@ -150,10 +150,16 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, with a local stand-in while Redis does not answer (core/cache.py).
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "undersigned",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            # A hung Redis costs a request at most this long, once per process per breaker
+            # period (core.cache.BREAKER_SECONDS); loopback or a LAN answers in well under 1 ms.
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.1),
+                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.1),
+            },
         }
     }
 else:
@@ -176,18 +182,26 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
-# A dead Redis must never hang a web request: short connect/socket timeouts, few retries.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Kombu's Redis transport with the fix for a worker that died after a connection loss
+# (core/redis_transport.py, issue 13).
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT = "core.redis_transport:Transport"
+# A dead or hung Redis never holds a web request for long: the web process publishes through
+# core.broker.publish (no retry, skipped while Redis is known down), with short timeouts.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker keeps trying to reconnect for as long as Redis is away (None: forever).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_connect_timeout": 2,
-    "socket_timeout": 5,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 1,
     "max_retries": 1,
     # Retry delays of every task stay well below this (DESIGN.md §6).
     "visibility_timeout": 60 * 60,
 }
-CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
-CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 1
 # Periodic work (run `celery -A config beat`). Every task is idempotent: a run twice is harmless.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "purge-expired-personal-data-retention": {
@@ -206,9 +220,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "letters.expire_unconfirmed_signatures",
         "schedule": 60 * 60,
     },
+    # Lost emails go out within LOST_AFTER (30 s) + this of the broker's or worker's recovery.
     "requeue-stuck-emails": {
         "task": "outbox.requeue_stuck_emails",
-        "schedule": 60,
+        "schedule": env.int("OUTBOX_SWEEP_SECONDS", default=15),
     },
     "send-invitation-reminders": {
         "task": "letters.send_invitation_reminders",
@@ -236,6 +251,9 @@ if MODERATION_DIGEST_HOURS > 0:
         "task": "letters.send_moderation_digest",
         "schedule": 60 * 60,
     }
+# The embedded default (`make run`) runs the schedule above in a thread of the web process
+# (core/embedded.py); a deployment runs `celery beat` instead.
+EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=False) and CELERY_TASK_ALWAYS_EAGER
 # Emails sent per task (one SMTP connection each) in a fan-out.
 OUTBOX_CHUNK_SIZE = env.int("OUTBOX_CHUNK_SIZE", default=50)
 # A sent (or failed for good) email keeps its subject, bodies and address this many hours;

@@ -1,6 +1,6 @@
 """Site-wide pages: home, health check, privacy notice, and the error pages."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
@@ -11,14 +11,85 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
-@never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
-    """For load balancers and compose: the process answers and the database is reachable."""
+# Each dependency's check is bounded: a hung part costs /healthz at most this long.
+HEALTH_TIMEOUT_SECONDS = 0.5
+
+
+def _check_database() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
+
+
+def _check_cache() -> str:
+    from django.core.cache import cache
+
+    if hasattr(cache, "ping"):  # core.cache.ResilientRedisCache: past its breaker
+        cache.ping()
+        return "redis"
+    return "local"  # the embedded default: this process's memory, always there
+
+
+def _check_broker() -> str:
+    from django.conf import settings
+
+    from config.celery import app
+
+    if app.conf.task_always_eager:
+        return "in-process"  # the embedded default: tasks run in the web process
+    import redis
+
+    client = redis.Redis.from_url(
+        settings.CELERY_BROKER_URL,
+        socket_connect_timeout=HEALTH_TIMEOUT_SECONDS,
+        socket_timeout=HEALTH_TIMEOUT_SECONDS,
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return "redis"
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers, compose and people: each dependency separately (issue 13).
+
+    200 while the site can serve pages and take signatures, which needs the database only: a
+    cache or broker outage is "degraded" (rate limits count per process, mail waits in the
+    outbox until the broker is back). 503 when the database does not answer. No error text:
+    an exception could name a host or carry a URL with its password."""
+    import time
+
+    checks: dict[str, dict[str, object]] = {}
+    for name, check in (
+        ("database", _check_database),
+        ("cache", _check_cache),
+        ("broker", _check_broker),
+    ):
+        started = time.monotonic()
+        try:
+            kind = check()
+        except Exception as exc:  # any failure of the part is its state, not a 500
+            checks[name] = {"ok": False, "error": type(exc).__name__}
+        else:
+            checks[name] = {"ok": True, **({"backend": kind} if kind else {})}
+        checks[name]["ms"] = round((time.monotonic() - started) * 1000, 1)
+    if not checks["database"]["ok"]:
+        status = "down"
+    elif all(check["ok"] for check in checks.values()):
+        status = "ok"
+    else:
+        status = "degraded"
+    return JsonResponse(
+        {
+            "status": status,
+            "degraded": [name for name, check in checks.items() if not check["ok"]],
+            "checks": checks,
+        },
+        status=503 if status == "down" else 200,
+    )
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

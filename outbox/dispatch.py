@@ -12,14 +12,18 @@ from itertools import batched
 from django.conf import settings
 from django.db import transaction
 
+from core.broker import publish
+
 from .tasks import send_emails
 
 
 def enqueue_delivery(email_ids: Iterable[int], *, countdown: int | None = None) -> None:
     """One task per OUTBOX_CHUNK_SIZE rows (each task sends its chunk over one SMTP
-    connection). If the broker is down this raises; the sweeper picks the rows up later."""
+    connection). If the broker is down (or known to be: core.broker) the rows stay queued and
+    the sweeper hands them over once it is back; this never raises for it."""
     for chunk in batched(email_ids, settings.OUTBOX_CHUNK_SIZE):
-        send_emails.apply_async((list(chunk),), countdown=countdown)
+        if not publish(send_emails, (list(chunk),), countdown=countdown):
+            return  # the next chunks would fail the same way
 
 
 def enqueue_after_commit(

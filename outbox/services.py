@@ -42,8 +42,13 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BASE_DELAY = 30  # seconds; doubles per attempt
 MAX_DELAY = 30 * 60  # well below the broker's visibility_timeout (1 h)
-# A queued row whose attempt is this late has lost its task (broker down, worker killed).
+# A queued row whose attempt is this late has lost its task (broker down, worker killed)...
 STUCK_AFTER = timedelta(minutes=5)
+# ...or only this late, when the broker's queue is empty (nothing is waiting for a worker, so
+# no task for it can still be on its way): the sweeper (beat, every SWEEP_SECONDS) hands it
+# over again. Sweeping a row whose task is merely slow costs a task that skips it: the claim
+# (a row lock, and the status checked under it) never lets two workers send one row.
+LOST_AFTER = timedelta(seconds=30)
 
 
 def _stored(field: str) -> Cast:
@@ -400,13 +405,15 @@ def _open(mailer) -> None:
 
 
 @transaction.atomic
-def claim_overdue(*, now=None, limit: int = 5000) -> list[int]:
-    """Queued rows whose attempt is overdue (their task was lost or is very late), marked as
-    due again now so that the next sweep leaves them alone for another STUCK_AFTER."""
+def claim_overdue(
+    *, now=None, overdue_after: timedelta = STUCK_AFTER, limit: int = 5000
+) -> list[int]:
+    """Queued rows whose attempt is `overdue_after` late (their task was lost or is very
+    late), marked as due again now so that the next sweep leaves them alone as long again."""
     now = now or timezone.now()
     ids = list(
         OutboundEmail.objects.select_for_update(skip_locked=True)
-        .filter(status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now - STUCK_AFTER)
+        .filter(status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now - overdue_after)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -159,12 +159,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_smtp_server(*, attempts: int = 5) -> tuple[SMTPSink, Controller]:
+def _start_smtp_server(
+    *, attempts: int = 5, sink_class: type[SMTPSink] = SMTPSink
+) -> tuple[SMTPSink, Controller]:
     """aiosmtpd cannot listen on port 0, so a free port is found first; another process (an
     xdist worker, a client's outgoing connection) may take it before the server binds it,
     and then another port is tried."""
     for attempt in range(attempts):
-        sink = SMTPSink(host="127.0.0.1", port=_free_port())
+        sink = sink_class(host="127.0.0.1", port=_free_port())
         controller = Controller(sink, hostname=sink.host, port=sink.port)
         try:
             controller.start()
