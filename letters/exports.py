@@ -158,7 +158,7 @@ def _fonts_fingerprint() -> str:
     a script were installed is not served after they are (the next process has another key).
     letters.pdf_fonts knows best when it exists; otherwise the font files fontconfig lists."""
     try:
-        from . import pdf_fonts  # type: ignore[attr-defined]
+        from . import pdf_fonts
     except ImportError:
         pass
     else:
