@@ -10,6 +10,8 @@ class LettersConfig(AppConfig):
         from organisations.signals import public_details_changed
         from outbox.signals import email_status_changed
 
+        from .dispatch import enqueue_pdf_render
+        from .exports import pdf_render_requested
         from .receivers import invitation_email_status_changed, organisation_details_changed
 
         public_details_changed.connect(
@@ -18,3 +20,4 @@ class LettersConfig(AppConfig):
         email_status_changed.connect(
             invitation_email_status_changed, dispatch_uid="letters.invitation_email_status"
         )
+        pdf_render_requested.connect(enqueue_pdf_render, dispatch_uid="letters.dispatch.pdf")

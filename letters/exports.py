@@ -5,19 +5,23 @@ press summary.
   refuses everything: the letter's text is user input, and a PDF renderer that follows
   `<img src="file:///etc/passwd">` or an internal URL is a classic server-side request forgery.
   Fonts come from the system (fontconfig), never from a URL. Rendering 10,000 names takes
-  seconds, so the result is cached under the list's key, and one request renders while the
-  others wait for it.
+  seconds, so requests never render: the worker does, at publication, when the list changes
+  and when a request finds no PDF of the letter as it is now (see "The stored PDF" below).
 - CSV files are written by core.spreadsheets (formula cells defused, a byte-order mark
   first); they stream.
 """
 
-import time
-from collections.abc import Callable, Iterator
+import hashlib
+import shutil
+import subprocess
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.template.loader import render_to_string
+from django.dispatch import Signal
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
@@ -37,9 +41,6 @@ from .selectors import (
 
 # Above this many names the PDF runs them on in paragraphs instead of a list in columns.
 PDF_LIST_MAX_NAMES = 300
-PDF_RENDER_LOCK_SECONDS = 120
-PDF_WAIT_SECONDS = 60
-PDF_POLL_SECONDS = 0.25
 
 
 class FetchRefused(Exception):
@@ -99,40 +100,186 @@ def _pdf_version(letter: Letter, signatories: SignatoryList) -> LetterVersion:
 
 
 def letter_pdf(letter: Letter, edition: str = PUBLIC_EDITION) -> bytes:
-    """The PDF of one edition. The public edition names only public signatories, and has no
-    list at all under embargo (the text alone); the recipient edition is for coordinators."""
+    """The PDF of one edition, rendered now, in the active language (seconds for a long list:
+    only the worker calls this, through render_stored_pdf). The public edition names only
+    public signatories, and has no list at all under embargo (the text alone); the recipient
+    edition is for coordinators."""
     if edition == RECIPIENT_EDITION:
         signatories = selectors.recipient_signatories(letter)
     else:
         signatories = selectors.public_signatories(letter)
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    key = (
-        f"{selectors.signatory_cache_key(letter, edition)}:pdf:{int(signatories.public)}:{language}"
-    )
-    return _cached(key, lambda: render_pdf(letter, signatories, _pdf_version(letter, signatories)))
+    return render_pdf(letter, signatories, _pdf_version(letter, signatories))
 
 
-def _cached(key: str, render: Callable[[], bytes]) -> bytes:
-    """One rendering per key at a time: the first request renders, concurrent ones wait for
-    its result rather than laying out the same thousands of names again."""
-    pdf = cache.get(key)
-    if pdf is not None:
-        return pdf
-    lock = f"{key}:rendering"
-    if not cache.add(lock, 1, PDF_RENDER_LOCK_SECONDS):
-        deadline = time.monotonic() + PDF_WAIT_SECONDS
-        while time.monotonic() < deadline and cache.get(lock) is not None:
-            time.sleep(PDF_POLL_SECONDS)
-            pdf = cache.get(key)
-            if pdf is not None:
-                return pdf
-        # The other renderer died or is very slow: render ourselves.
+# --- The stored PDF ------------------------------------------------------------------------------
+#
+# A request never renders: it serves the stored PDF when the stored one is the PDF of the letter
+# as it is now, and otherwise asks the worker for it (pdf_render_requested; letters.dispatch
+# enqueues letters.render_letter_pdf) and says "being prepared".
+#
+# Stored in the cache (Redis), one slot per letter, edition and language, holding the key it
+# was rendered for next to the bytes: a new rendering replaces the old one, so Redis holds one
+# PDF per slot however often the list changes (a key per list version would keep a PDF of
+# every approval for EXPORT_PDF_CACHE_SECONDS). Not on disk: the web and worker processes
+# share Redis and the database, not a private volume (the one shared volume, media, is served
+# by the web server), and with Redis down no worker can render anyway.
+
+# Bump when pdf_context or render_pdf change what the PDF shows (the templates are hashed).
+PDF_LAYOUT_VERSION = 1
+# How long a requested rendering keeps others from asking again: long enough for a queue and
+# a rendering of 10,000 names, short enough that a dead worker does not hold it for long.
+PDF_RENDER_PENDING_SECONDS = 120
+# List changes ask for a rendering this much later, so a burst of approvals renders once.
+PDF_REFRESH_DELAY_SECONDS = 10
+PDF_EDITIONS = (PUBLIC_EDITION, RECIPIENT_EDITION)
+
+# Asks the worker to render one PDF. sender=Letter; kwargs: letter_id (int), edition (str),
+# language (str), countdown (int | None). letters.dispatch, connected in LettersConfig.ready,
+# enqueues letters.render_letter_pdf: this module is below the tasks and must not import them.
+pdf_render_requested = Signal()
+
+
+@lru_cache(maxsize=1)
+def _templates_fingerprint() -> str:
+    """A hash of the PDF's templates (templates/letters/pdf/*), once per process: a deploy
+    that changes them changes every PDF's key."""
+    folder = Path(get_template("letters/pdf/letter.html").origin.name).parent
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def _fonts_fingerprint() -> str:
+    """What fonts the renderer would use, once per process: a PDF rendered before the fonts for
+    a script were installed is not served after they are (the next process has another key).
+    letters.pdf_fonts knows best when it exists; otherwise the font files fontconfig lists."""
     try:
-        pdf = render()
-        cache.set(key, pdf, settings.EXPORT_PDF_CACHE_SECONDS)
-    finally:
-        cache.delete(lock)
+        from . import pdf_fonts
+    except ImportError:
+        pass
+    else:
+        return str(pdf_fonts.fingerprint())
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return "none"
+    try:
+        listed = subprocess.run(  # noqa: S603 - a fixed command
+            [fc_list, "--format", "%{file}\n"],
+            capture_output=True,
+            check=True,
+            text=True,
+            timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "none"
+    files = sorted(set(listed.split()))
+    return hashlib.sha256("\n".join(files).encode()).hexdigest()[:16] if files else "none"
+
+
+def _language(language: str | None = None) -> str:
+    return language or translation.get_language() or settings.LANGUAGE_CODE
+
+
+def pdf_key(letter: Letter, edition: str, language: str | None = None) -> str:
+    """Everything that changes the PDF: the list and the letter (signatory_cache_key: its
+    list_version and updated_at), whether the list is public, the language, the templates,
+    the layout code and the fonts. Made from the letter row alone: no list is loaded."""
+    return (
+        f"{selectors.signatory_cache_key(letter, edition)}:pdf:{int(letter.signatories_are_public)}"
+        f":{_language(language)}:{PDF_LAYOUT_VERSION}:{_templates_fingerprint()}"
+        f":{_fonts_fingerprint()}"
+    )
+
+
+def _slot(letter_id: int, edition: str, language: str) -> str:
+    return f"letters:pdf:{letter_id}:{edition}:{language}"
+
+
+def _pending(letter_id: int, edition: str, language: str) -> str:
+    return f"letters:pdf-pending:{letter_id}:{edition}:{language}"
+
+
+def stored_pdf(letter: Letter, edition: str, language: str | None = None) -> bytes | None:
+    """The stored PDF if it is the PDF of the letter as it is now; None otherwise (never a
+    stale one: it could name an organisation that has since withdrawn or hidden its name)."""
+    language = _language(language)
+    stored = cache.get(_slot(letter.pk, edition, language))
+    if (
+        isinstance(stored, tuple)
+        and len(stored) == 2
+        and stored[0] == pdf_key(letter, edition, language)
+    ):
+        return stored[1]
+    return None
+
+
+def render_stored_pdf(letter: Letter, edition: str, language: str) -> bool:
+    """The worker's part: render the PDF of the letter as it is now and store it, unless the
+    stored one is already that (idempotent: a task run twice renders once). True if it
+    rendered. The pending mark goes first, so a change made while this renders asks again."""
+    cache.delete(_pending(letter.pk, edition, language))
+    if stored_pdf(letter, edition, language) is not None:
+        return False
+    key = pdf_key(letter, edition, language)
+    with translation.override(language):
+        pdf = letter_pdf(letter, edition)
+    cache.set(_slot(letter.pk, edition, language), (key, pdf), settings.EXPORT_PDF_CACHE_SECONDS)
+    return True
+
+
+def request_pdf(
+    letter_id: int,
+    edition: str,
+    language: str | None = None,
+    *,
+    countdown: int | None = None,
+) -> None:
+    """Ask the worker for this PDF, once per PDF_RENDER_PENDING_SECONDS: the pending mark keeps
+    every visitor who finds it missing from queueing the same rendering again. The mark
+    expires, so a worker that died does not keep the PDF from ever being rendered."""
+    language = _language(language)
+    if not cache.add(_pending(letter_id, edition, language), 1, PDF_RENDER_PENDING_SECONDS):
+        return
+    pdf_render_requested.send(
+        sender=Letter,
+        letter_id=letter_id,
+        edition=edition,
+        language=language,
+        countdown=countdown,
+    )
+
+
+def pdf_for_request(letter: Letter, edition: str) -> bytes | None:
+    """The PDF for a request, or None when it is being prepared (then it has been asked for).
+    Never renders here; with tasks run in-process (CELERY_TASK_ALWAYS_EAGER, the embedded
+    default) asking rendered it already, and it is served at once."""
+    pdf = stored_pdf(letter, edition)
+    if pdf is None:
+        request_pdf(letter.pk, edition)
+        pdf = stored_pdf(letter, edition)
     return pdf
+
+
+def refresh_pdfs(letter_ids: Iterable[int], *, published: bool = False) -> None:
+    """Once a change of these letters' lists has committed (services.publication calls this
+    on commit): render again the PDFs someone has asked for (their slot holds one, of the
+    letter as it was) and, at publication, the public edition in the site's language. A little
+    later (PDF_REFRESH_DELAY_SECONDS), so that a burst of approvals renders once."""
+    for letter_id in sorted(set(letter_ids)):
+        wanted = {
+            (edition, code)
+            for edition in PDF_EDITIONS
+            for code, _name in settings.LANGUAGES
+            if cache.has_key(_slot(letter_id, edition, code))
+        }
+        if published:
+            wanted.add((PUBLIC_EDITION, settings.LANGUAGE_CODE))
+        for edition, code in sorted(wanted):
+            request_pdf(letter_id, edition, code, countdown=PDF_REFRESH_DELAY_SECONDS)
 
 
 # --- CSV --------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from . import services
+from . import exports, services
+from .models import Letter
 
 
 @shared_task(name="letters.close_letters_past_deadline")
@@ -52,3 +53,14 @@ def send_moderation_digest() -> int:
 def purge_expired_personal_data() -> int:
     """Beat, daily: erase signers' and contacts' personal data past the retention period."""
     return services.purge_expired_personal_data().signatures
+
+
+@shared_task(name="letters.render_letter_pdf")
+def render_letter_pdf(letter_id: int, edition: str, language: str) -> bool:
+    """Asked for by letters.dispatch: render one PDF of the letter as it is now and store it
+    for the requests (exports.render_stored_pdf). Idempotent: if the stored PDF is already
+    that one, nothing is rendered. True if it rendered. A letter deleted since: nothing."""
+    letter = Letter.objects.filter(pk=letter_id).first()
+    if letter is None:
+        return False
+    return exports.render_stored_pdf(letter, edition, language)

@@ -4,38 +4,57 @@ every approved signer the letter is out, and the invalidation of the cached publ
 The public list of a letter is cached (letters.selectors.public_signatories) under a key made
 of the letter's `list_version` and `updated_at`. Every service that changes what the list
 shows bumps `list_version` in its own transaction, so the new key is visible exactly when the
-change is: a reader can never cache the old list under the new key.
+change is: a reader can never cache the old list under the new key. The PDFs are keyed on it
+too, and rendered again by the worker once the change commits (exports.refresh_pdfs).
 """
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 
-from .. import collation, emails
+from .. import collation, emails, exports
 from ..models import Letter, LetterDelivery, LetterVersion, Signature, seal_signatory
 
 Visibility = Signature.Visibility
 
 
 def invalidate_public_list(*, letter_ids: Iterable[int]) -> None:
-    """The list of signatories of these letters changed: their cached list is stale."""
+    """The list of signatories of these letters changed: their cached list is stale, and the
+    PDFs someone asked for are rendered again by the worker once the change commits."""
     ids = sorted(set(letter_ids))
     if ids:
         Letter.objects.filter(pk__in=ids).update(list_version=F("list_version") + 1)
+        _refresh_pdfs_on_commit(ids)
 
 
 def invalidate_lists_naming(*, organisation_id: int) -> None:
     """An organisation changed its name, acronym or place: every letter it signed shows it
     (letters.receivers calls this when organisations say so; organisations cannot import
     letters)."""
-    Letter.objects.filter(
-        pk__in=Signature.objects.of_organisation(organisation_id).values("letter_id")
-    ).update(list_version=F("list_version") + 1)
+    ids = list(
+        Letter.objects.filter(
+            pk__in=Signature.objects.of_organisation(organisation_id).values("letter_id")
+        ).values_list("pk", flat=True)
+    )
+    if ids:
+        Letter.objects.filter(pk__in=ids).update(list_version=F("list_version") + 1)
+        _refresh_pdfs_on_commit(ids)
+
+
+def _refresh_pdfs_on_commit(letter_ids: list[int], *, published: bool = False) -> None:
+    """After the commit, when the new list is what the worker reads. robust=True: a broker or
+    cache that is down never fails the change (exports.request_pdf does not raise either); a
+    PDF not rendered now is asked for by the first request that finds it missing."""
+    transaction.on_commit(
+        partial(exports.refresh_pdfs, letter_ids, published=published), robust=True
+    )
 
 
 def signer_line(signature: Signature) -> str | None:
@@ -140,4 +159,5 @@ def record_delivery(
         on_record=on_record,
     )
     invalidate_public_list(letter_ids=[letter.pk])
+    _refresh_pdfs_on_commit([letter.pk], published=True)  # the public edition, ready to share
     return delivery

@@ -184,20 +184,51 @@ def _csv_response(lines, filename: str) -> StreamingHttpResponse:
 # --- Exports -----------------------------------------------------------------------------------
 
 
+# Seconds a visitor is asked to wait for a PDF being prepared: a list of a few hundred names
+# renders in about that; a longer one takes a refresh or two.
+PDF_RETRY_AFTER_SECONDS = 5
+
+
+def _pdf_or_preparing(
+    request: HttpRequest, letter: Letter, edition: str, filename: str
+) -> HttpResponse:
+    """The stored PDF, or a page saying it is being prepared: a request never renders (a long
+    list takes WeasyPrint seconds, and two such requests would hold both web workers).
+
+    The page is a 503 with Retry-After rather than a 202: a browser shows its HTML either way
+    (and reloads it by its <meta http-equiv="refresh">), but a download manager, curl or wget
+    given a 2xx saves the page as the PDF, while a 503 with Retry-After is the standard "try
+    again shortly" that `curl --retry` and wget's retries honour, and that crawlers neither
+    index nor count against the URL. Never stored by a cache (no-store): the next request
+    must get the PDF."""
+    pdf = exports.pdf_for_request(letter, edition)
+    if pdf is not None:
+        return _pdf_response(pdf, filename)
+    response = render(
+        request,
+        "letters/pdf_preparing.html",
+        {"letter": letter, "retry_after": PDF_RETRY_AFTER_SECONDS},
+        status=503,
+    )
+    response["Retry-After"] = str(PDF_RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_safe
 def letter_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     letter = permissions.get_visible_letter(request.user, slug)
-    return _pdf_response(
-        exports.letter_pdf(letter, PUBLIC_EDITION), _filename(letter, "letter.pdf")
-    )
+    return _pdf_or_preparing(request, letter, PUBLIC_EDITION, _filename(letter, "letter.pdf"))
 
 
 @login_required
 @require_safe
 def letter_pdf_recipient(request: HttpRequest, slug: str) -> HttpResponse:
     letter = _letter_for_records(request.user, slug)
-    response = _pdf_response(
-        exports.letter_pdf(letter, RECIPIENT_EDITION),
+    response = _pdf_or_preparing(
+        request,
+        letter,
+        RECIPIENT_EDITION,
         _filename(letter, "recipient-edition-not-for-publication.pdf"),
     )
     response["Cache-Control"] = "private, no-store"

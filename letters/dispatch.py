@@ -1,0 +1,28 @@
+"""Hands PDF renderings to the worker: the only module of letters that enqueues a task on
+request of a page or a service.
+
+exports.request_pdf sends `pdf_render_requested` (exports and services sit below the tasks
+and must not import them); this receiver, connected in LettersConfig.ready, enqueues
+letters.render_letter_pdf.
+"""
+
+import logging
+
+from .tasks import render_letter_pdf
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_pdf_render(
+    sender, *, letter_id: int, edition: str, language: str, countdown: int | None, **kwargs
+) -> None:
+    """Never raises: with the broker down the page still answers ("being prepared") and the
+    business change that asked still commits; the pending mark expires and the next request
+    asks again. With tasks run in-process (the embedded default) this is where the PDF is
+    rendered, and a rendering that fails is logged here rather than failing the request."""
+    try:
+        render_letter_pdf.apply_async((letter_id, edition, language), countdown=countdown)
+    except Exception:
+        logger.exception(
+            "Could not enqueue the PDF of letter %s (%s, %s)", letter_id, edition, language
+        )
