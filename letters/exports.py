@@ -4,9 +4,11 @@ press summary.
 - The PDF is laid out by WeasyPrint from templates/letters/pdf/letter.html. Its URL fetcher
   refuses everything: the letter's text is user input, and a PDF renderer that follows
   `<img src="file:///etc/passwd">` or an internal URL is a classic server-side request forgery.
-  Fonts come from the system (fontconfig), never from a URL. Rendering 10,000 names takes
-  seconds, so the result is cached under the list's key, and one request renders while the
-  others wait for it.
+  The fonts are the project's own (letters.pdf_fonts: Noto files that `make install` puts in
+  var/fonts/), handed to fontconfig directly, never loaded from a URL; the system's fonts are
+  not needed.
+  Rendering 10,000 names takes seconds, so the result is cached under the list's key, and one
+  request renders while the others wait for it.
 - CSV files are written by core.spreadsheets (formula cells defused, a byte-order mark
   first); they stream.
 """
@@ -25,7 +27,7 @@ from django.utils.translation import ngettext
 
 from core.spreadsheets import csv_lines
 
-from . import selectors
+from . import pdf_fonts, selectors
 from .models import Letter, LetterVersion, Signature
 from .selectors import (
     ORDER_BY_PLACE,
@@ -84,11 +86,19 @@ def pdf_context(letter: Letter, signatories: SignatoryList, version: LetterVersi
 
 
 def render_pdf(letter: Letter, signatories: SignatoryList, version: LetterVersion) -> bytes:
+    html = render_to_string("letters/pdf/letter.html", pdf_context(letter, signatories, version))
+    return pdf_from_html(html)
+
+
+def pdf_from_html(html: str) -> bytes:
+    """Lay out the letter's HTML: with the project's fonts (letters.pdf_fonts), fetching
+    nothing. Apart from render_pdf so that a test can lay out in a process whose fontconfig
+    sees no system font, as on a fresh machine."""
     from weasyprint import HTML  # heavy: only the processes that render PDFs load it
 
-    html = render_to_string("letters/pdf/letter.html", pdf_context(letter, signatories, version))
     fetcher = _refusing_fetcher_class()()
-    return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+    document = HTML(string=html, base_url=None, url_fetcher=fetcher)
+    return document.write_pdf(font_config=pdf_fonts.font_configuration())
 
 
 def _pdf_version(letter: Letter, signatories: SignatoryList) -> LetterVersion:

@@ -64,27 +64,44 @@ PACKAGES = (
         "0.4.2",
         "sha512-zYD8G2ijWLxqmquoQgghNh/x9p0yxWwArD0oxO1oXY1qx5vOd4t0Kbhnu/Cx8RTy08OgA8RtxuULZFaXwVPnPw==",
         {
-            "package/400Regular/NotoSans_400Regular.ttf": ("NotoSans-Regular.ttf", "fe8c022f48d8dd29f17b744d16f9346f4357e16f7d4f7be58b000ae7c291b614"),
+            "package/400Regular/NotoSans_400Regular.ttf": (
+                "NotoSans-Regular.ttf",
+                "fe8c022f48d8dd29f17b744d16f9346f4357e16f7d4f7be58b000ae7c291b614",
+            ),
             "package/400Regular_Italic/NotoSans_400Regular_Italic.ttf": (
                 "NotoSans-Italic.ttf",
                 "feb3e57888ce3acb604f270c278cfb304c674306518771619ddbdefca42a066b",
             ),
-            "package/700Bold/NotoSans_700Bold.ttf": ("NotoSans-Bold.ttf", "13a813c49624ae3ba3c5c6e72c5ebffc4b9e1e6ea32f421c04069b037c6ad431"),
+            "package/700Bold/NotoSans_700Bold.ttf": (
+                "NotoSans-Bold.ttf",
+                "13a813c49624ae3ba3c5c6e72c5ebffc4b9e1e6ea32f421c04069b037c6ad431",
+            ),
         },
     ),
     Package(
         "@expo-google-fonts/noto-sans-mono",
         "0.4.2",
         "sha512-Am5TeZeLlqPiDbWH71OprS/LZTuWwvpZ0cEObA9I3/FO2uhZEHgbp+fm/3aDPbEiMNr7xN8YpUAnuyBGuEeHoQ==",
-        {"package/400Regular/NotoSansMono_400Regular.ttf": ("NotoSansMono-Regular.ttf", "11b5d661e57865bce89d3f103a654cfa4faf9347abebac252e30742be1e657b2")},
+        {
+            "package/400Regular/NotoSansMono_400Regular.ttf": (
+                "NotoSansMono-Regular.ttf",
+                "11b5d661e57865bce89d3f103a654cfa4faf9347abebac252e30742be1e657b2",
+            )
+        },
     ),
     Package(
         "@expo-google-fonts/noto-sans-sc",
         "0.4.3",
         "sha512-9rAwdFTFHbO/u6Cs0gj2jZbW74TGIiaFNQnXYH2s5wA1bzVkwbaviL4t8YUV642eGYjg86eH6DkAEQmfNHDncQ==",
         {
-            "package/400Regular/NotoSansSC_400Regular.ttf": ("NotoSansSC-Regular.ttf", "d45f67f0a7c0ca3f256950777ce6a61cc7ce5f9696d02900cbbaac25f8aa7d16"),
-            "package/700Bold/NotoSansSC_700Bold.ttf": ("NotoSansSC-Bold.ttf", "9a38ae0ab28cd5a256f9ea8e00dedc688aac17f7915fcb000572990afa956b96"),
+            "package/400Regular/NotoSansSC_400Regular.ttf": (
+                "NotoSansSC-Regular.ttf",
+                "d45f67f0a7c0ca3f256950777ce6a61cc7ce5f9696d02900cbbaac25f8aa7d16",
+            ),
+            "package/700Bold/NotoSansSC_700Bold.ttf": (
+                "NotoSansSC-Bold.ttf",
+                "9a38ae0ab28cd5a256f9ea8e00dedc688aac17f7915fcb000572990afa956b96",
+            ),
         },
     ),
     Package(
@@ -92,8 +109,14 @@ PACKAGES = (
         "0.4.3",
         "sha512-69XAOTLPz0WlAxL6qJEKlDMxHsBd4J1M39HjV0gPF2o1xWVALOsVWvDgistnecVockA9wbU/tH5C/gyS2PdnHg==",
         {
-            "package/400Regular/NotoSansTC_400Regular.ttf": ("NotoSansTC-Regular.ttf", "add35d53f70727657b4509531677c4e3712b67df3d54661efdee5d3a0c16d954"),
-            "package/700Bold/NotoSansTC_700Bold.ttf": ("NotoSansTC-Bold.ttf", "ed4ae6ed781e34d0beee896e9be5d835a938ac7adabbcc1b6b6904290006f372"),
+            "package/400Regular/NotoSansTC_400Regular.ttf": (
+                "NotoSansTC-Regular.ttf",
+                "add35d53f70727657b4509531677c4e3712b67df3d54661efdee5d3a0c16d954",
+            ),
+            "package/700Bold/NotoSansTC_700Bold.ttf": (
+                "NotoSansTC-Bold.ttf",
+                "ed4ae6ed781e34d0beee896e9be5d835a938ac7adabbcc1b6b6904290006f372",
+            ),
         },
     ),
     Package(
@@ -105,7 +128,10 @@ PACKAGES = (
                 "NotoSerifTibetan-Regular.ttf",
                 "33bd11da711ad8fbf55e5df25f29e6ebdfce53424fb41d61c7c6b83c2ba948cf",
             ),
-            "package/700Bold/NotoSerifTibetan_700Bold.ttf": ("NotoSerifTibetan-Bold.ttf", "b42678aaaac6e0bbd267dcf5bf7042f982fd92a36868a237d09ce6c338f63480"),
+            "package/700Bold/NotoSerifTibetan_700Bold.ttf": (
+                "NotoSerifTibetan-Bold.ttf",
+                "b42678aaaac6e0bbd267dcf5bf7042f982fd92a36868a237d09ce6c338f63480",
+            ),
         },
     ),
     Package(
@@ -117,10 +143,14 @@ PACKAGES = (
                 "NotoNaskhArabic-Regular.ttf",
                 "706b4580c025f6c75ec1c06013e17f00a23ec1780091b77a5a5b339469bda94d",
             ),
-            "package/700Bold/NotoNaskhArabic_700Bold.ttf": ("NotoNaskhArabic-Bold.ttf", "35418f91100645a36e4d72d75866b61c5da14dc5ebbade64db434d2c9e76234c"),
+            "package/700Bold/NotoNaskhArabic_700Bold.ttf": (
+                "NotoNaskhArabic-Bold.ttf",
+                "35418f91100645a36e4d72d75866b61c5da14dc5ebbade64db434d2c9e76234c",
+            ),
         },
     ),
 )
+
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
@@ -143,12 +173,15 @@ def download(package: Package, into: Path) -> Path:
     algorithm, _, expected = package.integrity.partition("-")
     digest = hashlib.new(algorithm)
     target = into / "package.tgz"
-    request = urllib.request.Request(package.tarball_url, headers={"User-Agent": "undersigned"})
-    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-        with target.open("wb") as out:
-            while chunk := response.read(CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
+    url = package.tarball_url  # https, built from the constants above
+    request = urllib.request.Request(url, headers={"User-Agent": "undersigned"})  # noqa: S310
+    with (
+        urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response,  # noqa: S310
+        target.open("wb") as out,
+    ):
+        while chunk := response.read(CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
     actual = base64.b64encode(digest.digest()).decode()
     if actual != expected:
         raise SystemExit(
@@ -174,12 +207,16 @@ def extract(package: Package, tarball: Path, directory: Path) -> None:
             actual = sha256_of(temporary)
             if sha256 is not None and actual != sha256:
                 temporary.unlink()
-                raise SystemExit(
-                    f"{package.name}: {name} has sha256 {actual}, expected {sha256}"
-                )
+                raise SystemExit(f"{package.name}: {name} has sha256 {actual}, expected {sha256}")
             staged.append((temporary, directory / name))
     for temporary, final in staged:
         temporary.replace(final)
+
+
+def say(message: str) -> None:
+    """Progress and problems on stderr: this is a command-line tool run by make."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,14 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     missing = [package for package in PACKAGES if not in_place(package, directory)]
     if args.check:
         for package in missing:
-            print(f"missing or altered: {package.name}@{package.version}", file=sys.stderr)
+            say(f"fonts: missing or altered: {package.name}@{package.version}")
         return 1 if missing else 0
     if not missing:
-        print(f"fonts: all {sum(len(p.files) for p in PACKAGES)} files in place in {directory}")
+        say(f"fonts: all {sum(len(p.files) for p in PACKAGES)} files in place in {directory}")
         return 0
     directory.mkdir(parents=True, exist_ok=True)
     for package in missing:
-        print(f"fonts: fetching {package.name}@{package.version}", flush=True)
+        say(f"fonts: fetching {package.name}@{package.version}")
         with tempfile.TemporaryDirectory(prefix="fonts-", dir=directory) as scratch:
             extract(package, download(package, Path(scratch)), directory)
     return 0
