@@ -53,11 +53,15 @@ $(VENV)/.created: | uv
 	$(UV) venv --allow-existing --python "$(PYTHON)" $(VENV)
 	@touch $@
 
+# The fonts the PDFs are laid out in (Latin, Chinese, Tibetan, Arabic script) come from the npm
+# registry into var/fonts/, pinned and checked (scripts/fetch_fonts.py); a no-op once in place.
 install: $(VENV)/.created
 	$(UV) sync --frozen --no-dev --inexact
+	$(PY) scripts/fetch_fonts.py
 
 install-dev: $(VENV)/.created
 	$(UV) sync --frozen
+	$(PY) scripts/fetch_fonts.py
 
 migrate: install
 	$(RUN_ENV) $(MANAGE) migrate --noinput

@@ -16,6 +16,8 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -25,6 +27,8 @@ logger = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 
 _started = threading.Event()
+# Work a request hands off instead of doing itself (a PDF to render), one job at a time.
+_background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedded-worker")
 
 
 def should_start(argv: list[str] | None = None) -> bool:
@@ -82,3 +86,15 @@ def start() -> bool:
     _started.set()
     threading.Thread(target=_loop, name="embedded-scheduler", daemon=True).start()
     return True
+
+
+def submit(job: Callable[[], object]) -> None:
+    """Run `job` in the embedded worker thread (`make run`'s stand-in for a Celery worker)."""
+
+    def run() -> None:
+        try:
+            job()
+        finally:
+            close_old_connections()
+
+    _background.submit(run)

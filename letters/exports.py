@@ -4,16 +4,16 @@ press summary.
 - The PDF is laid out by WeasyPrint from templates/letters/pdf/letter.html. Its URL fetcher
   refuses everything: the letter's text is user input, and a PDF renderer that follows
   `<img src="file:///etc/passwd">` or an internal URL is a classic server-side request forgery.
-  Fonts come from the system (fontconfig), never from a URL. Rendering 10,000 names takes
-  seconds, so requests never render: the worker does, at publication, when the list changes
-  and when a request finds no PDF of the letter as it is now (see "The stored PDF" below).
+  The fonts are the project's own (letters.pdf_fonts: Noto files that `make install` puts in
+  var/fonts/), handed to fontconfig directly, never loaded from a URL; the system's fonts are
+  not needed. Rendering 10,000 names takes seconds, so requests never render: the worker
+  does, at publication, when the list changes and when a request finds no PDF of the letter
+  as it is now (see "The stored PDF" below).
 - CSV files are written by core.spreadsheets (formula cells defused, a byte-order mark
   first); they stream.
 """
 
 import hashlib
-import shutil
-import subprocess
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 
 from core.spreadsheets import csv_lines
 
-from . import selectors
+from . import pdf_fonts, selectors
 from .models import Letter, LetterVersion, Signature
 from .selectors import (
     ORDER_BY_PLACE,
@@ -85,11 +85,19 @@ def pdf_context(letter: Letter, signatories: SignatoryList, version: LetterVersi
 
 
 def render_pdf(letter: Letter, signatories: SignatoryList, version: LetterVersion) -> bytes:
+    html = render_to_string("letters/pdf/letter.html", pdf_context(letter, signatories, version))
+    return pdf_from_html(html)
+
+
+def pdf_from_html(html: str) -> bytes:
+    """Lay out the letter's HTML: with the project's fonts (letters.pdf_fonts), fetching
+    nothing. Apart from render_pdf so that a test can lay out in a process whose fontconfig
+    sees no system font, as on a fresh machine."""
     from weasyprint import HTML  # heavy: only the processes that render PDFs load it
 
-    html = render_to_string("letters/pdf/letter.html", pdf_context(letter, signatories, version))
     fetcher = _refusing_fetcher_class()()
-    return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+    document = HTML(string=html, base_url=None, url_fetcher=fetcher)
+    return document.write_pdf(font_config=pdf_fonts.font_configuration())
 
 
 def _pdf_version(letter: Letter, signatories: SignatoryList) -> LetterVersion:
@@ -154,30 +162,9 @@ def _templates_fingerprint() -> str:
 
 @lru_cache(maxsize=1)
 def _fonts_fingerprint() -> str:
-    """What fonts the renderer would use, once per process: a PDF rendered before the fonts for
-    a script were installed is not served after they are (the next process has another key).
-    letters.pdf_fonts knows best when it exists; otherwise the font files fontconfig lists."""
-    try:
-        from . import pdf_fonts
-    except ImportError:
-        pass
-    else:
-        return str(pdf_fonts.fingerprint())
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return "none"
-    try:
-        listed = subprocess.run(  # noqa: S603 - a fixed command
-            [fc_list, "--format", "%{file}\n"],
-            capture_output=True,
-            check=True,
-            text=True,
-            timeout=10,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return "none"
-    files = sorted(set(listed.split()))
-    return hashlib.sha256("\n".join(files).encode()).hexdigest()[:16] if files else "none"
+    """The fonts the renderer uses (letters.pdf_fonts): a PDF rendered while a script's font
+    was missing is not served once it is there (the next process has another key)."""
+    return str(pdf_fonts.fingerprint())
 
 
 def _language(language: str | None = None) -> str:
