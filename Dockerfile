@@ -26,13 +26,12 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 # --- runtime ------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 
-# Libraries WeasyPrint loads at run time (Pango, HarfBuzz incl. subsetting) and fonts for the
-# scripts signatories' names come in: Noto core covers Latin, Arabic, Tibetan, Devanagari, …;
-# Noto CJK covers Chinese, Japanese and Korean. PDFs never fetch fonts from the network.
+# Libraries WeasyPrint loads at run time (Pango, HarfBuzz incl. subsetting). The fonts of
+# the PDFs are the project's own (Latin, Chinese, Tibetan, Arabic script: letters/pdf_fonts.py),
+# fetched into the image below; PDFs never fetch fonts from the network at run time.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
-      fonts-noto-core fonts-noto-cjk \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 undersigned \
@@ -44,11 +43,14 @@ ENV PATH=/app/.venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings \
     STATIC_ROOT=/app/staticfiles \
-    MEDIA_ROOT=/app/media
+    MEDIA_ROOT=/app/media \
+    PDF_FONT_DIR=/app/fonts
 
 WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
 COPY . .
+# The PDFs' fonts, pinned and checked (outside /app/var, which compose mounts a volume over).
+RUN python scripts/fetch_fonts.py --dir /app/fonts
 
 # Static files are collected into the image (served by whitenoise). The SECRET_KEY and
 # EMAIL_URL here exist only for this one command: they are not ENV of the image and not used

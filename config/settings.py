@@ -473,6 +473,8 @@ BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 SIGNATORY_LIST_CACHE_SECONDS = env.int("SIGNATORY_LIST_CACHE_SECONDS", default=24 * 60 * 60)
 # Named organisations per page of the letter page's list (search and the exports show all).
 SIGNATORIES_PER_PAGE = env.int("SIGNATORIES_PER_PAGE", default=1000)
+# The PDFs' fonts (letters/pdf_fonts.py), fetched by `make install` (scripts/fetch_fonts.py).
+PDF_FONT_DIR = env.str("PDF_FONT_DIR", default=str(BASE_DIR / "var" / "fonts"))
 # Rendered PDFs are cached under the list's key: 10,000 signatories take seconds to lay out.
 EXPORT_PDF_CACHE_SECONDS = env.int("EXPORT_PDF_CACHE_SECONDS", default=7 * 24 * 60 * 60)
 # Who may frame the embeddable count (letters:embed), as CSP frame-ancestors sources. Every

@@ -60,8 +60,6 @@ def run_due(schedule: dict[str, dict], next_run: dict[str, float], now: float) -
             logger.exception(
                 "embedded scheduler: %s failed; it runs again in %ss", name, entry["schedule"]
             )
-        finally:
-            close_old_connections()
         ran.append(name)
     return ran
 
@@ -75,7 +73,8 @@ def _loop() -> None:
     logger.warning("embedded scheduler: %d periodic tasks run in this process", len(schedule))
     next_run: dict[str, float] = {}
     while True:
-        run_due(schedule, next_run, time.monotonic())
+        if run_due(schedule, next_run, time.monotonic()):
+            close_old_connections()  # this thread's connection, as a request's end would
         time.sleep(TICK_SECONDS)
 
 

@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Where scripts/fetch_fonts.py puts them (tests point this elsewhere).
-FONT_DIR: Path = Path(settings.BASE_DIR) / "var" / "fonts"
+# Where scripts/fetch_fonts.py puts them (tests point this elsewhere; the image sets
+# PDF_FONT_DIR, because compose mounts a volume over /app/var).
+FONT_DIR: Path = Path(settings.PDF_FONT_DIR)
 
 # The files the PDFs need, as scripts/fetch_fonts.py names them (a test keeps the two lists
 # equal). The template's font stacks name their families: Noto Sans (Latin, Greek, Cyrillic;

@@ -33,6 +33,7 @@ from ..forms.invitations import (
 )
 from ..models import Invitation, InvitationImport, Letter
 from ..permissions import can_edit_letter, get_coordinated_letter
+from ..templatetags.letters_tags import delivery_error
 
 PAGE_SIZE = 50
 
@@ -150,7 +151,7 @@ def _export_row(invitation: Invitation) -> list:
         invitation.decline_reason,
         invitation.forwarded_from.email if invitation.forwarded_from else "",
         invitation.forwarded_to_email or "",
-        invitation.last_error or invitation.email_error or "",
+        delivery_error(invitation.last_error or invitation.email_error or ""),
     ]
 
 

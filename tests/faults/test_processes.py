@@ -207,15 +207,27 @@ def _fan_out(count: int, batch: str) -> list[str]:
     return addresses
 
 
+def _reset_producers(app) -> None:
+    """The app keeps its connection and producer pools for the broker it first used; a test
+    that gives it another broker drops them."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def publish_to(stack, settings):
     """The test process publishes to the stack's broker, as the web process does."""
     from config.celery import app
+    from core import cache as core_cache
 
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
     app.conf.update(task_always_eager=False, broker_url=stack.redis.url)
+    _reset_producers(app)
+    core_cache.breaker.reset()
     yield
     app.conf.update(saved)
+    _reset_producers(app)
+    core_cache.breaker.reset()
 
 
 def test_a_worker_killed_mid_fan_out_delivers_everything_within_a_minute_of_its_restart(

@@ -1,0 +1,123 @@
+"""The request path without Redis (issue 13): a Redis server of the test's own, killed or
+hung, under the real cache backend (core.cache.ResilientRedisCache) and the real broker."""
+
+import json
+import time
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+
+from core import cache as core_cache
+from core import ratelimit
+
+
+@pytest.fixture
+def redis_cache(redis_server, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": redis_server.url,
+            "OPTIONS": {"socket_connect_timeout": 0.1, "socket_timeout": 0.1},
+        }
+    }
+    core_cache.breaker.reset()
+    yield caches["default"]
+    core_cache.breaker.reset()
+
+
+def _timed(call):
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
+
+
+def test_a_killed_redis_reads_as_a_miss_and_counts_locally(redis_server, redis_cache):
+    redis_cache.set("fragment", "<p>cached</p>")
+    assert redis_cache.get("fragment") == "<p>cached</p>"
+    redis_server.kill()
+    value, seconds = _timed(lambda: redis_cache.get("fragment"))
+    assert value is None  # rendered again by the caller
+    assert seconds < 0.5
+    assert core_cache.redis_unavailable()
+    # The rate limit still limits, in this process.
+    limit = ratelimit.Limit(count=2, seconds=60)
+    assert [ratelimit.hit("test", "client", limit) for _ in range(3)] == [True, True, False]
+
+
+def test_a_hung_redis_costs_one_short_timeout_then_nothing(redis_server, redis_cache):
+    redis_cache.set("fragment", "x")
+    redis_server.hang()
+    try:
+        _, first = _timed(lambda: redis_cache.get("fragment"))
+        _, second = _timed(lambda: redis_cache.get("fragment"))
+    finally:
+        redis_server.resume()
+    assert first < 0.5, first
+    assert second < 0.01, second  # the breaker is open: Redis is not tried
+
+
+def test_redis_is_used_again_once_it_answers(redis_server, redis_cache):
+    redis_server.kill()
+    redis_cache.set("k", "local")  # kept by the stand-in
+    redis_server.start()
+    core_cache.breaker.open_until = 0  # the breaker's period is over
+    redis_cache.set("k", "redis")
+    assert redis_cache.get("k") == "redis"
+    assert not core_cache.redis_unavailable()
+
+
+def test_publishing_a_task_with_the_broker_down_returns_at_once_and_raises_nothing(
+    redis_server, redis_cache
+):
+    from config.celery import app
+    from core.broker import publish
+    from outbox.tasks import send_emails
+
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
+    app.conf.update(task_always_eager=False, broker_url=redis_server.url)
+    try:
+        redis_server.kill()
+        published, seconds = _timed(lambda: publish(send_emails, ([1],)))
+        assert published is False
+        assert seconds < 3
+        # Known down: not even tried.
+        published, seconds = _timed(lambda: publish(send_emails, ([1],)))
+        assert (published, seconds < 0.05) == (False, True)
+    finally:
+        app.conf.update(saved)
+
+
+@pytest.mark.django_db
+def test_healthz_names_the_degraded_parts_and_stays_200(client, redis_server, redis_cache):
+    with override_settings(CELERY_BROKER_URL=redis_server.url):
+        from config.celery import app
+
+        saved = app.conf.task_always_eager
+        app.conf.task_always_eager = False
+        try:
+            healthy = json.loads(client.get("/healthz").content)
+            redis_server.kill()
+            response = client.get("/healthz")
+        finally:
+            app.conf.task_always_eager = saved
+    assert healthy["status"] == "ok", healthy
+    body = json.loads(response.content)
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["degraded"] == ["cache", "broker"]
+    assert body["checks"]["database"]["ok"] is True
+    assert "127.0.0.1" not in response.content.decode()  # no host, no URL, no password
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
+    from config import views
+
+    def down():
+        raise ConnectionError("no database")
+
+    monkeypatch.setattr(views, "_check_database", down)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert json.loads(response.content)["status"] == "down"
