@@ -57,6 +57,10 @@ def fresh_cache(settings):
             "LOCATION": f"test-{uuid.uuid4().hex}",
         }
     }
+    # Nor does a Redis outage (core.cache's breaker, per process) outlive its test.
+    from core.cache import breaker
+
+    breaker.open_until, breaker.failures = 0.0, 0
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("faults"))
 
 
+def reset_producers(app) -> None:
+    """The app keeps its connection and producer pools for the broker it first used; a test
+    that gives it another broker drops them."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 class RedisServer:
     """redis-server on a free port, nothing kept on disk."""
 

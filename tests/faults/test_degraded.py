@@ -10,6 +10,7 @@ from django.test import override_settings
 
 from core import cache as core_cache
 from core import ratelimit
+from tests.faults.conftest import reset_producers
 
 
 @pytest.fixture
@@ -76,6 +77,7 @@ def test_publishing_a_task_with_the_broker_down_returns_at_once_and_raises_nothi
 
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
     app.conf.update(task_always_eager=False, broker_url=redis_server.url)
+    reset_producers(app)
     try:
         redis_server.kill()
         published, seconds = _timed(lambda: publish(send_emails, ([1],)))
@@ -86,6 +88,7 @@ def test_publishing_a_task_with_the_broker_down_returns_at_once_and_raises_nothi
         assert (published, seconds < 0.05) == (False, True)
     finally:
         app.conf.update(saved)
+        reset_producers(app)
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import wait_for
+from tests.faults.conftest import reset_producers as _reset_producers
 
 pytestmark = [
     pytest.mark.processes,
@@ -207,13 +208,6 @@ def _fan_out(count: int, batch: str) -> list[str]:
     return addresses
 
 
-def _reset_producers(app) -> None:
-    """The app keeps its connection and producer pools for the broker it first used; a test
-    that gives it another broker drops them."""
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def publish_to(stack, settings):
     """The test process publishes to the stack's broker, as the web process does."""
@@ -285,3 +279,34 @@ def test_redis_lost_five_times_under_a_fan_out_leaves_the_worker_alive_and_sends
     _expect_each_once(stack.smtp, addresses, timeout=90)
     assert worker.alive(), worker.output()[-3000:]
     assert "Unrecoverable error" not in worker.output()
+
+
+# --- 4. Uncached PDFs do not hold the site --------------------------------------------------
+
+
+def test_two_uncached_pdfs_do_not_hold_up_the_letter_page(stack, open_letter):
+    """Two sync gunicorn workers, two visitors asking for a PDF nobody has rendered yet, and a
+    third visitor reading the letter: no request waits on WeasyPrint (issue 13)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stack.worker()
+    _, base = stack.web()
+    slug = open_letter.slug
+
+    def get(path: str) -> tuple[int, float]:
+        visitor = Visitor(base)
+        status, _ = visitor.request("GET", path)
+        return status, visitor.timings[-1][2]
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        pdfs = [pool.submit(get, f"/letters/{slug}/letter.pdf") for _ in range(2)]
+        page = pool.submit(get, f"/letters/{slug}/")
+        page_status, page_seconds = page.result(timeout=30)
+        pdf_results = [future.result(timeout=30) for future in pdfs]
+    assert page_status == 200
+    assert page_seconds < 1.0, page_seconds
+    for status, seconds in pdf_results:
+        assert status in {200, 503}, status  # the stored PDF, or "being prepared"
+        assert seconds < 1.0, seconds
+    # The worker renders it: it is served shortly after.
+    wait_for(lambda: get(f"/letters/{slug}/letter.pdf")[0] == 200, timeout=60, interval=1)

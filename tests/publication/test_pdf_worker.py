@@ -3,6 +3,8 @@ PDF of the letter as it is now, or answers "being prepared" (503, Retry-After) a
 worker for it once; a list change or the publication asks for it after commit; the key
 follows the list, the templates and the fonts; a dead broker fails nothing."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -27,11 +29,15 @@ class Queue:
     """Stands for letters.render_letter_pdf in letters.dispatch: records what was enqueued
     (as a real worker would receive it), runs nothing; `fail` makes it a dead broker."""
 
+    name = "letters.render_letter_pdf"
+
     def __init__(self, fail: bool = False) -> None:
         self.calls: list[tuple[tuple, int | None]] = []
         self.fail = fail
+        # core.broker.publish reads the app's configuration: a broker, not in-process tasks.
+        self.app = SimpleNamespace(conf=SimpleNamespace(task_always_eager=False))
 
-    def apply_async(self, args, countdown=None):
+    def apply_async(self, args, countdown=None, retry=True):
         if self.fail:
             raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
         self.calls.append((tuple(args), countdown))
@@ -236,20 +242,11 @@ def test_the_templates_are_in_the_key(monkeypatch, public_open_letter):
     assert exports.pdf_key(public_open_letter, PUBLIC_EDITION, EN) != before
 
 
-def test_without_pdf_fonts_the_fingerprint_comes_from_fontconfig(monkeypatch):
-    import sys
+def test_the_fonts_fingerprint_is_letters_pdf_fonts(monkeypatch):
+    from letters import pdf_fonts
 
-    import letters
-
-    monkeypatch.delattr(letters, "pdf_fonts", raising=False)
-    monkeypatch.setitem(sys.modules, "letters.pdf_fonts", None)  # not installed: ImportError
-    fingerprint = exports._fonts_fingerprint.__wrapped__
-    listed = fingerprint()
-    assert listed
-    assert fingerprint() == listed  # the same fonts, the same fingerprint
-
-    monkeypatch.setattr(exports.shutil, "which", lambda name: None)
-    assert fingerprint() == "none"  # no fc-list: a fingerprint all the same
+    monkeypatch.setattr(pdf_fonts, "fingerprint", lambda: "fonts-v2")
+    assert exports._fonts_fingerprint.__wrapped__() == "fonts-v2"
 
 
 # --- Who gets which edition ----------------------------------------------------------------------
