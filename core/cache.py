@@ -18,7 +18,7 @@ BREAKER_SECONDS: after a failure every call goes to the local cache at once, wit
 Redis, until the breaker closes again. The socket timeouts (settings.CACHES OPTIONS) are short
 so that a hung Redis — one that accepts connections and never answers — costs about 100 ms.
 
-`redis_unavailable()` tells other parts (the task dispatch, /healthz) that Redis is known to
+`redis_unavailable()` tells other parts (core.broker's task publishing) that Redis is known to
 be down in this process, so that they too skip it instead of waiting on it.
 """
 
