@@ -55,13 +55,16 @@ $(VENV)/.created: | uv
 
 # The fonts the PDFs are laid out in (Latin, Chinese, Tibetan, Arabic script) come from the npm
 # registry into var/fonts/, pinned and checked (scripts/fetch_fonts.py); a no-op once in place.
+# So does axe-core, the accessibility rules of the browser tests (scripts/fetch_axe.py, var/axe/).
 install: $(VENV)/.created
 	$(UV) sync --frozen --no-dev --inexact
 	$(PY) scripts/fetch_fonts.py
+	$(PY) scripts/fetch_axe.py
 
 install-dev: $(VENV)/.created
 	$(UV) sync --frozen
 	$(PY) scripts/fetch_fonts.py
+	$(PY) scripts/fetch_axe.py
 
 migrate: install
 	$(RUN_ENV) $(MANAGE) migrate --noinput
