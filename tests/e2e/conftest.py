@@ -2,7 +2,9 @@
 
 Browsers cannot be downloaded here, so Playwright launches the system chromium (installed by
 `.ci/run` with apt). Without it the tests skip with a reason; with REQUIRE_SERVICES=1 they
-fail instead. A failing test leaves a screenshot in /tmp/shots-e2e/.
+fail instead. A failing test leaves a screenshot in /tmp/shots-e2e/; `keep_screenshot` keeps
+one as an artifact of the run, in var/artifacts/screenshots/ (E2E_ARTIFACTS_DIR overrides
+var/artifacts/), where CI finds it in the clone it ran in.
 """
 
 import os
@@ -25,6 +27,18 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = Path(os.environ.get("E2E_SHOTS_DIR") or Path(tempfile.gettempdir()) / "shots-e2e")
 TIMEOUT_MS = 10_000
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def keep_screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot of `page` as an artifact of the run:
+    <E2E_ARTIFACTS_DIR, else var/artifacts>/screenshots/<name>.png. Returns its path."""
+    artifacts = Path(os.environ.get("E2E_ARTIFACTS_DIR") or ROOT / "var" / "artifacts")
+    directory = artifacts / "screenshots"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / (re.sub(r"[^\w.-]+", "_", name) + ".png")
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
