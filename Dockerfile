@@ -51,6 +51,7 @@ COPY --from=build /app/.venv /app/.venv
 COPY . .
 # The PDFs' fonts, pinned and checked (outside /app/var, which compose mounts a volume over).
 RUN python scripts/fetch_fonts.py --dir /app/fonts
+RUN python scripts/compile_messages.py
 
 # Static files are collected into the image (served by whitenoise). The SECRET_KEY and
 # EMAIL_URL here exist only for this one command: they are not ENV of the image and not used

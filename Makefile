@@ -35,7 +35,7 @@ DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.to
 	FIELD_INDEX_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))') \
 	REDIS_URL=redis://127.0.0.1:6379/0
 
-.PHONY: help uv venv install install-dev run serve migrate demo test lint format check-deploy worker beat bench-signing bench-invitations clean
+.PHONY: help uv venv install install-dev messages run serve migrate demo test lint format check-deploy worker beat bench-signing bench-invitations clean
 
 help:
 	@echo "make run           install, migrate, load the demo data, serve on http://127.0.0.1:8000"
@@ -60,11 +60,23 @@ install: $(VENV)/.created
 	$(UV) sync --frozen --no-dev --inexact
 	$(PY) scripts/fetch_fonts.py
 	$(PY) scripts/fetch_axe.py
+	$(PY) scripts/compile_messages.py
 
 install-dev: $(VENV)/.created
 	$(UV) sync --frozen
 	$(PY) scripts/fetch_fonts.py
 	$(PY) scripts/fetch_axe.py
+	$(PY) scripts/compile_messages.py
+
+# Re-extract every translatable string into the catalogs (locale/<lang>/LC_MESSAGES/django.po;
+# needs GNU gettext's xgettext and msgmerge), then compile them. README: Translating.
+MESSAGE_LOCALES = zh_Hans zh_Hant bo ug
+messages: install-dev
+	for locale in $(MESSAGE_LOCALES); do \
+	  $(MANAGE) makemessages -l $$locale --add-location=file \
+	    --ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore=node_modules || exit 1; \
+	done
+	$(PY) scripts/compile_messages.py
 
 migrate: install
 	$(RUN_ENV) $(MANAGE) migrate --noinput

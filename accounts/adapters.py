@@ -9,10 +9,11 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.html import strip_tags
 
+from core.locale import supported
 from core.ratelimit import client_key
 from outbox.rendering import RenderedEmail
 from outbox.services import queue_email
@@ -96,11 +97,16 @@ class AccountAdapter(DefaultAccountAdapter):
         queued in the request's transaction, sent by the worker after commit, never in the
         request. The kind is the template prefix, so the admin shows which email it is."""
         request = allauth_context.request
-        message = self.render_mail(
-            template_prefix,
-            email,
-            self._site_context({"request": request, "email": email} | context),
-        )
+        # The account's language if it chose one (a password reset asked for from a page in
+        # another language still reaches its owner in theirs), else the page's.
+        user = context.get("user")
+        language = supported(getattr(user, "language", "")) or translation.get_language()
+        with translation.override(language):
+            message = self.render_mail(
+                template_prefix,
+                email,
+                self._site_context({"request": request, "email": email} | context),
+            )
         if message.content_subtype == "html":  # a project template with no text part
             rendered = RenderedEmail(message.subject, strip_tags(message.body), message.body)
         else:
@@ -112,6 +118,7 @@ class AccountAdapter(DefaultAccountAdapter):
             context={},
             dedupe_key=dedupe_key(template_prefix, email, rendered),
             rendered=rendered,
+            language=language,
         )
 
 

@@ -12,6 +12,10 @@ class Action(models.TextChoices):
     LETTER_CREATED = "letter.created", _("Letter created")
     LETTER_VERSION_SAVED = "letter.version_saved", _("Letter text saved as a new version")
     LETTER_SETTINGS_CHANGED = "letter.settings_changed", _("Letter settings changed")
+    LETTER_TRANSLATION_SAVED = (
+        "letter.translation_saved",
+        _("Translation of the letter saved as a new version"),
+    )
     LETTER_OPENED = "letter.opened", _("Letter opened for signatures")
     LETTER_CLOSED = "letter.closed", _("Letter closed")
     LETTER_REOPENED = "letter.reopened", _("Letter reopened")

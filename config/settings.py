@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import environ
 from cryptography.fernet import Fernet
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -96,10 +97,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The reader's language: ?lang=, the account's, the switcher's cookie, the browser's.
+    "core.locale.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -124,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "core.locale.context",
             ],
         },
     },
@@ -351,9 +354,27 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Undersigned"
 
 # --- Internationalisation -------------------------------------------------------------------
+# The interface languages of the people who sign: English, Chinese in both scripts, Tibetan
+# and Uyghur (right to left). The switcher names each in its own language (LANG_INFO's
+# name_local); Django knows every one of them but Tibetan, added here.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGES = [
+    ("en", _("English")),
+    ("zh-hans", _("Simplified Chinese")),
+    ("zh-hant", _("Traditional Chinese")),
+    ("bo", _("Tibetan")),
+    ("ug", _("Uyghur")),
+]
+LANG_INFO.setdefault("bo", {"bidi": False, "code": "bo", "name": "Tibetan", "name_local": "བོད་ཡིག"})
+# The project's catalogs (makemessages writes here), then the translations of Django's and
+# allauth's own strings for the languages they ship none of (Tibetan; allauth in Uyghur).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-extra"]
+# The switcher's cookie (visitors; an account keeps its choice in User.language): a
+# preference, not a secret, sent only over HTTPS in production.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

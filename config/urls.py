@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
 from letters.views import account_data
@@ -11,12 +12,13 @@ from . import views
 # The admin logs in through allauth: its rate limits and 2FA apply (DESIGN.md §7).
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Undersigned"
-admin.site.site_title = "Undersigned admin"
+admin.site.site_title = _("Undersigned admin")
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.privacy, name="privacy"),
+    path("language/", views.set_language, name="set_language"),
     # The account's data: download, deletion (letters.views.account_data; before allauth's).
     path("accounts/data/", account_data.account_data, name="account-data"),
     path(

@@ -5,10 +5,37 @@ from django.shortcuts import render
 from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switcher (a form, no script): Django's view sets the visitor's cookie and
+    sends them back to `next` (a local URL only); a logged-in reader's choice is also saved
+    on their account (core.locale). An unknown language changes nothing."""
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import set_account_language
+    from core.locale import supported, without_language_parameter
+
+    code = request.POST.get("language", "")
+    if supported(code) is None:
+        code = ""
+    if request.user.is_authenticated and code:
+        try:
+            set_account_language(user=request.user, language=code)
+        except ValidationError:
+            code = ""
+    post = request.POST.copy()
+    post["language"] = code
+    post["next"] = without_language_parameter(post.get("next", "") or "/")
+    request.POST = post
+    return django_set_language(request)
 
 
 # Each dependency's check is bounded: a hung part costs /healthz at most this long.
@@ -108,7 +135,9 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 def _error(request: HttpRequest, template: str, status: int) -> HttpResponse:
-    return render(request, template, status=status)
+    # The language switcher of an error page leads to the home page: a link back to the
+    # address asked for would make a hidden page's 404 differ from a missing one's.
+    return render(request, template, {"error_page": True}, status=status)
 
 
 @requires_csrf_token

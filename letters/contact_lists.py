@@ -15,11 +15,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.locale import supported
 from core.spreadsheets import looks_like_formula
 from core.validators import validate_plain_text
 from organisations.names import normalise_name
@@ -31,14 +34,27 @@ COLUMNS = {
     "contact_name": {"contact name", "contact", "name", "full name"},
     "email": {"email", "e mail", "email address", "e mail address"},
     "based_in": {"based in"},
+    "language": {"language", "lang", "language code"},
 }
 REQUIRED = ("organisation", "contact_name", "email")
 MAX_LENGTHS = {"organisation": 200, "contact_name": 150, "email": 254, "based_in": 100}
+# The language column takes a code (zh-hant, bo), a region's code (zh-TW), or the language's
+# name in English or in itself; empty: the letter's language.
+LANGUAGE_NAMES = {
+    name.casefold(): code
+    for code, _name in settings.LANGUAGES
+    for name in (
+        code,
+        str(get_language_info(code)["name"]),
+        str(get_language_info(code)["name_local"]),
+    )
+} | {"chinese (simplified)": "zh-hans", "chinese (traditional)": "zh-hant", "chinese": "zh-hans"}
 LABELS = {
     "organisation": "organisation",
     "contact_name": "contact name",
     "email": "email",
     "based_in": "based in",
+    "language": "language",
 }
 
 
@@ -179,12 +195,21 @@ def read_contacts(file: IO[bytes], *, max_rows: int) -> ParsedFile:
 # --- Checking rows --------------------------------------------------------------------------
 
 
+def language_code(value: str) -> str | None:
+    """The configured language a cell names ("" for an empty cell), or None."""
+    value = " ".join(str(value).split())
+    if not value:
+        return ""
+    return LANGUAGE_NAMES.get(value.casefold()) or supported(value)
+
+
 def clean_cells(row: dict[str, Any]) -> dict[str, Any]:
     """Spaces collapsed in names, the address trimmed: what will be stored."""
     cleaned = dict(row)
     for column in ("organisation", "contact_name", "based_in"):
         cleaned[column] = " ".join(str(row.get(column, "")).split())
     cleaned["email"] = str(row.get("email", "")).strip()
+    cleaned["language"] = " ".join(str(row.get("language", "")).split())
     return cleaned
 
 
@@ -227,6 +252,17 @@ def row_errors(row: dict[str, Any], *, contact_name_required: bool = True) -> li
             validate_plain_text(value)
         except ValidationError as exc:
             errors.append(f"{label.capitalize()}: {exc.messages[0]}")
+    if language_code(row.get("language", "")) is None:
+        errors.append(
+            _(
+                "“%(language)s” is not a language of the site: use one of %(codes)s, or leave "
+                "it empty."
+            )
+            % {
+                "language": str(row["language"])[:40],
+                "codes": ", ".join(code for code, _name in settings.LANGUAGES),
+            }
+        )
     email = row["email"]
     if not email:
         errors.append(_("The email is missing."))

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from core.locale import with_language
 from outbox.models import OutboundEmail
 from outbox.rendering import MailMerge, RenderedEmail
 from outbox.services import EmailSpec, address_hash, queue_email, queue_emails
@@ -16,8 +17,19 @@ from . import tokens
 from .models import Invitation, LetterVersion, Signature
 
 
-def _url(name: str, **kwargs) -> str:
-    return settings.SITE_URL + reverse(name, kwargs=kwargs)
+def _url(name: str, *, language: str | None = None, **kwargs) -> str:
+    """An absolute link; with a language other than the site's, it opens the page in it."""
+    url = settings.SITE_URL + reverse(name, kwargs=kwargs)
+    return with_language(url, language) if language and language != settings.LANGUAGE_CODE else url
+
+
+def language_of(signature: Signature) -> str:
+    """A signer's emails are in the language of the page they signed on."""
+    return signature.language or signature.letter.language
+
+
+def _account_language(user, letter) -> str:
+    return getattr(user, "language", "") or letter.language
 
 
 def _signature_context(signature: Signature) -> dict:
@@ -33,8 +45,10 @@ def _signature_context(signature: Signature) -> dict:
         if signature.status == Signature.Status.APPROVED
         else signature.name_for_signer,
         "version": signature.version,
-        "letter_url": _url("letters:detail", slug=letter.slug),
-        "manage_url": _url("letters:signature-manage", token=manage_token),
+        "letter_url": _url("letters:detail", slug=letter.slug, language=language_of(signature)),
+        "manage_url": _url(
+            "letters:signature-manage", token=manage_token, language=language_of(signature)
+        ),
     }
 
 
@@ -46,10 +60,13 @@ def confirmation_request(signature: Signature) -> OutboundEmail:
         to=signature.signer_email,
         context={
             **_signature_context(signature),
-            "confirm_url": _url("letters:signature-confirm", token=token),
+            "confirm_url": _url(
+                "letters:signature-confirm", token=token, language=language_of(signature)
+            ),
             "confirmation_days": settings.SIGNATURE_CONFIRMATION_DAYS,
         },
         dedupe_key=f"signature:{signature.pk}:confirm",
+        language=language_of(signature),
     )
 
 
@@ -61,6 +78,7 @@ def _decision_spec(signature: Signature) -> EmailSpec:
         to=signature.signer_email,
         context=_signature_context(signature),
         dedupe_key=f"signature:{signature.pk}:{'approved' if approved else 'rejected'}",
+        language=language_of(signature),
     )
 
 
@@ -84,6 +102,7 @@ def signature_withdrawn(signature: Signature) -> OutboundEmail:
         to=signature.signer_email,
         context=_signature_context(signature),
         dedupe_key=f"signature:{signature.pk}:withdrawn",
+        language=language_of(signature),
     )
 
 
@@ -119,10 +138,13 @@ def widening_request(
             "before_show_name": signature.show_signer_name,
             "after_display": _visibility_display(visibility),
             "after_show_name": show_signer_name,
-            "widen_url": _url("letters:signature-widen", token=token),
+            "widen_url": _url(
+                "letters:signature-widen", token=token, language=language_of(signature)
+            ),
         },
         # A new link is a new email (the token carries its time), a retry is not.
         dedupe_key=f"{change}{tokens.hash_secret(token)[:16]}"[:200],
+        language=language_of(signature),
     )
 
 
@@ -152,12 +174,15 @@ def signature_changed(
     }
     admins = Membership.objects.filter(
         organisation_id=signature.organisation_id, role=Membership.Role.ADMIN
-    ).values_list("user__email", flat=True)
-    recipients = dict.fromkeys(
-        address.lower()
-        for address in [*([signature.signer_email] if include_signer else []), *admins]
-        if address
-    )
+    ).values_list("user__email", "user__language")
+    # Each reads it in their language: the signer in the one they signed in, an admin in
+    # their account's.
+    recipients: dict[str, str] = {}
+    if include_signer and signature.signer_email:
+        recipients[signature.signer_email.lower()] = language_of(signature)
+    for address, language in admins:
+        if address:
+            recipients.setdefault(address.lower(), language or letter.language)
     moment = signature.updated_at.isoformat()
     signer = signature.signer_email.lower()
     return queue_emails(
@@ -171,8 +196,9 @@ def signature_changed(
             dedupe_key=f"signature:{signature.pk}:changed:{moment}:{address_hash(address)[:32]}"[
                 :200
             ],
+            language=language,
         )
-        for address in recipients
+        for address, language in recipients.items()
     )
 
 
@@ -187,9 +213,12 @@ def reconfirmation_request(signature: Signature, version: LetterVersion) -> Outb
         context={
             **_signature_context(signature),
             "new_version": version,
-            "reconfirm_url": _url("letters:signature-reconfirm", token=token),
+            "reconfirm_url": _url(
+                "letters:signature-reconfirm", token=token, language=language_of(signature)
+            ),
         },
         dedupe_key=f"signature:{signature.pk}:reconfirm:v{version.number}",
+        language=language_of(signature),
     )
 
 
@@ -201,21 +230,26 @@ INVITATION_QUEUE_CHUNK = 500
 _MERGE_FIELDS = ("contact_name", "organisation_name", "secret")
 
 
-def _invitation_links(secret: str) -> dict[str, str]:
+def invitation_language(invitation: Invitation) -> str:
+    return invitation.language or invitation.letter.language
+
+
+def _invitation_links(secret: str, language: str | None = None) -> dict[str, str]:
     return {
-        "sign_url": _url("letters:sign-invitation", secret=secret),
-        "decline_url": _url("letters:invitation-decline", secret=secret),
-        "forward_url": _url("letters:invitation-forward", secret=secret),
+        "sign_url": _url("letters:sign-invitation", secret=secret, language=language),
+        "decline_url": _url("letters:invitation-decline", secret=secret, language=language),
+        "forward_url": _url("letters:invitation-forward", secret=secret, language=language),
     }
 
 
 def _invitation_context(invitation: Invitation, secret: str) -> dict:
     letter = invitation.letter
+    language = invitation_language(invitation)
     return {
         "invitation": invitation,
         "letter": letter,
-        "letter_url": _url("letters:detail", slug=letter.slug),
-        **_invitation_links(secret),
+        "letter_url": _url("letters:detail", slug=letter.slug, language=language),
+        **_invitation_links(secret, language),
     }
 
 
@@ -236,6 +270,7 @@ def _invitation_spec(
         dedupe_key=f"invitation:{invitation.token_hash}",
         batch=f"letter:{invitation.letter_id}:invitations",
         rendered=rendered,
+        language=invitation_language(invitation),
     )
 
 
@@ -251,6 +286,7 @@ def _reminder_spec(
         dedupe_key=f"invitation:{invitation.pk}:reminder:{letter.deadline:%Y%m%dT%H%M%S}",
         batch=f"letter:{letter.pk}:reminders",
         rendered=rendered,
+        language=invitation_language(invitation),
     )
 
 
@@ -265,17 +301,22 @@ class _MailMerge:
     contact's name, the organisation's name and the link's secret are what differs
     (tests/letters/test_invitation_services.py compares it with full rendering byte for byte)."""
 
-    def __init__(self, kind: str, letter) -> None:
+    def __init__(self, kind: str, letter, language: str = "") -> None:
+        language = language or letter.language
+
         def context_for(values) -> dict:
             stand_in = Invitation(
                 letter=letter,
                 organisation_name=values["organisation_name"],
                 contact_name=values["contact_name"],
                 email="",
+                language=language,
             )
             return _invitation_context(stand_in, values["secret"])
 
-        self.merge = MailMerge(kind, context_for, fields=_MERGE_FIELDS, in_links=("secret",))
+        self.merge = MailMerge(
+            kind, context_for, fields=_MERGE_FIELDS, in_links=("secret",), language=language
+        )
 
     def render(self, invitation: Invitation, secret: str) -> RenderedEmail | None:
         """None: render this one in full (its template alters a stand-in)."""
@@ -303,14 +344,17 @@ def _queue_many(specs: list[EmailSpec]) -> list[int]:
 
 
 def _merged_specs(pairs: list[tuple[Invitation, str]], kind: str, make_spec) -> list[EmailSpec]:
-    merges: dict[int, _MailMerge] = {}
+    merges: dict[tuple[int, str], _MailMerge] = {}
     specs = []
     for invitation, secret in pairs:
         rendered = None
         if not invitation.forwarded_from_id:  # a hand-over names its sender: rendered in full
-            merge = merges.get(invitation.letter_id)
+            language = invitation_language(invitation)
+            merge = merges.get((invitation.letter_id, language))
             if merge is None:
-                merge = merges[invitation.letter_id] = _MailMerge(kind, invitation.letter)
+                merge = merges[invitation.letter_id, language] = _MailMerge(
+                    kind, invitation.letter, language
+                )
             rendered = merge.render(invitation, secret)
         specs.append(make_spec(invitation, secret, rendered=rendered))
     return specs
@@ -345,6 +389,7 @@ def duplicate_signature_notice(*, attempt: Signature, recipients: list[str]) -> 
                 to=address,
                 context=context,
                 dedupe_key=f"signature:{attempt.pk}:duplicate:{address_hash(address)[:32]}",
+                language=attempt.letter.language,
             )
             for address in recipients
         ]
@@ -378,6 +423,7 @@ def letter_published(signatures, *, letter, delivery, on_record=None) -> int:
                     },
                     dedupe_key=f"signature:{signature.pk}:published",
                     batch=f"letter:{letter.pk}:published",
+                    language=signature.language or letter.language,
                 )
                 for signature in chunk
             )
@@ -401,6 +447,7 @@ def lead_requests(request, admins) -> list[int]:
                 "letter_url": _url("letters:detail", slug=letter.slug),
             },
             dedupe_key=f"lead-request:{request.pk}:{admin.pk}",
+            language=_account_language(admin, letter),
         )
         for admin in admins
     )
@@ -426,6 +473,7 @@ def embargo_lift_notices(signatures, *, letter, lift_at) -> int:
                     },
                     dedupe_key=f"signature:{signature.pk}:embargo-lift:{key}",
                     batch=f"letter:{letter.pk}:embargo-lift:{key}",
+                    language=signature.language or letter.language,
                 )
                 for signature in chunk
             )
@@ -458,6 +506,7 @@ def moderation_digests(moderators, letters, *, period: int) -> list[int]:
             },
             dedupe_key=f"moderation-digest:{moderator.pk}:{period}",
             batch=f"moderation-digest:{period}",
+            language=getattr(moderator, "language", "") or settings.LANGUAGE_CODE,
         )
         for moderator in moderators
     }
@@ -475,6 +524,7 @@ def signer_data_copy(signature: Signature, *, data: str, bucket: str) -> Outboun
         to=signature.signer_email,
         context={"signature": signature, "letter": signature.letter, "data": data},
         dedupe_key=f"signature:{signature.pk}:data-copy:{bucket}",
+        language=language_of(signature),
     )
 
 
@@ -487,7 +537,10 @@ def erasure_request(signature: Signature, *, token: str, withdraw: bool, state: 
         context={
             **_signature_context(signature),
             "withdraw": withdraw,
-            "erase_url": _url("letters:signature-erase", token=token),
+            "erase_url": _url(
+                "letters:signature-erase", token=token, language=language_of(signature)
+            ),
         },
         dedupe_key=f"signature:{signature.pk}:erase:{int(withdraw)}:{state}",
+        language=language_of(signature),
     )

@@ -8,7 +8,16 @@ slug (letters.services.lifecycle.RESERVED_SLUGS). Slugs are Unicode, hence <str:
 
 from django.urls import path
 
-from .views import imports, invitations, leads, letters, moderation, publication, signing
+from .views import (
+    imports,
+    invitations,
+    leads,
+    letters,
+    moderation,
+    publication,
+    signing,
+    translations,
+)
 
 app_name = "letters"
 
@@ -103,6 +112,12 @@ urlpatterns = [
     path("<str:slug>/reopen/", letters.letter_reopen, name="reopen"),
     path("<str:slug>/publish/", letters.letter_publish, name="publish"),
     path("<str:slug>/versions/", letters.letter_versions, name="versions"),
+    path("<str:slug>/translations/", translations.translation_list, name="translations"),
+    path(
+        "<str:slug>/translations/<str:language>/",
+        translations.translation_edit,
+        name="translation-edit",
+    ),
     path("<str:slug>/versions/<int:number>/", letters.letter_version, name="version"),
     # The public record and its exports.
     path("<str:slug>/letter.pdf", publication.letter_pdf, name="pdf"),

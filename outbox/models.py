@@ -56,6 +56,8 @@ class OutboundEmail(TimeStampedModel):
     link_secrets = models.TextField(_("link secrets (encrypted)"), blank=True, editable=False)
     dedupe_key = models.CharField(max_length=200, unique=True)
     message_id = models.CharField(_("Message-ID"), max_length=200)
+    # Rendered in this language (its reader's); sent with it as Content-Language.
+    language = models.CharField(_("language"), max_length=10, default="en")
     # A label for a fan-out ("letter:12:invitations"), so progress can be counted per batch.
     batch = models.CharField(max_length=100, blank=True, db_index=True)
     status = models.CharField(

@@ -28,9 +28,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.crypto import DecryptionError, decrypt_str, encrypt_str
+from core.locale import bcp47, supported
 
 from . import link_secrets
 from .models import OutboundEmail, address_hash
@@ -110,6 +111,12 @@ def backoff(attempts: int) -> int:
     return min(BASE_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
 
 
+def reader_language(language: str | None) -> str:
+    """The language an email is written in: its reader's if known and configured, else the
+    one active now, else the site's."""
+    return supported(language) or supported(translation.get_language()) or settings.LANGUAGE_CODE
+
+
 def queue_email(
     *,
     kind: str,
@@ -119,8 +126,12 @@ def queue_email(
     batch: str = "",
     enqueue: bool = True,
     rendered: RenderedEmail | None = None,
+    language: str | None = None,
 ) -> OutboundEmail:
     """Write the email in the caller's transaction; its delivery task is enqueued on commit.
+
+    `language`: its reader's (rendered in it, sent with it as Content-Language); by default
+    the language active now (the page the request came from; English in a task).
 
     Queueing the same `dedupe_key` again returns the existing row and sends nothing more.
     `rendered`: the caller rendered it already (a mail merge); `context` is then unused.
@@ -136,7 +147,8 @@ def queue_email(
         # An address erased at its owner's request (or by retention): nothing to send, and
         # nothing stored. The caller gets an unsaved row.
         return OutboundEmail(kind=kind, to="", dedupe_key=dedupe_key)
-    sealed, secrets = _sealed(rendered or render_email(kind, context))
+    language = reader_language(language)
+    sealed, secrets = _sealed(rendered or render_email(kind, context, language=language))
     with transaction.atomic():  # a savepoint: a concurrent duplicate must not break the caller
         email, created = OutboundEmail.objects.get_or_create(
             dedupe_key=dedupe_key,
@@ -149,6 +161,7 @@ def queue_email(
                 "body_html": sealed.html,
                 "link_secrets": secrets,
                 "message_id": message_id_for(dedupe_key),
+                "language": language,
                 "batch": batch,
                 "next_attempt_at": timezone.now(),
             },
@@ -166,6 +179,7 @@ class EmailSpec:
     dedupe_key: str
     batch: str = ""
     rendered: RenderedEmail | None = None  # already rendered by the caller (a mail merge)
+    language: str | None = None  # its reader's (queue_email)
 
 
 def queue_emails(specs: Iterable[EmailSpec]) -> list[int]:
@@ -179,7 +193,10 @@ def queue_emails(specs: Iterable[EmailSpec]) -> list[int]:
     now = timezone.now()
     rows = []
     for spec in specs:
-        sealed, secrets = _sealed(spec.rendered or render_email(spec.kind, spec.context))
+        language = reader_language(spec.language)
+        sealed, secrets = _sealed(
+            spec.rendered or render_email(spec.kind, spec.context, language=language)
+        )
         rows.append(
             OutboundEmail(
                 kind=spec.kind,
@@ -191,6 +208,7 @@ def queue_emails(specs: Iterable[EmailSpec]) -> list[int]:
                 link_secrets=secrets,
                 dedupe_key=spec.dedupe_key,
                 message_id=message_id_for(spec.dedupe_key),
+                language=language,
                 batch=spec.batch,
                 next_attempt_at=now,
             )
@@ -260,7 +278,11 @@ def _build_message(row: OutboundEmail) -> EmailMultiAlternatives:
         body=link_secrets.fill(row.body_text, secrets),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[row.to],
-        headers={"Message-ID": row.message_id, "Auto-Submitted": "auto-generated"},
+        headers={
+            "Message-ID": row.message_id,
+            "Auto-Submitted": "auto-generated",
+            "Content-Language": bcp47(row.language or settings.LANGUAGE_CODE),
+        },
     )
     if row.body_html:
         message.attach_alternative(link_secrets.fill(row.body_html, secrets), "text/html")

@@ -250,6 +250,8 @@ CASES = [
     Case("home", no_kwargs, EVERYONE),
     Case("healthz", no_kwargs, EVERYONE),
     Case("privacy", no_kwargs, EVERYONE),
+    # The language switcher is a form: a GET changes nothing for anyone.
+    Case("set_language", no_kwargs, _row(405, 405, 405, 405, 405, 405, 405, 405)),
     # Organisations
     Case("organisations:mine", no_kwargs, LOGGED_IN),
     Case("organisations:create", no_kwargs, LOGGED_IN),
@@ -332,6 +334,12 @@ CASES = [
     ),
     Case("letters:versions", draft_slug, LETTER_COORDINATORS),
     Case("letters:version", lambda w: {"slug": w.draft.slug, "number": 1}, LETTER_COORDINATORS),
+    Case("letters:translations", draft_slug, LETTER_COORDINATORS),
+    Case(
+        "letters:translation-edit",
+        lambda w: {"slug": w.draft.slug, "language": "bo"},
+        LETTER_COORDINATORS,
+    ),
     # Signing
     Case("letters:sign", lambda w: {"slug": w.open.slug}, EVERYONE),
     Case("letters:sign", draft_slug, _row(404, 404, 404, 404, 200, 404, 404, 404), "draft"),

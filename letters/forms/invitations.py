@@ -44,9 +44,21 @@ class InviteForm(forms.Form):
     )
     contact_name = NameField(label=_("Contact name"), max_length=150)
     email = ContactEmailField(label=_("Email"), max_length=254)
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"),
+        choices=settings.LANGUAGES,
+        help_text=_("The email, and the pages its link opens, are in this language."),
+    )
 
-    def __init__(self, *args, organisation_names: list[str] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        organisation_names: list[str] | None = None,
+        letter_language: str = "",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.fields["language"].initial = letter_language or settings.LANGUAGE_CODE
         if organisation_names:
             self.fields["organisation_name"].widget.attrs["list"] = "organisation-names"
 
@@ -55,8 +67,9 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "Columns: organisation, contact name, email and, optionally, based in. UTF-8, "
-            "separated by commas or semicolons."
+            "Columns: organisation, contact name, email and, optionally, based in and language "
+            "(en, zh-hans, zh-hant, bo or ug; empty: the letter's). UTF-8, separated by commas "
+            "or semicolons."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
@@ -80,6 +93,7 @@ class ImportRowForm(forms.Form):
     contact_name = forms.CharField(label=_("Contact name"), max_length=300, required=False)
     email = forms.CharField(label=_("Email"), max_length=400, required=False)
     based_in = forms.CharField(label=_("Based in"), max_length=200, required=False)
+    language = forms.CharField(label=_("Language"), max_length=40, required=False)
     drop = forms.BooleanField(label=_("Drop this row"), required=False)
 
     def __init__(self, *args, **kwargs):

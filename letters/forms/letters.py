@@ -4,6 +4,7 @@ letters.services, never Form.save()."""
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -54,7 +55,18 @@ class LetterTextFields(LettersForm):
 
 
 class LetterCreateForm(LetterTextFields):
-    field_order = ["title", "recipient", "summary", "body"]
+    field_order = ["title", "language", "recipient", "summary", "body"]
+
+    language = forms.ChoiceField(
+        label=_("Language of the text"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+        help_text=_(
+            "The authoritative text, the one organisations sign, is in this language. You can "
+            "add translations for readers; they are labelled as translations."
+        ),
+    )
 
     recipient = forms.CharField(
         label=_("Recipient"),
@@ -200,3 +212,25 @@ class VersionCompareForm(LettersForm):
         choices = [(n, _("Version %(number)s") % {"number": n}) for n in numbers]
         self.fields["from"] = forms.TypedChoiceField(label=_("From"), coerce=int, choices=choices)
         self.fields["to"] = forms.TypedChoiceField(label=_("To"), coerce=int, choices=choices)
+
+
+class TranslationForm(LettersForm):
+    """A translation of the letter's current authoritative version."""
+
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=LetterVersion._meta.get_field("title").max_length,
+        widget=forms.TextInput(attrs={"dir": "auto"}),
+    )
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 24, "dir": "auto"}),
+        help_text=_("Markdown, as the letter's text. Translate it whole: headings, lists, links."),
+    )
+    note = forms.CharField(
+        label=_("What changed"),
+        max_length=300,
+        required=False,
+        help_text=_("A short note for the translation's history (optional)."),
+    )

@@ -14,6 +14,7 @@ from .letters import (
     seal_signatory,
 )
 from .signatures import PendingSignature, Signature, attach_organisations, organisation_index_for
+from .translations import LetterTranslation
 
 __all__ = [
     "DataRequest",
@@ -24,6 +25,7 @@ __all__ = [
     "LetterCoordinator",
     "LetterDelivery",
     "LetterQuerySet",
+    "LetterTranslation",
     "LetterVersion",
     "PendingSignature",
     "Signature",

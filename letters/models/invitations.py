@@ -101,6 +101,9 @@ class Invitation(TimeStampedModel):
     contact_name = EncryptedTextField(_("contact name"), blank=True)
     email = EncryptedTextField(_("email"))
     email_index = models.CharField(max_length=64, editable=False)
+    # The language the invitation is written in (and its link opens the letter in): the
+    # coordinator's choice per contact, by default the letter's.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     # The link's secret is an HMAC of this seed under SECRET_KEY (letters.tokens): the database
     # alone cannot rebuild a working link, yet a reminder can carry the same link as the

@@ -57,6 +57,14 @@ class Letter(TimeStampedModel):
         )
 
     title = models.CharField(_("title"), max_length=200)
+    # The language of the authoritative text: versions, hashes and signatures are of it;
+    # translations (LetterTranslation) are for reading.
+    language = models.CharField(
+        _("language of the authoritative text"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+    )
     slug = models.SlugField(_("address"), max_length=80, unique=True, allow_unicode=True)
     recipient = models.CharField(
         _("recipient"), max_length=300, help_text=_("To whom the letter is addressed.")

@@ -173,6 +173,20 @@ class Signature(TimeStampedModel):
         verbose_name=_("version signed"),
     )  # fmt: skip
     version_hash = models.CharField(_("SHA-256 of the text signed"), max_length=64)
+    # The page's language when they signed: their emails are in it. The translation they read
+    # beside the authoritative text, if any, and its hash: what binds is version_hash.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    translation = models.ForeignKey(
+        "letters.LetterTranslation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("translation read"),
+    )
+    translation_hash = models.CharField(
+        _("SHA-256 of the translation read"), max_length=64, blank=True
+    )
     # Stored encrypted (core/fields.py): a copy of the database names no signer.
     signer_name = EncryptedTextField(_("name"))
     signer_title = EncryptedTextField(_("title or role"), blank=True)

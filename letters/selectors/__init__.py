@@ -60,6 +60,7 @@ from .signatures import (
     signatures_of_member,
     verified_organisation_names,
 )
+from .translations import ReadingText, current_translations, reading_text, translation_history
 
 __all__ = [
     "lead_requests_of",
@@ -115,4 +116,8 @@ __all__ = [
     "signatures_of_member",
     "verified_organisation_names",
     "versions_of",
+    "ReadingText",
+    "current_translations",
+    "reading_text",
+    "translation_history",
 ]

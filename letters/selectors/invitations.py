@@ -13,7 +13,7 @@ from organisations.domains import domain_of, is_public_mail_domain
 from organisations.models import EmailDomain, Organisation
 from organisations.names import normalise_name
 
-from .. import tokens
+from .. import contact_lists, tokens
 from ..models import Invitation, Letter, Signature
 from ..models.invitations import email_index
 
@@ -92,6 +92,7 @@ class ImportRow:
     contact_name: str
     email: str
     based_in: str
+    language: str  # a configured code, "" (the letter's), or as typed if not a language
     state: str
     errors: list[str]
     note: str
@@ -173,6 +174,9 @@ def classify_import_rows(letter: Letter, rows: list[dict]) -> list[ImportRow]:
                 contact_name=row["contact_name"],
                 email=row["email"],
                 based_in=row.get("based_in", ""),
+                # A code for a valid row; as typed for a row to correct.
+                language=contact_lists.language_code(row.get("language", ""))
+                or str(row.get("language", "")),
                 state=state,
                 errors=row["errors"],
                 note=note,

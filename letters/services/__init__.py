@@ -81,6 +81,7 @@ from .signatures import (
     widens,
     withdraw_signature,
 )
+from .translations import save_translation
 
 __all__ = [
     "DeletionPlan",
@@ -101,6 +102,7 @@ __all__ = [
     "lift_due_embargoes",
     "request_embargo_lift",
     "merge_organisations",
+    "save_translation",
     "queue_moderation_digests",
     "set_review_delegation",
     "Decisions",

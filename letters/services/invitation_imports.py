@@ -144,6 +144,7 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
                 contact_name=row.contact_name,
                 email=row.email,
                 email_index=email_index(row.email),
+                language=row.language or letter.language,
                 token_seed=seed,
                 token_hash=token_hash,
                 invited_by=actor,

@@ -17,13 +17,14 @@ import datetime as dt
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.actions import Action
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
+from core.locale import supported
 from organisations.models import Organisation
 from outbox.models import OutboundEmail
 
@@ -72,8 +73,9 @@ def invite(
     organisation: Organisation | None = None,
     organisation_name: str = "",
     contact_name: str = "",
+    language: str = "",
 ) -> Invitation:
-    """Invite one contact. The organisation is the one given, else the existing one of that
+    """Invite one contact, in `language` (a configured code; empty: the letter's). The organisation is the one given, else the existing one of that
     name (or of the address's verified domain); an unknown one is registered when the invitee
     signs, with the details they give. The personal link goes out by email through the
     outbox; only the hash of its secret is stored."""
@@ -88,6 +90,9 @@ def invite(
     )
     if not row["organisation"]:
         raise DomainError(_("Name the organisation you are inviting."))
+    code = contact_lists.language_code(language)
+    if code is None:
+        raise DomainError(_("That language is not available."))
     errors = contact_lists.row_errors(row, contact_name_required=False)
     if errors:
         raise DomainError(" ".join(errors))
@@ -111,6 +116,7 @@ def invite(
                 contact_name=row["contact_name"],
                 email=row["email"],
                 email_index=index,
+                language=code or letter.language,
                 token_seed=seed,
                 token_hash=token_hash,
                 invited_by=actor,
@@ -329,6 +335,8 @@ def forward_invitation(*, invitation: Invitation, contact_name: str, email: str)
         contact_name=contact_name,
         email=email,
         email_index=index,
+        # Passed on in the language of the page it was passed on from.
+        language=supported(translation.get_language()) or invitation.language,
         token_seed=seed,
         token_hash=token_hash,
         invited_by=invitation.invited_by,

@@ -8,6 +8,7 @@ TransitionError / NotAllowed before changing anything when the rules say no.
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -18,6 +19,7 @@ from accounts.roles import is_coordinator
 from audit.actions import Action
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
+from core.locale import supported
 from organisations.models import Organisation
 
 from .. import selectors
@@ -114,11 +116,16 @@ def create_letter(
     moderation_policy: str = Letter.ModerationPolicy.REVIEW_ALL,
     signatories_public_while_open: bool = False,
     lead_organisations: Iterable[Organisation] = (),
+    language: str = "",
 ) -> Letter:
-    """A coordinator starts a draft: version 1, and the author as its owner."""
+    """A coordinator starts a draft: version 1, and the author as its owner. `language`: that
+    of the authoritative text (by default the site's)."""
     if not is_coordinator(author):
         raise NotAllowed(_("Only coordinators can create letters."))
     title = _clean_title(title)
+    code = supported(language) if language else django_settings.LANGUAGE_CODE
+    if code is None:
+        raise DomainError(_("That language is not available."))
     letter = Letter.objects.create(
         title=title,
         slug=_unique_slug(title),
@@ -130,6 +137,7 @@ def create_letter(
         moderation_policy=moderation_policy,
         signatories_public_while_open=signatories_public_while_open,
         created_by=author,
+        language=code,
     )
     letter.lead_organisations.set(lead_organisations)
     LetterCoordinator.objects.create(letter=letter, user=author, role=LetterCoordinator.Role.OWNER)

@@ -21,13 +21,14 @@ from accounts.models import User
 from audit.actions import Action
 from audit.services import detach_organisation, record_event
 from core.errors import DomainError, NotAllowed, TransitionError
+from core.locale import supported
 from organisations import services as organisation_services
 from organisations.models import Organisation, same_name_q
 from organisations.names import normalise_name
 from organisations.selectors import admin_emails_of, is_member, writes_from_verified_domain
 
 from .. import emails, selectors, tokens
-from ..models import Invitation, Letter, LetterVersion, Signature
+from ..models import Invitation, Letter, LetterTranslation, LetterVersion, Signature
 from ..models.signatures import ORGANISATION_COLUMNS
 from .publication import invalidate_public_list
 
@@ -114,8 +115,14 @@ def sign_letter(
     consent: bool,
     invitation: Invitation | None = None,
     user: User | None = None,
+    language: str = "",
+    translation: LetterTranslation | None = None,
 ) -> Signature:
     """Record a signature, awaiting the signer's email confirmation.
+
+    `language`: the page's (the signer's emails are in it); `translation`: the one they read
+    beside the authoritative text, recorded with its hash. What they sign is the current
+    authoritative version, whatever they read.
 
     A logged-in member of the organisation whose account email is confirmed signs in one step:
     their address is already proven, so the signature goes straight to review (or approval).
@@ -146,6 +153,8 @@ def sign_letter(
     if org is None and not normalise_name(organisation.new_name):
         raise DomainError(_("Enter the organisation's name."))
     version = selectors.current_version_of(letter)
+    if translation is not None and translation.letter_id != letter.pk:
+        raise NotAllowed(_("That translation is not of this letter."))
     one_step = bool(
         org is not None
         and user is not None
@@ -160,6 +169,9 @@ def sign_letter(
         proposed_based_in=" ".join(organisation.based_in.split()),
         version=version,
         version_hash=version.content_hash,
+        language=supported(language) or "",
+        translation=translation,
+        translation_hash=translation.content_hash if translation is not None else "",
         signer_name=" ".join(signer_name.split()),
         signer_title=" ".join(signer_title.split()),
         signer_email=signer_email.strip(),
@@ -186,7 +198,16 @@ def sign_letter(
         actor=signature.submitted_by,
         organisation=signature.public_organisation,
         target=signature,
-        data={"letter_id": letter.pk, "version": version.number, "authority": signature.authority},
+        data={
+            "letter_id": letter.pk,
+            "version": version.number,
+            "authority": signature.authority,
+            **(
+                {"translation": f"{translation.language} {translation.number}"}
+                if translation is not None
+                else {}
+            ),
+        },
     )
     if one_step:
         # A member signing with their own confirmed address may be told that their
@@ -209,6 +230,8 @@ def submit_signature(
     consent: bool,
     invitation: Invitation | None = None,
     user: User | None = None,
+    language: str = "",
+    translation: LetterTranslation | None = None,
 ) -> Signature:
     """The sign form. Whoever submits it gets the same answer and the same confirmation email
     whether or not the organisation has signed (issue 11): an unconfirmed submission holds no
@@ -225,6 +248,8 @@ def submit_signature(
         consent=consent,
         invitation=invitation,
         user=user,
+        language=language,
+        translation=translation,
     )
 
 

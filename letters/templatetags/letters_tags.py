@@ -25,3 +25,31 @@ def delivery_error(raw: str) -> str:
     from outbox.explain import explain_delivery_error
 
     return explain_delivery_error(raw)
+
+
+@register.filter(name="language_name")
+def language_name(code: str) -> str:
+    """A configured language named in itself (བོད་ཡིག, ئۇيغۇرچە); anything else as it is."""
+    from django.utils.translation import get_language_info
+
+    from core.locale import supported
+
+    found = supported(code)
+    return str(get_language_info(found)["name_local"]) if found else code
+
+
+@register.filter(name="bcp47")
+def bcp47_filter(code: str) -> str:
+    """A language code as a lang attribute wants it (zh-hant → zh-Hant)."""
+    from core.locale import bcp47
+
+    return bcp47(code or "")
+
+
+@register.filter(name="direction")
+def direction_filter(code: str) -> str:
+    """The direction of a text declared in this language: rtl for Uyghur, else ltr."""
+    from core.locale import direction, supported
+
+    found = supported(code)
+    return direction(found) if found else "auto"

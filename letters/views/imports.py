@@ -243,4 +243,5 @@ def _initial(row: selectors.ImportRow) -> dict:
         "contact_name": row.contact_name,
         "email": row.email,
         "based_in": row.based_in,
+        "language": row.language,
     }

@@ -178,7 +178,9 @@ def invitation_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
 def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
     letter = get_coordinated_letter(request.user, slug)
     names = selectors.verified_organisation_names()
-    form = InviteForm(request.POST or None, organisation_names=names)
+    form = InviteForm(
+        request.POST or None, organisation_names=names, letter_language=letter.language
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -188,6 +190,7 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
                 email=data["email"],
                 organisation_name=data["organisation_name"],
                 contact_name=data["contact_name"],
+                language=data["language"],
             )
         except DomainError as error:
             form.add_error(None, error.message)

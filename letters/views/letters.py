@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import is_coordinator, is_moderator
 from core.errors import DomainError
+from core.locale import alternates, supported
 
 from .. import permissions, selectors, services
 from ..diffs import diff_stats, word_diff
@@ -65,9 +66,15 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     role = permissions.coordinator_role(request.user, letter)
     page_letter = selectors.letter_for_page(letter)
     version = selectors.current_version_of(page_letter)
-    description = page_letter.summary or Truncator(markdown_to_plain_text(version.body)).words(
+    # The text in the page's language if translated; ?text= picks another (the authoritative
+    # one, from a translation's label).
+    wanted = supported(request.GET.get("text")) or translation.get_language()
+    reading = selectors.reading_text(letter, version, wanted)
+    shown = reading.translation or version
+    description = page_letter.summary or Truncator(markdown_to_plain_text(shown.body)).words(
         OG_DESCRIPTION_WORDS
     )
+    absolute_url = settings.SITE_URL + letter.get_absolute_url()
     # From the cache: no query however many signed (publication.signatories_section).
     signatories = selectors.public_signatory_summary(letter)
     response = render(
@@ -84,7 +91,12 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "signatories_html": publication.signatories_section(request, letter, version.number),
             "can_see_records": role is not None or is_moderator(request.user),
             "og_description": description,
-            "absolute_url": settings.SITE_URL + letter.get_absolute_url(),
+            "absolute_url": absolute_url,
+            "reading": reading,
+            "shown": shown,
+            # The page in each language (hreflang), and the letter's texts to choose from.
+            "alternates": alternates(absolute_url),
+            "texts": alternates(letter.get_absolute_url(), reading.available),
         },
     )
     if page_key is not None:

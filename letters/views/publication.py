@@ -63,7 +63,7 @@ def anonymous_page_key(request: HttpRequest, letter: Letter) -> str | None:
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
         return None
     order, query, page_number = _listing_parameters(request)
-    if query:
+    if query or "text" in request.GET:
         return None
     summary = selectors.public_signatory_summary(letter)
     number = (

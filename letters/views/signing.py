@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -23,7 +24,7 @@ from organisations.selectors import is_member
 from .. import selectors, services, tokens
 from ..diffs import word_diff
 from ..forms.signing import MemberSignForm, SignForm, VisibilityFields, WithdrawForm
-from ..models import Invitation, Letter, Signature
+from ..models import Invitation, Letter, LetterTranslation, Signature
 from ..permissions import get_coordinated_letter, get_visible_letter
 
 
@@ -111,11 +112,23 @@ def _sign_page(
 
 
 def _with_text(context: dict) -> dict:
-    """The version shown beside the form. Read only when the page is rendered: a POST that
-    signs redirects without it (sign_letter reads the current version under the letter's
-    lock), and the page shows no lead organisations, so letter_for_page's prefetch is not
-    needed either."""
-    return {**context, "version": selectors.current_version_of(context["letter"])}
+    """The version shown beside the form, and the translation into the page's language if the
+    letter has one. Read only when the page is rendered: a POST that signs redirects without
+    it (sign_letter reads the current version under the letter's lock), and the page shows no
+    lead organisations, so letter_for_page's prefetch is not needed either."""
+    letter = context["letter"]
+    version = selectors.current_version_of(letter)
+    reading = selectors.reading_text(letter, version, translation.get_language())
+    return {**context, "version": version, "reading": reading}
+
+
+def _translation_read(request: HttpRequest, letter) -> LetterTranslation | None:
+    """The translation the sign page showed (its hash, sent back with the form): recorded
+    with the signature. Anything else (none, another letter's, a forged hash) records none."""
+    digest = request.POST.get("translation_hash", "")
+    if not digest or len(digest) != 64:
+        return None
+    return LetterTranslation.objects.filter(letter=letter, content_hash=digest).first()
 
 
 def _render_sign(request, context: dict, *, form, member: bool, status: int = 200):
@@ -165,6 +178,8 @@ def _submit(request, form, context: dict, *, invitation: Invitation | None, memb
             consent=data["consent"],
             invitation=invitation,
             user=request.user if request.user.is_authenticated else None,
+            language=translation.get_language(),
+            translation=_translation_read(request, letter),
         )
     except services.AlreadySigned as exc:  # the signer is a member: they may know
         form.add_error(None, exc.message)

@@ -16,6 +16,7 @@ STORED_VALUES = {
     "letter.created",
     "letter.version_saved",
     "letter.settings_changed",
+    "letter.translation_saved",
     "letter.opened",
     "letter.closed",
     "letter.reopened",

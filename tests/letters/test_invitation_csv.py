@@ -52,6 +52,7 @@ def test_a_file_in_any_accepted_shape_reads_the_same(label, data):
             "contact_name": "Pema Dolma",
             "email": "pema@tibetaction.example.net",
             "based_in": "Dharamsala",
+            "language": "",
         }
     ]
 

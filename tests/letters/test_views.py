@@ -870,7 +870,7 @@ def test_the_letter_page_shows_the_rendered_text_version_hashes_and_count(
     for version in versions:
         assert f'<summary><code class="code">{version.short_hash}</code></summary>' in content
         assert f'<code class="code">{version.content_hash}</code>' in content
-    assert f"<strong>To:</strong> {RECIPIENT}</p>" in content
+    assert f"<strong>To:</strong> <bdi>{RECIPIENT}</bdi></p>" in content
 
 
 def test_the_letter_page_never_renders_raw_html_from_the_text(client, owner, make_letter):

@@ -77,16 +77,17 @@ def test_the_letter_page_takes_the_same_queries_from_10_to_10000_signatories(
     #   4. its current version with its author (prefetch)
     #   5. its lead organisations again (prefetch, for the header)
     #   6. every version, for the table of SHA-256 fingerprints
-    with django_assert_num_queries(6):
+    #   7. its current translations (which texts the page offers)
+    with django_assert_num_queries(7):
         first = client.get(url)
     # Every visitor after: the letter (its list_version and updated_at key the cached page)
     with django_assert_num_queries(1):
         second = client.get(url)
     # A logged-in visitor's page is rendered for them, but the list still comes from the cache
     client.force_login(owner)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         # session, user, groups, authenticators (staff 2FA), the letter, the coordinator role,
-        # current version, lead organisations, versions
+        # current version, lead organisations, versions, translations
         logged_in = client.get(url)
 
     assert first.content == second.content
@@ -106,8 +107,8 @@ def test_a_published_letter_page_takes_the_same_queries_from_10_to_10000(
     #   1. the letter
     #   2. the delivery record with its frozen list and version
     #   3. the signatures withdrawn since (marked on the record)
-    #   4–6. current version, lead organisations, versions
-    with django_assert_num_queries(6):
+    #   4–7. current version, lead organisations, versions, translations
+    with django_assert_num_queries(7):
         client.get(url)
     with django_assert_num_queries(1):
         response = client.get(url)

@@ -1,0 +1,57 @@
+"""Reading a letter's translations: which text a reader sees in which language."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from ..models import Letter, LetterTranslation, LetterVersion
+
+
+def current_translations(letter: Letter) -> dict[str, LetterTranslation]:
+    """The current translation in each language that has one."""
+    return {
+        t.language: t
+        for t in LetterTranslation.objects.filter(letter=letter, is_current=True).select_related(
+            "source"
+        )
+    }
+
+
+def translation_history(letter: Letter, language: str) -> list[LetterTranslation]:
+    """Every saved translation into `language`, newest first."""
+    return list(
+        LetterTranslation.objects.filter(letter=letter, language=language)
+        .select_related("source", "author")
+        .order_by("-number")
+    )
+
+
+@dataclass(frozen=True)
+class ReadingText:
+    """What a reader sees: the authoritative version, and the translation shown beside or
+    instead of it (None: the authoritative text only)."""
+
+    version: LetterVersion
+    translation: LetterTranslation | None
+    available: tuple[str, ...]  # languages with a text: the authoritative one first
+
+    @property
+    def out_of_date(self) -> bool:
+        return self.translation is not None and self.translation.is_out_of_date(self.version)
+
+    @property
+    def language(self) -> str:
+        return self.translation.language if self.translation else self.version.letter.language
+
+
+def reading_text(letter: Letter, version: LetterVersion, language: str | None) -> ReadingText:
+    """The text for a reader of `language` (the page's, or one they picked): its current
+    translation if there is one, else the authoritative text."""
+    translations = current_translations(letter)
+    order = [code for code, _name in settings.LANGUAGES]
+    available = tuple(
+        [letter.language]
+        + sorted((c for c in translations if c != letter.language), key=order.index)
+    )
+    translation = translations.get(language or "") if language != letter.language else None
+    return ReadingText(version=version, translation=translation, available=available)
