@@ -139,3 +139,59 @@ def context(request: HttpRequest) -> dict[str, object]:
         "switcher_next": without_language_parameter(path),
         "LANGUAGE_TAG": bcp47(current),
     }
+
+
+# --- The language of a name, from its script -------------------------------------------------
+
+_CHINESE_TRADITIONAL_PLACES = (
+    "hong kong",
+    "香港",
+    "taiwan",
+    "台灣",
+    "臺灣",
+    "台湾",
+    "macau",
+    "macao",
+    "澳門",
+    "澳门",
+)
+
+
+def _in(ranges: tuple[tuple[int, int], ...], char: str) -> bool:
+    code = ord(char)
+    return any(start <= code <= end for start, end in ranges)
+
+
+_TIBETAN = ((0x0F00, 0x0FFF),)
+_ARABIC = ((0x0600, 0x06FF), (0x0750, 0x077F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+_HAN = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
+
+
+def script_language(text: str, place: str = "") -> str:
+    """The BCP 47 tag for a name typed by its organisation (organisation names, places), so
+    that fonts draw it with the right glyph forms: "bo" for Tibetan script, "ug" for Arabic
+    script (the Uyghurs' on this site), "zh-Hant" for Chinese of Hong Kong, Taiwan or Macau or
+    written in Traditional characters, "zh-Hans" for other Chinese, "" for anything else (the
+    page's own language applies). Direction comes from the content (dir="auto", <bdi>)."""
+    for char in text:
+        if _in(_TIBETAN, char):
+            return "bo"
+        if _in(_ARABIC, char):
+            return "ug"
+        if _in(_HAN, char):
+            break
+    else:
+        return ""
+    place = place.casefold()
+    if any(name in place for name in _CHINESE_TRADITIONAL_PLACES):
+        return "zh-Hant"
+    han = "".join(char for char in text if _in(_HAN, char))
+    try:
+        han.encode("gb2312")  # every character has its Simplified form: mainland usage
+    except UnicodeEncodeError:
+        try:
+            han.encode("big5")  # Traditional characters only
+        except UnicodeEncodeError:
+            return "zh"
+        return "zh-Hant"
+    return "zh-Hans"

@@ -4,6 +4,7 @@ nothing the second time. Later issues add letters, invitations and signatures he
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import COORDINATORS, MODERATORS
+from accounts.services import set_account_language
 from organisations import services as organisation_services
 from organisations.models import EmailDomain, Membership, Organisation, same_name_q
 
@@ -34,6 +36,7 @@ class DemoUser:
     is_staff: bool = False
     is_superuser: bool = False
     organisation: str | None = None
+    language: str = ""  # the interface language saved on the account
 
     @property
     def needs_2fa(self) -> bool:
@@ -48,15 +51,27 @@ DEMO_USERS = (
         groups=(COORDINATORS,),
         organisation="Human Rights Watch",
     ),
-    DemoUser(f"signer@{DEMO_DOMAIN}", "Tenzin Dolkar", "signer", organisation="Free Tibet"),
+    DemoUser(
+        f"signer@{DEMO_DOMAIN}",
+        "Tenzin Dolkar",
+        "signer",
+        organisation="Free Tibet",
+        language="bo",
+    ),
     DemoUser(
         f"signer2@{DEMO_DOMAIN}",
         "Aysha Turdi",
         "signer (second organisation)",
         organisation="Uyghur Diaspora Youth Network",
+        language="ug",
     ),
     DemoUser(
-        f"moderator@{DEMO_DOMAIN}", "Morgan Lee", "moderator", groups=(MODERATORS,), is_staff=True
+        f"moderator@{DEMO_DOMAIN}",
+        "Morgan Lee",
+        "moderator",
+        groups=(MODERATORS,),
+        is_staff=True,
+        language="zh-hant",
     ),
     DemoUser(f"admin@{DEMO_DOMAIN}", "Site Admin", "superuser", is_staff=True, is_superuser=True),
 )
@@ -218,6 +233,8 @@ def _ensure_user(spec: DemoUser) -> User:
     if (user.is_staff, user.is_superuser) != (spec.is_staff, spec.is_superuser):
         user.is_staff, user.is_superuser = spec.is_staff, spec.is_superuser
         user.save(update_fields=["is_staff", "is_superuser"])
+    if spec.language and user.language != spec.language:
+        set_account_language(user=user, language=spec.language)
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
@@ -365,6 +382,8 @@ def _ensure_letters(
         letter_services.open_letter(letter=embargoed, actor=coordinator)
         _approved_signatures(embargoed, organisations, moderator, EMBARGOED_SIGNATURES)
         letter_services.close_letter(letter=embargoed, actor=coordinator)
+    if not seed.translations.exists():
+        _demo_translations(seed, coordinator)
     if not seed.invitations.exists():
         _demo_invitations(seed, organisations, coordinator)
     # Re-read: the services returned each letter as it was when created (a draft).
@@ -495,17 +514,50 @@ def _ensure_moderation_queue(
         )
 
 
-# Invitations on the seed letter, one per state: (organisation, contact, email local part, state)
+# The seed letter's translations (letters/demo_texts/seed.<locale>.md: "title: …", "summary:
+# …", "---", then the Markdown body), each of the letter's current version; the English text
+# stays the authoritative one.
+DEMO_TEXTS = Path(__file__).resolve().parent / "demo_texts"
+DEMO_TRANSLATIONS = {"zh-hans": "zh_Hans", "zh-hant": "zh_Hant", "bo": "bo", "ug": "ug"}
+
+
+def read_demo_translation(language: str) -> tuple[str, str, str]:
+    """(title, summary, body) of the seed letter's translation into `language`."""
+    text = (DEMO_TEXTS / f"seed.{DEMO_TRANSLATIONS[language]}.md").read_text(encoding="utf-8")
+    head, body = text.split("\n---\n", 1)
+    fields = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line)
+    return fields["title"].strip(), fields.get("summary", "").strip(), body.strip("\n")
+
+
+def _demo_translations(letter: Letter, coordinator: User) -> None:
+    for language in DEMO_TRANSLATIONS:
+        title, summary, body = read_demo_translation(language)
+        letter_services.save_translation(
+            letter=letter,
+            actor=coordinator,
+            language=language,
+            title=title,
+            summary=summary,
+            body=body,
+        )
+
+
+# Invitations on the seed letter, one per state and one in each language: (organisation,
+# contact, email local part, state, language of the invitation)
 SEED_INVITATIONS = (
-    ("Chinese Human Rights Defenders", "Mei Chen", "mei.chen", "sent"),
-    ("Human Rights in China", "Jun Li", "jun.li", "reminded"),
-    ("Coalition Against Transnational Repression", "Nadia Hassan", "nadia", "accepted"),
-    ("Hui Muslim Heritage Society", "Yusuf Ma", "yusuf", "declined"),
-    ("Canada-Tibet Friendship Society", "Karma Dolkar", "karma", "failed"),
-    ("Religious Freedom Advocates", "Sam Okafor", "sam.okafor", "revoked"),
-    ("Scholars at Risk China Desk", "Helen Zhou", "helen", "forwarded"),
-    ("Democracy for Hong Kong Alliance", "Ka-ming Lee", "kaming", "expired"),
-    ("Australia China Rights Network", "Priya Nair", "priya", "queued"),
+    ("Chinese Human Rights Defenders", "Mei Chen", "mei.chen", "sent", "zh-hans"),
+    ("Human Rights in China", "Jun Li", "jun.li", "reminded", "zh-hans"),
+    ("Coalition Against Transnational Repression", "Nadia Hassan", "nadia", "accepted", "en"),
+    ("Hui Muslim Heritage Society", "Yusuf Ma", "yusuf", "declined", "zh-hans"),
+    ("Canada-Tibet Friendship Society", "Karma Dolkar", "karma", "failed", "en"),
+    ("Religious Freedom Advocates", "Sam Okafor", "sam.okafor", "revoked", "en"),
+    ("Scholars at Risk China Desk", "Helen Zhou", "helen", "forwarded", "en"),
+    ("Democracy for Hong Kong Alliance", "Ka-ming Lee", "kaming", "expired", "zh-hant"),
+    ("Australia China Rights Network", "Priya Nair", "priya", "queued", "en"),
+    ("London China Human Rights Roundtable", "Wing Chan", "wing", "sent", "zh-hant"),
+    ("Tibetan Youth Congress Europe", "Tsering Wangmo", "tsering", "sent", "bo"),
+    ("Lhasa Memory Archive", "Pema Yangchen", "pema", "sent", "bo"),
+    ("International Tibet Network", "Dilnur Abdulla", "dilnur", "sent", "ug"),
 )
 
 
@@ -521,7 +573,7 @@ def _demo_invitations(
 
     now = timezone.now()
     retrying = None
-    for name, contact, local, state in SEED_INVITATIONS:
+    for name, contact, local, state, language in SEED_INVITATIONS:
         organisation = organisations[name]
         domain = organisation.website.split("//", 1)[-1].strip("/")
         invitation = letter_services.invite(
@@ -530,6 +582,7 @@ def _demo_invitations(
             email=f"{local}@{domain}",
             organisation=organisation,
             contact_name=contact,
+            language=language,
         )
         if state == "accepted":
             letter_services.sign_letter(

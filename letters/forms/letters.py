@@ -217,6 +217,8 @@ class VersionCompareForm(LettersForm):
 class TranslationForm(LettersForm):
     """A translation of the letter's current authoritative version."""
 
+    field_order = ["title", "summary", "body", "note"]
+
     title = forms.CharField(
         label=_("Title"),
         max_length=LetterVersion._meta.get_field("title").max_length,
@@ -227,6 +229,13 @@ class TranslationForm(LettersForm):
         max_length=100_000,
         widget=forms.Textarea(attrs={"rows": 24, "dir": "auto"}),
         help_text=_("Markdown, as the letter's text. Translate it whole: headings, lists, links."),
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+        help_text=_("The letter's summary in this language (optional)."),
     )
     note = forms.CharField(
         label=_("What changed"),

@@ -28,6 +28,9 @@ class LetterTranslation(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), max_length=100_000)
+    # The letter's summary in this language (the page's lead and link previews); like the
+    # authoritative summary, not part of the signed text or its hash.
+    summary = models.TextField(_("summary"), blank=True, max_length=1000)
     content_hash = models.CharField(_("SHA-256"), max_length=64)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -20,7 +20,14 @@ MAX_BODY = 100_000
 
 @transaction.atomic(durable=True)
 def save_translation(
-    *, letter: Letter, actor: User, language: str, title: str, body: str, note: str = ""
+    *,
+    letter: Letter,
+    actor: User,
+    language: str,
+    title: str,
+    body: str,
+    summary: str = "",
+    note: str = "",
 ) -> LetterTranslation | None:
     """Save the translation of the letter's current authoritative version into `language`,
     as that language's new current translation. Returns None when nothing changed (same text,
@@ -51,7 +58,13 @@ def save_translation(
         .first()
     )
     digest = content_hash(title, body)
-    if last is not None and last.content_hash == digest and last.source_id == source.pk:
+    summary = " ".join(summary.split())[:1000]
+    if (
+        last is not None
+        and last.content_hash == digest
+        and last.source_id == source.pk
+        and last.summary == summary
+    ):
         return None
     if last is not None:
         LetterTranslation.objects.filter(pk=last.pk).update(is_current=False)
@@ -62,6 +75,7 @@ def save_translation(
         source=source,
         title=title,
         body=body,
+        summary=summary,
         content_hash=digest,
         author=actor,
         note=note.strip()[:300],

@@ -53,3 +53,15 @@ def direction_filter(code: str) -> str:
 
     found = supported(code)
     return direction(found) if found else "auto"
+
+
+@register.simple_tag(name="script_lang")
+def script_lang(text: str, place: str = "") -> str:
+    """` lang="…"` for a name whose script says its language (core.locale.script_language),
+    or nothing: `<a{% script_lang name place %}>`."""
+    from django.utils.html import format_html
+
+    from core.locale import script_language
+
+    tag = script_language(text or "", place or "")
+    return format_html(' lang="{}"', tag) if tag else ""

@@ -71,7 +71,8 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     wanted = supported(request.GET.get("text")) or translation.get_language()
     reading = selectors.reading_text(letter, version, wanted)
     shown = reading.translation or version
-    description = page_letter.summary or Truncator(markdown_to_plain_text(shown.body)).words(
+    summary = (reading.translation.summary if reading.translation else "") or page_letter.summary
+    description = summary or Truncator(markdown_to_plain_text(shown.body)).words(
         OG_DESCRIPTION_WORDS
     )
     absolute_url = settings.SITE_URL + letter.get_absolute_url()

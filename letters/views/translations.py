@@ -52,9 +52,9 @@ def translation_edit(request: HttpRequest, slug: str, language: str) -> HttpResp
     latest = history[0] if history else None
     form = TranslationForm(
         request.POST or None,
-        initial={"title": latest.title, "body": latest.body}
+        initial={"title": latest.title, "body": latest.body, "summary": latest.summary}
         if latest
-        else {"title": current.title, "body": current.body},
+        else {"title": current.title, "body": current.body, "summary": letter.summary},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -65,6 +65,7 @@ def translation_edit(request: HttpRequest, slug: str, language: str) -> HttpResp
                 language=language,
                 title=data["title"],
                 body=data["body"],
+                summary=data["summary"],
                 note=data["note"],
             )
         except DomainError as error:

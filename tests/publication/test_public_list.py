@@ -27,7 +27,9 @@ def _groups(response) -> list[tuple[str, list[str]]]:
         section,
         re.S,
     ):
-        names = re.findall(r'<a href="/organisations/[^"]+" dir="auto">(.*?)</a>', items)
+        names = re.findall(
+            r'<a href="/organisations/[^"]+" dir="auto"(?: lang="[^"]+")?>(.*?)</a>', items
+        )
         found.append((re.sub(r"<[^>]+>", "", heading).strip(), names))
     return found
 

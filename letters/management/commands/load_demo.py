@@ -35,7 +35,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Log in at {settings.SITE_URL}/accounts/login/ as:")
         for spec, _user in result.users:
             extra = "  (2FA: python manage.py demo_code EMAIL)" if spec.needs_2fa else ""
-            self.stdout.write(f"  {spec.email:<{width}}  {spec.role}{extra}")
+            language = f", reads {spec.language}" if spec.language else ""
+            self.stdout.write(f"  {spec.email:<{width}}  {spec.role}{language}{extra}")
         self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
         self.stdout.write(
             "The two-factor code of a staff user: "
