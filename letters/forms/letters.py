@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..models import Letter, LetterCoordinator, LetterVersion
 
@@ -210,8 +211,12 @@ class VersionCompareForm(LettersForm):
     def __init__(self, *args, numbers: list[int], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choices = [(n, _("Version %(number)s") % {"number": n}) for n in numbers]
-        self.fields["from"] = forms.TypedChoiceField(label=_("From"), coerce=int, choices=choices)
-        self.fields["to"] = forms.TypedChoiceField(label=_("To"), coerce=int, choices=choices)
+        self.fields["from"] = forms.TypedChoiceField(
+            label=pgettext_lazy("comparing versions", "From"), coerce=int, choices=choices
+        )
+        self.fields["to"] = forms.TypedChoiceField(
+            label=pgettext_lazy("comparing versions", "To"), coerce=int, choices=choices
+        )
 
 
 class TranslationForm(LettersForm):

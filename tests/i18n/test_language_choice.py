@@ -199,3 +199,23 @@ def test_the_admin_speaks_the_moderators_language(client, code, tag, direction):
 )
 def test_a_names_script_gives_its_lang(name, place, tag):
     assert script_language(name, place) == tag
+
+
+def test_the_embed_is_right_to_left_in_uyghur(client):
+    from tests.factories import LetterFactory
+
+    letter = LetterFactory(status="open", signatories_public_while_open=True)
+
+    response = client.get(reverse("letters:embed", args=[letter.slug]) + "?lang=ug")
+
+    assert '<html lang="ug" dir="rtl">' in response.content.decode()
+
+
+def test_the_server_error_page_is_in_the_readers_language():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("ug"):
+        page = render_to_string("errors/500.html", {})
+
+    assert '<html lang="ug" dir="rtl">' in page
