@@ -12,7 +12,7 @@ from audit.models import AuditEvent
 from core.errors import DomainError
 
 from .. import services
-from ..models import Letter, LetterCoordinator, LetterVersion
+from ..models import Letter, LetterCoordinator, LetterTranslation, LetterVersion
 
 # Enough for any real letter's history; the full trail is in the audit events admin.
 AUDIT_EVENTS_SHOWN = 200
@@ -49,6 +49,22 @@ class LetterCoordinatorInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class LetterTranslationInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The letter's translations, each of a version of the authoritative text (read only:
+    coordinators write them on the site)."""
+
+    model = LetterTranslation
+    fields = ["language", "number", "title", "source", "short_hash", "author", "created_at"]
+    readonly_fields = fields
+    ordering = ["language", "-number"]
+    extra = 0
+    show_change_link = False
+
+    @admin.display(description=_("SHA-256"))
+    def short_hash(self, obj: LetterTranslation) -> str:
+        return obj.short_hash
+
+
 @admin.register(Letter)
 class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "status", "deadline", "created_at"]
@@ -56,7 +72,7 @@ class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["title"]
     date_hierarchy = "created_at"
     fieldsets = [
-        (None, {"fields": ["title", "slug", "status", "recipient", "summary"]}),
+        (None, {"fields": ["title", "language", "slug", "status", "recipient", "summary"]}),
         (
             _("Sign-on"),
             {
@@ -87,7 +103,7 @@ class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ),
     ]
     readonly_fields = [f for _name, options in fieldsets for f in options["fields"]]
-    inlines = [LetterCoordinatorInline, LetterVersionInline]
+    inlines = [LetterCoordinatorInline, LetterVersionInline, LetterTranslationInline]
     actions = ["delegate_review", "take_back_review"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Letter]:
