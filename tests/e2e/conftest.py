@@ -4,7 +4,8 @@ Browsers cannot be downloaded here, so Playwright launches the system chromium (
 `.ci/run` with apt). Without it the tests skip with a reason; with REQUIRE_SERVICES=1 they
 fail instead. A failing test leaves a screenshot in /tmp/shots-e2e/; `keep_screenshot` keeps
 one as an artifact of the run, in var/artifacts/screenshots/ (E2E_ARTIFACTS_DIR overrides
-var/artifacts/), where CI finds it in the clone it ran in.
+var/artifacts/), where CI finds it in the clone it ran in. Chromium is given the Noto fonts of
+var/fonts/ (`make install`), so screenshots in Chinese, Tibetan and Uyghur show their glyphs.
 """
 
 import os
@@ -13,6 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 
@@ -28,6 +30,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SHOTS = Path(os.environ.get("E2E_SHOTS_DIR") or Path(tempfile.gettempdir()) / "shots-e2e")
 TIMEOUT_MS = 10_000
 ROOT = Path(__file__).resolve().parents[2]
+# The Noto fonts the project fetches for its PDFs (scripts/fetch_fonts.py): Chinese in both
+# scripts, Tibetan and Uyghur's Arabic script, which a bare chromium has no system font for.
+FONTS = ROOT / "var" / "fonts"
+SYSTEM_FONTCONFIG = Path("/etc/fonts/fonts.conf")
 
 
 def keep_screenshot(page, name: str) -> Path:
@@ -49,8 +55,31 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def _fontconfig(directory: Path) -> dict[str, str]:
+    """The environment that makes chromium find var/fonts/ besides the system's fonts: a
+    fonts.conf that includes the system one and adds the folder, with a cache of its own (a
+    test run writes nothing outside the tmp folder). Without var/fonts/, chromium's own
+    environment: the screenshots of Chinese, Tibetan and Uyghur pages then show boxes, but the
+    assertions still hold, so this does not skip."""
+    if not FONTS.is_dir():
+        return {}
+    include = (
+        f'<include ignore_missing="yes">{SYSTEM_FONTCONFIG}</include>'
+        if SYSTEM_FONTCONFIG.is_file()
+        else ""
+    )
+    config = directory / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        f"  {include}\n  <dir>{escape(str(FONTS))}</dir>\n"
+        f"  <cachedir>{escape(str(directory / 'cache'))}</cachedir>\n</fontconfig>\n",
+        encoding="utf-8",
+    )
+    return {**os.environ, "FONTCONFIG_FILE": str(config)}
+
+
 @pytest.fixture(scope="session")
-def browser(django_db_setup) -> Iterator:
+def browser(django_db_setup, tmp_path_factory) -> Iterator:
     """One chromium for the session. It asks for the test database only to close before the
     database is dropped: chromium keeps its connections to the live server open, and the
     server's thread for each keeps its database connection (CONN_MAX_AGE) until then, so a
@@ -67,7 +96,11 @@ def browser(django_db_setup) -> Iterator:
         skip_or_fail(f"playwright is not installed: {exc}")
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            env=_fontconfig(tmp_path_factory.mktemp("fontconfig")) or None,
+        )
         yield browser
         browser.close()
 
