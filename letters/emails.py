@@ -3,6 +3,7 @@ outbox sends after commit. Each email's dedupe key makes queueing it twice harml
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 
 from django.conf import settings
 from django.urls import reverse
@@ -14,13 +15,26 @@ from outbox.rendering import MailMerge, RenderedEmail
 from outbox.services import EmailSpec, address_hash, queue_email, queue_emails
 
 from . import tokens
-from .models import Invitation, LetterVersion, Signature
+from .models import Invitation, Letter, LetterVersion, Signature
 
 
 def _url(name: str, *, language: str | None = None, **kwargs) -> str:
     """An absolute link; with a language other than the site's, it opens the page in it."""
     url = settings.SITE_URL + reverse(name, kwargs=kwargs)
     return with_language(url, language) if language and language != settings.LANGUAGE_CODE else url
+
+
+def _letter_urls(letter: Letter) -> Callable[[str], str]:
+    """The letter page's link in a reader's language, reversed once per language: a fan-out
+    to thousands of signers asks for a handful of languages."""
+    urls: dict[str, str] = {}
+
+    def url(language: str) -> str:
+        if language not in urls:
+            urls[language] = _url("letters:detail", slug=letter.slug, language=language)
+        return urls[language]
+
+    return url
 
 
 def language_of(signature: Signature) -> str:
@@ -165,7 +179,6 @@ def signature_changed(
         "letter": letter,
         "organisation": signature.organisation,
         "organisation_name": signature.organisation_name,
-        "letter_url": _url("letters:detail", slug=letter.slug),
         "withdrawn": withdrawn,
         "before_display": _visibility_display(before[0]) if before else "",
         "before_show_name": before[1] if before else False,
@@ -190,9 +203,9 @@ def signature_changed(
             kind="signature_changed",
             to=address,
             # The signer reads the name as they typed it (issue 11, item 1); admins, theirs.
-            context=context | {"organisation_name": signature.name_for_signer}
-            if address == signer
-            else context,
+            context=context
+            | {"letter_url": _url("letters:detail", slug=letter.slug, language=language)}
+            | ({"organisation_name": signature.name_for_signer} if address == signer else {}),
             dedupe_key=f"signature:{signature.pk}:changed:{moment}:{address_hash(address)[:32]}"[
                 :200
             ],
@@ -380,7 +393,9 @@ def duplicate_signature_notice(*, attempt: Signature, recipients: list[str]) -> 
         "letter": attempt.letter,
         "organisation": attempt.organisation,
         "attempt": attempt,
-        "letter_url": _url("letters:detail", slug=attempt.letter.slug),
+        "letter_url": _url(
+            "letters:detail", slug=attempt.letter.slug, language=attempt.letter.language
+        ),
     }
     return _queue_many(
         [
@@ -403,7 +418,7 @@ PUBLISHED_QUEUE_CHUNK = 500
 def letter_published(signatures, *, letter, delivery, on_record=None) -> int:
     """Tell every approved signer that the letter is out, and how their organisation appears in
     it. Queued in bulk inside publish_letter's transaction, a few queries per 500 signers."""
-    letter_url = _url("letters:detail", slug=letter.slug)
+    letter_url = _letter_urls(letter)
     queued = 0
     for chunk in itertools.batched(signatures, PUBLISHED_QUEUE_CHUNK):
         queued += len(
@@ -418,7 +433,7 @@ def letter_published(signatures, *, letter, delivery, on_record=None) -> int:
                         "organisation_name": signature.organisation.name,
                         "version": delivery.version,
                         "delivery": delivery,
-                        "letter_url": letter_url,
+                        "letter_url": letter_url(signature.language or letter.language),
                         "left_out": on_record is not None and signature.pk not in on_record,
                     },
                     dedupe_key=f"signature:{signature.pk}:published",
@@ -444,7 +459,9 @@ def lead_requests(request, admins) -> list[int]:
                 "letter": letter,
                 "organisation": request.organisation,
                 "answer_url": answer_url,
-                "letter_url": _url("letters:detail", slug=letter.slug),
+                "letter_url": _url(
+                    "letters:detail", slug=letter.slug, language=_account_language(admin, letter)
+                ),
             },
             dedupe_key=f"lead-request:{request.pk}:{admin.pk}",
             language=_account_language(admin, letter),
@@ -456,7 +473,6 @@ def lead_requests(request, admins) -> list[int]:
 def embargo_lift_notices(signatures, *, letter, lift_at) -> int:
     """Before a letter's list becomes public while it collects: each signer it will name is
     told when, and given the link to narrow the signature's visibility or withdraw it."""
-    letter_url = _url("letters:detail", slug=letter.slug)
     key = int(lift_at.timestamp())
     queued = 0
     for chunk in itertools.batched(signatures, PUBLISHED_QUEUE_CHUNK):
@@ -467,7 +483,6 @@ def embargo_lift_notices(signatures, *, letter, lift_at) -> int:
                     to=signature.signer_email,
                     context={
                         **_signature_context(signature),
-                        "letter_url": letter_url,
                         "lift_at": lift_at,
                         "notice_hours": settings.EMBARGO_LIFT_NOTICE_HOURS,
                     },
