@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.html import strip_tags
 
-from core.locale import supported
+from core.locale import supported, with_language
 from core.ratelimit import client_key
 from outbox.rendering import RenderedEmail
 from outbox.services import queue_email
@@ -101,12 +101,17 @@ class AccountAdapter(DefaultAccountAdapter):
         # another language still reaches its owner in theirs), else the page's.
         user = context.get("user")
         language = supported(getattr(user, "language", "")) or translation.get_language()
+        context = self._site_context({"request": request, "email": email} | context)
+        if language and language != settings.LANGUAGE_CODE:
+            # Its links open the pages in the language the email is written in.
+            context = {
+                key: with_language(value, language)
+                if isinstance(value, str) and value.startswith(settings.SITE_URL)
+                else value
+                for key, value in context.items()
+            }
         with translation.override(language):
-            message = self.render_mail(
-                template_prefix,
-                email,
-                self._site_context({"request": request, "email": email} | context),
-            )
+            message = self.render_mail(template_prefix, email, context)
         if message.content_subtype == "html":  # a project template with no text part
             rendered = RenderedEmail(message.subject, strip_tags(message.body), message.body)
         else:

@@ -47,6 +47,7 @@ class InviteForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language of the invitation"),
         choices=settings.LANGUAGES,
+        required=False,  # empty: the letter's (services.invite)
         help_text=_("The email, and the pages its link opens, are in this language."),
     )
 
