@@ -27,6 +27,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.locale import direction
 from core.spreadsheets import csv_lines
 
 from . import pdf_fonts, selectors
@@ -72,9 +73,21 @@ def _refusing_fetcher_class():
 
 
 def pdf_context(letter: Letter, signatories: SignatoryList, version: LetterVersion) -> dict:
+    """In the active language: its interface strings, its font order, its direction, and the
+    letter's current translation into it when there is one (shown with the authoritative text
+    after it; the template labels which binds)."""
+    language = _language()
     return {
         "letter": letter,
         "version": version,
+        "language": language,
+        "page_dir": direction(language),
+        "fonts": {
+            "page": pdf_fonts.font_family(language),
+            "traditional": pdf_fonts.font_family("zh-hant"),
+            "simplified": pdf_fonts.font_family("zh-hans"),
+        },
+        "reading": selectors.reading_text(letter, version, language),
         "signatories": signatories,
         "groups": signatories.groups(ORDER_BY_PLACE) if signatories.public else [],
         "compact": len(signatories.named) > PDF_LIST_MAX_NAMES,
@@ -133,7 +146,7 @@ def letter_pdf(letter: Letter, edition: str = PUBLIC_EDITION) -> bytes:
 # by the web server), and with Redis down no worker can render anyway.
 
 # Bump when pdf_context or render_pdf change what the PDF shows (the templates are hashed).
-PDF_LAYOUT_VERSION = 1
+PDF_LAYOUT_VERSION = 2  # 2: per language, with the translation into it
 # How long a requested rendering keeps others from asking again: long enough for a queue and
 # a rendering of 10,000 names, short enough that a dead worker does not hold it for long.
 PDF_RENDER_PENDING_SECONDS = 120
@@ -174,7 +187,14 @@ def _language(language: str | None = None) -> str:
 def pdf_key(letter: Letter, edition: str, language: str | None = None) -> str:
     """Everything that changes the PDF: the list and the letter (signatory_cache_key: its
     list_version and updated_at), whether the list is public, the language, the templates,
-    the layout code and the fonts. Made from the letter row alone: no list is loaded."""
+    the layout code and the fonts. Made from the letter row alone: no list is loaded.
+
+    The translation shown in the language is in it through updated_at: saving one
+    (services.translations.save_translation, the only writer of LetterTranslation) touches
+    the letter's updated_at in its transaction, and so does every change of the
+    authoritative text (which may make a translation out of date; the letter's language is
+    set once, at creation). tests/publication/test_pdf_languages.py fails if saving a
+    translation stops changing the key."""
     return (
         f"{selectors.signatory_cache_key(letter, edition)}:pdf:{int(letter.signatories_are_public)}"
         f":{_language(language)}:{PDF_LAYOUT_VERSION}:{_templates_fingerprint()}"

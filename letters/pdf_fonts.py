@@ -131,3 +131,81 @@ def font_configuration() -> "FontConfiguration":
             ffi.cast("PangoFcFontMap *", configuration.font_map)
         )
     return configuration
+
+
+# --- Which font draws which text --------------------------------------------------------------
+#
+# A character is drawn by the first family of the stack that has it. The scripts barely overlap
+# (Noto Sans: Latin; Naskh: Arabic; Serif Tibetan: Tibetan; SC and TC: Han), except where it
+# matters: Simplified and Traditional Chinese fonts both have every common Han character, in
+# different glyph forms, so the first of the two decides how a Hong Kong name looks. The
+# page's stack follows the PDF's language, and the template's `:lang()` rules give text
+# declared Traditional (or Simplified) Chinese its own order inside a page of another language.
+
+LATIN = "Noto Sans"
+ARABIC = "Noto Naskh Arabic"
+TIBETAN = "Noto Serif Tibetan"
+SIMPLIFIED = ("Noto Sans SC", "Noto Sans CJK SC")  # ours, then Debian's
+TRADITIONAL = ("Noto Sans TC", "Noto Sans CJK TC")
+# The script font a language is written in, tried right after the Latin one.
+_OWN_SCRIPT = {"ug": ARABIC, "bo": TIBETAN}
+
+
+def families(language: str) -> tuple[str, ...]:
+    """The font families for text in `language` (a Django code or a BCP 47 tag, any case), in
+    the order they are tried: Latin first (digits and punctuation stay one design), then the
+    language's own script, the other scripts, and Chinese with Traditional forms first for
+    Traditional Chinese (zh-hant, zh-TW, zh-HK, zh-MO), Simplified first otherwise."""
+    code = language.lower()
+    own = _OWN_SCRIPT.get(code.split("-")[0])
+    scripts = [own] if own else []
+    scripts += [family for family in (ARABIC, TIBETAN) if family != own]
+    if is_traditional_chinese(code):
+        han = (TRADITIONAL[0], SIMPLIFIED[0], TRADITIONAL[1], SIMPLIFIED[1])
+    else:
+        han = (SIMPLIFIED[0], TRADITIONAL[0], SIMPLIFIED[1], TRADITIONAL[1])
+    return (LATIN, *scripts, *han)
+
+
+def font_family(language: str) -> str:
+    """`families(language)` as a CSS font-family value."""
+    return ", ".join(f'"{family}"' for family in families(language)) + ", sans-serif"
+
+
+def is_traditional_chinese(tag: str) -> bool:
+    parts = tag.lower().split("-")
+    return parts[0] == "zh" and bool({"hant", "tw", "hk", "mo"} & set(parts[1:]))
+
+
+# Where an organisation based there writes its name in Traditional characters. Matched in the
+# free text of `based_in` (any case), in English and in both character sets.
+TRADITIONAL_PLACES = (
+    "hong kong",
+    "香港",
+    "taiwan",
+    "台灣",
+    "臺灣",
+    "台湾",
+    "macau",
+    "macao",
+    "澳門",
+    "澳门",
+)
+
+
+def _has_han(text: str) -> bool:
+    return any(
+        "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or "\U00020000" <= c <= "\U0003134f"
+        for c in text
+    )
+
+
+def name_language(name: str, based_in: str = "") -> str:
+    """The lang tag a name needs for its glyphs, or "" (it takes the page's): a name in Han
+    characters of an organisation based in Hong Kong, Taiwan or Macau is Traditional Chinese,
+    drawn in Traditional forms even in a page in English or Simplified Chinese. Other names
+    are not guessed at (a Chinese name of an organisation based elsewhere may be either)."""
+    place = based_in.casefold()
+    if _has_han(name) and any(p in place for p in TRADITIONAL_PLACES):
+        return "zh-Hant"
+    return ""
