@@ -42,6 +42,19 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def site_language():
+    """Every test starts in the site's language. A request activates its reader's language in
+    the thread that serves it (core.locale.LanguageMiddleware), and the test client serves in
+    the test's own thread: without this, a test after one that asked for a page in Tibetan
+    would read Tibetan error messages from the services it calls."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache(settings):
     """Every test has a cache of its own, empty: the only fresh-cache fixture of the suite.
 

@@ -408,12 +408,6 @@ def test_an_accounts_language_is_saved_and_follows_it_to_another_browser(
         other.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: the catalogs lack the translation feature's own strings (makemessages "
-    "was not run after they were written): the letter page's 'Read this letter in:' and "
-    "translation label, the switcher's 'Language' stay English in every language",
-)
 @pytest.mark.parametrize("language", TRANSLATED, ids=lambda language: language.code)
 def test_the_translation_labels_are_in_the_pages_language(page, language):
     # Given the translated letter
