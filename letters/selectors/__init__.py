@@ -60,7 +60,13 @@ from .signatures import (
     signatures_of_member,
     verified_organisation_names,
 )
-from .translations import ReadingText, current_translations, reading_text, translation_history
+from .translations import (
+    ReadingText,
+    attach_translations,
+    current_translations,
+    reading_text,
+    translation_history,
+)
 
 __all__ = [
     "lead_requests_of",
@@ -117,6 +123,7 @@ __all__ = [
     "verified_organisation_names",
     "versions_of",
     "ReadingText",
+    "attach_translations",
     "current_translations",
     "reading_text",
     "translation_history",

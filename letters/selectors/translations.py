@@ -55,3 +55,23 @@ def reading_text(letter: Letter, version: LetterVersion, language: str | None) -
     )
     translation = translations.get(language or "") if language != letter.language else None
     return ReadingText(version=version, translation=translation, available=available)
+
+
+def attach_translations(letters, language: str | None) -> None:
+    """Set `reader_translation` on each letter: its current translation into `language`, or
+    None (the authoritative text is shown). One query for the whole page of letters, none
+    when every letter is in the reader's language."""
+    letters = list(letters)
+    others = [letter for letter in letters if letter.language != language]
+    found = (
+        {
+            t.letter_id: t
+            for t in LetterTranslation.objects.filter(
+                letter__in=others, language=language or "", is_current=True
+            )
+        }
+        if others  # readers of the letters' own language: no query
+        else {}
+    )
+    for letter in letters:
+        letter.reader_translation = found.get(letter.pk)

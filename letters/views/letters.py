@@ -54,6 +54,8 @@ S = Letter.Status
 
 def letter_index(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.public_index(), INDEX_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Each letter's title and summary in the reader's language where it is translated.
+    selectors.attach_translations(page.object_list, translation.get_language())
     return render(request, "letters/letter_list.html", {"page": page})
 
 

@@ -341,3 +341,22 @@ def test_a_substantive_change_asks_signers_to_reconfirm_whatever_they_read(make_
     assert selectors.reading_text(letter, selectors.current_version_of(letter), "bo").out_of_date
     signature.refresh_from_db()
     assert signature.translation_hash == saved.content_hash
+
+
+def test_the_index_shows_each_letter_in_the_readers_language_in_one_more_query(
+    client, django_assert_num_queries, make_letter, owner
+):
+    translated = make_letter(S.OPEN, title="A translated letter")
+    make_letter(S.OPEN, title="An untranslated letter")
+    translate(translated, owner, summary="ཕྱོགས་བསྡུས།")
+
+    # The count, the page of letters, their Tibetan translations
+    with django_assert_num_queries(3):
+        page = client.get(reverse("letters:index") + "?lang=bo").content.decode()
+
+    assert (
+        f'<h2 lang="bo" dir="ltr"><a href="{translated.get_absolute_url()}">{BO_TITLE}</a></h2>'
+        in page
+    )
+    assert "ཕྱོགས་བསྡུས།" in page
+    assert ">An untranslated letter</a>" in page
