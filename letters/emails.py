@@ -1,6 +1,7 @@
 """Which email, to whom, with which context. Called by services inside their transaction; the
 outbox sends after commit. Each email's dedupe key makes queueing it twice harmless."""
 
+import copy
 import datetime as dt
 import itertools
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from outbox.rendering import MailMerge, RenderedEmail
 from outbox.services import EmailSpec, address_hash, queue_email, queue_emails
 
 from . import tokens
-from .models import Invitation, Letter, LetterVersion, Signature
+from .models import Invitation, Letter, LetterTranslation, LetterVersion, Signature
 
 
 def _url(name: str, *, language: str | None = None, **kwargs) -> str:
@@ -255,9 +256,26 @@ def _invitation_links(secret: str, language: str | None = None) -> dict[str, str
     }
 
 
+def letter_in(letter, language: str):
+    """The letter as an email in `language` names it: a copy with the title and summary of
+    its current translation into that language, if there is one (the authoritative text's
+    otherwise). For emails only; never saved."""
+    if language == letter.language:
+        return letter
+    found = LetterTranslation.objects.filter(
+        letter_id=letter.pk, language=language, is_current=True
+    ).first()
+    if found is None:
+        return letter
+    shown = copy.copy(letter)
+    shown.title = found.title
+    shown.summary = found.summary or letter.summary
+    return shown
+
+
 def _invitation_context(invitation: Invitation, secret: str) -> dict:
-    letter = invitation.letter
     language = invitation_language(invitation)
+    letter = letter_in(invitation.letter, language)
     return {
         "invitation": invitation,
         "letter": letter,

@@ -360,3 +360,34 @@ def test_the_index_shows_each_letter_in_the_readers_language_in_one_more_query(
     )
     assert "ཕྱོགས་བསྡུས།" in page
     assert ">An untranslated letter</a>" in page
+
+
+def test_an_invitation_names_the_letter_by_its_translation_in_the_invitations_language(
+    open_letter, owner
+):
+    from outbox.models import OutboundEmail
+
+    translate(open_letter, owner, summary="ཕྱོགས་བསྡུས།")
+
+    services.invite(
+        letter=open_letter,
+        actor=owner,
+        email="a@tibet.example.org",
+        organisation_name="Tibet A",
+        language="bo",
+    )
+    services.invite(
+        letter=open_letter,
+        actor=owner,
+        email="b@tibet.example.org",
+        organisation_name="Tibet B",
+        language="ug",
+    )
+
+    tibetan, uyghur = OutboundEmail.objects.filter(kind="invitation").order_by("pk")
+    assert BO_TITLE in tibetan.subject
+    assert "ཕྱོགས་བསྡུས།" in tibetan.body_text
+    # No Uyghur translation: the authoritative title, in a Uyghur email
+    assert open_letter.title in uyghur.subject
+    open_letter.refresh_from_db()
+    assert open_letter.title != BO_TITLE  # nothing of the copy was saved
