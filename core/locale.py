@@ -125,17 +125,17 @@ def context(request: HttpRequest) -> dict[str, object]:
     that opens this page in it, and the page's own language as a BCP 47 tag."""
     current = translation.get_language() or settings.LANGUAGE_CODE
     path = request.get_full_path() if hasattr(request, "path") else "/"
-    languages = alternates(path)
-    for language in languages:
-        language["current"] = language["code"] == current  # type: ignore[assignment]
-        language["dir"] = direction(language["code"])
-    home = alternates("/")
-    for language in home:
-        language["current"] = language["code"] == current  # type: ignore[assignment]
-        language["dir"] = direction(language["code"])
+
+    def switcher(url: str) -> list[dict[str, object]]:
+        return [
+            {**language, "current": language["code"] == current, "dir": direction(language["code"])}
+            for language in alternates(url)
+        ]
+
     return {
-        "switcher_languages": languages,
-        "switcher_languages_home": home,
+        "switcher_languages": switcher(path),
+        # Error pages link home instead (config.views._error).
+        "switcher_languages_home": switcher("/"),
         "switcher_next": without_language_parameter(path),
         "LANGUAGE_TAG": bcp47(current),
     }
