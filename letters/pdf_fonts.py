@@ -2,8 +2,9 @@
 
 Signatory names come in Latin, Simplified and Traditional Chinese, Tibetan and Uyghur (Arabic
 script); a character no font covers comes out as an empty box (`.notdef`). So the fonts ship
-with the project: scripts/fetch_fonts.py puts pinned Noto files in var/fonts/ at `make install`,
-and every PDF is laid out with them, whatever the machine has installed.
+with the project: scripts/fetch_fonts.py puts pinned Noto files (and Vazirmatn, for Uyghur) in
+var/fonts/ at `make install`, and every PDF is laid out with them, whatever the machine has
+installed.
 
 They are handed to fontconfig directly (WeasyPrint's FontConfiguration, with the files added as
 application fonts), not through `@font-face`: the PDF's URL fetcher keeps refusing every URL,
@@ -34,9 +35,17 @@ FONT_DIR: Path = Path(settings.PDF_FONT_DIR)
 
 # The files the PDFs need, as scripts/fetch_fonts.py names them (a test keeps the two lists
 # equal). The template's font stacks name their families: Noto Sans (Latin, Greek, Cyrillic;
-# the hash in Noto Sans Mono), Noto Naskh Arabic (Uyghur), Noto Serif Tibetan (there is no Noto
-# Sans Tibetan any more), Noto Sans SC and TC (each has every common Han character; the order
-# of the two picks the glyph forms).
+# the hash in Noto Sans Mono), Vazirmatn (Uyghur), Noto Serif Tibetan (there is no Noto Sans
+# Tibetan any more), Noto Sans SC and TC (each has every common Han character; the order of the
+# two picks the glyph forms).
+#
+# Vazirmatn, not Noto Naskh Arabic: both draw every Uyghur letter, but WeasyPrint's ToUnicode
+# gives a glyph one text, and Google's Noto Naskh (like Noto Sans and Kufi Arabic) builds many
+# letters from a dotless base glyph shared by several letters, so the PDF's text read ن as غ
+# and ق as ت. Vazirmatn's glyphs each stand for one Uyghur letter, and it has no ligature but
+# lam-alef (a glyph for two letters, which a PDF reader may put out of place when it begins a
+# right-to-left run, as IBM Plex Sans Arabic's many ى ligatures did): copied or searched,
+# Uyghur names read back as written (tests/publication).
 FONT_FILES = (
     "NotoSans-Regular.ttf",
     "NotoSans-Italic.ttf",
@@ -48,8 +57,8 @@ FONT_FILES = (
     "NotoSansTC-Bold.ttf",
     "NotoSerifTibetan-Regular.ttf",
     "NotoSerifTibetan-Bold.ttf",
-    "NotoNaskhArabic-Regular.ttf",
-    "NotoNaskhArabic-Bold.ttf",
+    "Vazirmatn-Regular.ttf",
+    "Vazirmatn-Bold.ttf",
 )
 
 _Snapshot = tuple[tuple[str, int, int], ...]  # (name, size, mtime_ns) of each file present
@@ -136,14 +145,15 @@ def font_configuration() -> "FontConfiguration":
 # --- Which font draws which text --------------------------------------------------------------
 #
 # A character is drawn by the first family of the stack that has it. The scripts barely overlap
-# (Noto Sans: Latin; Naskh: Arabic; Serif Tibetan: Tibetan; SC and TC: Han), except where it
-# matters: Simplified and Traditional Chinese fonts both have every common Han character, in
-# different glyph forms, so the first of the two decides how a Hong Kong name looks. The
-# page's stack follows the PDF's language, and the template's `:lang()` rules give text
-# declared Traditional (or Simplified) Chinese its own order inside a page of another language.
+# (Noto Sans: Latin; Vazirmatn: Arabic, and Latin too, but always after Noto Sans; Serif
+# Tibetan: Tibetan; SC and TC: Han), except where it matters: Simplified and Traditional Chinese
+# fonts both have every common Han character, in different glyph forms, so the first of the two
+# decides how a Hong Kong name looks. The page's stack follows the PDF's language, and the
+# template's `:lang()` rules give text declared Traditional (or Simplified) Chinese its own
+# order inside a page of another language.
 
 LATIN = "Noto Sans"
-ARABIC = "Noto Naskh Arabic"
+ARABIC = "Vazirmatn"
 TIBETAN = "Noto Serif Tibetan"
 SIMPLIFIED = ("Noto Sans SC", "Noto Sans CJK SC")  # ours, then Debian's
 TRADITIONAL = ("Noto Sans TC", "Noto Sans CJK TC")

@@ -134,18 +134,20 @@ PACKAGES = (
             ),
         },
     ),
+    # Uyghur: not Noto Naskh Arabic, whose shared dotless base glyphs make the PDF's text read
+    # back wrong (letters/pdf_fonts.py says why).
     Package(
-        "@expo-google-fonts/noto-naskh-arabic",
-        "0.4.5",
-        "sha512-KN73tROdoKQubTZ/ZsERCdAlZ1cBLRbRIe196tISAcPLgIqMvIgFCUs1xsrS/pe3fIYxT9l+c95sQF8wv48ijA==",
+        "@expo-google-fonts/vazirmatn",
+        "0.4.1",
+        "sha512-sznMvxt99C4bsEcWCebs3XWb/av8z9a/Y4OQo8F7VPFT0xzzn7Whkkw6dqxcAyLYEiNNpTpa3/vp8t1/koK6Jw==",
         {
-            "package/400Regular/NotoNaskhArabic_400Regular.ttf": (
-                "NotoNaskhArabic-Regular.ttf",
-                "706b4580c025f6c75ec1c06013e17f00a23ec1780091b77a5a5b339469bda94d",
+            "package/400Regular/Vazirmatn_400Regular.ttf": (
+                "Vazirmatn-Regular.ttf",
+                "443e920a022a89a93d4764a06e853342b9008fba880eb827d814160f1e459c05",
             ),
-            "package/700Bold/NotoNaskhArabic_700Bold.ttf": (
-                "NotoNaskhArabic-Bold.ttf",
-                "35418f91100645a36e4d72d75866b61c5da14dc5ebbade64db434d2c9e76234c",
+            "package/700Bold/Vazirmatn_700Bold.ttf": (
+                "Vazirmatn-Bold.ttf",
+                "214a28e6c3a8283e30c60cd17d31470709e2f85da6fb547dc29c56e524ea1046",
             ),
         },
     ),
