@@ -17,6 +17,7 @@ from letters import services
 from letters.models import Invitation, Letter, LetterVersion, Signature
 from organisations.models import Organisation
 from outbox.models import OutboundEmail
+from tests.emails import as_sent
 from tests.factories import (
     EmailDomainFactory,
     MembershipFactory,
@@ -364,6 +365,138 @@ def test_an_invitation_to_a_closed_letter_cannot_sign(make_letter, owner, organi
         sign(letter, organisation=organisation, invitation=invitation)
 
     assert world() == before
+
+
+# --- an invitee signing with the invited address signs in one step -------------------------------
+
+INVITED = "info@tibetwatch.example.net"
+
+
+def _kinds_to(address: str) -> list[str]:
+    """The kinds of the emails to `address` (the recipient is stored encrypted)."""
+    return [
+        email.kind
+        for email in OutboundEmail.objects.exclude(kind__startswith="invitation").order_by("pk")
+        if email.to.lower() == address.lower()
+    ]
+
+
+def test_an_invitee_signing_with_the_invited_address_is_confirmed_in_one_step(
+    open_letter, owner, organisation
+):
+    # Given an invitation emailed to INVITED
+    invitation = _invite(open_letter, owner, organisation=organisation, email=INVITED)
+
+    # When its holder signs with that address (as typed: other case, spaces)
+    signature = sign(
+        open_letter,
+        organisation=organisation,
+        signer_email=" Info@TibetWatch.example.NET ",
+        invitation=invitation,
+    )
+
+    # Then the link has proven the address: confirmed, awaiting review, no confirmation email
+    signature.refresh_from_db()
+    assert signature.status == S.PENDING_REVIEW
+    assert signature.confirmed_at is not None
+    assert signature.decided_at is None
+    assert _events(signature) == ["signature.submitted", "signature.confirmed"]
+    assert emails_of("signature_confirm") == []
+    # And the receipt goes out, naming the version, its SHA-256 and the manage link
+    [receipt] = emails_of("signature_receipt")
+    assert receipt.to == "Info@TibetWatch.example.NET"
+    text = as_sent(receipt).text
+    assert signature.version_hash in text
+    assert f"Version: {signature.version.number}" in text
+    assert "/letters/signatures/manage/" in text
+    assert "/letters/signatures/confirm/" not in text
+    assert signature.version_hash in as_sent(receipt).html
+
+
+def test_an_invitee_of_an_unregistered_organisation_registers_it_in_one_step(open_letter, owner):
+    invitation = _invite(open_letter, owner, name="Tibet Watch", email=INVITED)
+
+    signature = sign(
+        open_letter, new_name="", based_in="London", signer_email=INVITED, invitation=invitation
+    )
+
+    signature.refresh_from_db()
+    invitation.refresh_from_db()
+    assert signature.status == S.PENDING_REVIEW
+    assert (signature.organisation.name, signature.organisation.based_in) == (
+        "Tibet Watch",
+        "London",
+    )
+    assert invitation.organisation == signature.organisation
+    assert _kinds_to(INVITED) == ["signature_receipt"]
+
+
+def test_an_invitee_is_approved_at_once_under_auto_approve_from_a_verified_domain(
+    make_letter, owner
+):
+    letter = make_letter(L.OPEN, moderation_policy=Letter.ModerationPolicy.AUTO_VERIFIED)
+    organisation = verified_organisation(domain="tibetwatch.example.net")
+    invitation = _invite(letter, owner, organisation=organisation, email=INVITED)
+
+    signature = sign(letter, organisation=organisation, signer_email=INVITED, invitation=invitation)
+
+    signature.refresh_from_db()
+    assert signature.status == S.APPROVED
+    assert _kinds_to(INVITED) == ["signature_receipt", "signature_approved"]
+
+
+def test_an_invitee_signing_with_another_address_still_confirms_by_email(
+    open_letter, owner, organisation
+):
+    # Given an invitation emailed to INVITED
+    invitation = _invite(open_letter, owner, organisation=organisation, email=INVITED)
+
+    # When its holder signs with an address the link has not proven
+    signature = sign(
+        open_letter,
+        organisation=organisation,
+        signer_email="tsering@tibetwatch.example.net",
+        invitation=invitation,
+    )
+
+    # Then that address confirms by email first; no receipt without the click
+    signature.refresh_from_db()
+    assert signature.status == S.PENDING_CONFIRMATION
+    assert signature.confirmed_at is None
+    assert _kinds_to("tsering@tibetwatch.example.net") == ["signature_confirm"]
+    assert emails_of("signature_receipt") == []
+    assert _events(signature) == ["signature.submitted"]
+
+
+def test_an_invitee_whose_organisation_signed_already_is_not_told(open_letter, owner, organisation):
+    """Two contacts of one organisation invited: the second to sign in one step is told what
+    any signer is told (awaiting review, a receipt), as before by the confirmation page; only
+    the addresses the organisation controls hear of the duplicate (issue 11)."""
+    # Given the organisation signed through an earlier invitation to another contact
+    first = _invite(
+        open_letter, owner, organisation=organisation, email="dawa@tibetaction.example.net"
+    )
+    held = sign(
+        open_letter,
+        organisation=organisation,
+        signer_email="dawa@tibetaction.example.net",
+        invitation=first,
+    )
+    in_state(held, S.APPROVED)
+    second = _invite(open_letter, owner, organisation=organisation, email=INVITED)
+
+    # When the second contact signs through their link with their own address
+    signature = sign(
+        open_letter, organisation=organisation, signer_email=INVITED, invitation=second
+    )
+
+    # Then it is recorded and not counted, and the signer gets the same receipt as anyone
+    signature.refresh_from_db()
+    assert signature.status == S.DUPLICATE
+    assert signature.status_for_signer == S.PENDING_REVIEW.label
+    assert _kinds_to(INVITED) == ["signature_receipt"]
+    assert [e.to for e in emails_of("signature_duplicate")] == ["dawa@tibetaction.example.net"]
+    assert Signature.objects.filter(letter=open_letter, status__in=COUNTED).get() == held
 
 
 # --- authority -----------------------------------------------------------------------------------

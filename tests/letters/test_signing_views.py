@@ -2,6 +2,7 @@
 invitation link, abuse protection (honeypot, rate limits), withdrawing, and the lists of
 signatures."""
 
+import re
 import types
 
 import pytest
@@ -561,6 +562,103 @@ def test_an_invitation_to_an_unregistered_organisation_signs_for_the_name_it_giv
         "London",
     )
     assert list(Organisation.objects.values_list("name", flat=True)) == ["Tibet Watch"]
+
+
+def _without_secrets(text: str) -> str:
+    """A page or email with what differs between two invitees blanked: their addresses,
+    their organisations' names, the links' tokens, the CSRF token."""
+    for name in (
+        "info@tibetaction.example.net",
+        "info@tibetwatch.example.net",
+        "Tibet Action Institute",
+        "Tibet Watch",
+    ):
+        text = text.replace(name, "<ORG>")
+    text = re.sub(r"/letters/signatures/manage/[^/\s\"'<>]+/", "<LINK>", text)
+    return re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]+"', r'\1"', text)
+
+
+def _invitee_form(email: str) -> dict:
+    return {
+        "signer_name": "Tsering",
+        "signer_email": email,
+        "visibility": "public",
+        "consent": "on",
+    }
+
+
+def test_an_invitee_signing_with_the_invited_address_sees_the_signature_confirmed(
+    client, open_letter, owner, organisation
+):
+    # Given a personal link emailed to info@tibetaction.example.net
+    url = _invitation_link(open_letter, owner, organisation=organisation)
+
+    # When its holder signs with that address, as the form offers it
+    response = client.post(url, _invitee_form("INFO@tibetaction.example.net"))
+
+    # Then the page says it is confirmed and the receipt is on its way, not "check your email"
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Thank you: your signature is confirmed" in text
+    assert "We have emailed you a receipt" in text
+    assert "A moderator now checks that the signature is genuine" in text
+    assert "Check your email" not in text
+    assert Signature.objects.get().status == S.PENDING_REVIEW
+    assert [e.kind for e in OutboundEmail.objects.exclude(kind="invitation")] == [
+        "signature_receipt"
+    ]
+
+
+def test_an_invitee_signing_with_another_address_is_asked_to_confirm_it(
+    client, open_letter, owner, organisation
+):
+    url = _invitation_link(open_letter, owner, organisation=organisation)
+
+    response = client.post(url, _invitee_form("tsering@tibetaction.example.net"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("letters:sign-sent", args=[open_letter.slug])
+    assert Signature.objects.get().status == S.PENDING_CONFIRMATION
+    assert [e.kind for e in OutboundEmail.objects.exclude(kind="invitation")] == [
+        "signature_confirm"
+    ]
+
+
+def test_an_invitee_whose_organisation_signed_sees_what_any_invitee_sees(
+    client, open_letter, owner, organisation
+):
+    """The page after signing in one step is the one of a signature awaiting review, whether or
+    not the organisation signed already through another contact's invitation (issue 11)."""
+    # Given one organisation that signed through an earlier invitation, and one that did not
+    other = verified_organisation(name="Tibet Watch", domain="tibetwatch.example.net")
+    first_url = _invitation_link(
+        open_letter, owner, organisation=organisation, email="dawa@tibetaction.example.net"
+    )
+    client.post(first_url, _invitee_form("dawa@tibetaction.example.net"))
+    signed_url = _invitation_link(open_letter, owner, organisation=organisation)
+    never_url = _invitation_link(
+        open_letter, owner, organisation=other, email="info@tibetwatch.example.net"
+    )
+
+    # When a second contact of each signs through their link with their own address
+    signed = client.post(signed_url, _invitee_form("info@tibetaction.example.net"))
+    never = client.post(never_url, _invitee_form("info@tibetwatch.example.net"))
+
+    # Then both see the same page and get the same receipt; only the first is a duplicate
+    assert (signed.status_code, never.status_code) == (200, 200)
+    assert _without_secrets(text_of(signed)) == _without_secrets(text_of(never))
+    [to_signed] = emails_of("signature_receipt")[1:2]
+    [to_never] = emails_of("signature_receipt")[2:]
+    assert to_signed.to == "info@tibetaction.example.net"
+    for part in ("subject", "text", "html"):
+        assert _without_secrets(getattr(as_sent(to_signed), part)) == _without_secrets(
+            getattr(as_sent(to_never), part)
+        )
+    assert sorted(Signature.objects.values_list("status", flat=True)) == [
+        S.DUPLICATE,
+        S.PENDING_REVIEW,
+        S.PENDING_REVIEW,
+    ]
 
 
 def test_a_member_signing_through_an_invitation_signs_only_for_the_invited_organisation(
