@@ -85,6 +85,19 @@ def confirmation_request(signature: Signature) -> OutboundEmail:
     )
 
 
+def signature_receipt(signature: Signature) -> OutboundEmail:
+    """The receipt of a signature confirmed without the click (an invitee signing with the
+    address their personal link was sent to): the version, its SHA-256 and the manage link.
+    Says nothing of the signature's state, so a duplicate's reads like any other."""
+    return queue_email(
+        kind="signature_receipt",
+        to=signature.signer_email,
+        context=_signature_context(signature),
+        dedupe_key=f"signature:{signature.pk}:receipt",
+        language=language_of(signature),
+    )
+
+
 def _decision_spec(signature: Signature) -> EmailSpec:
     approved = signature.status == Signature.Status.APPROVED
     kind = "signature_approved" if approved else "signature_rejected"

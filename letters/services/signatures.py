@@ -29,6 +29,7 @@ from organisations.selectors import admin_emails_of, is_member, writes_from_veri
 
 from .. import emails, selectors, tokens
 from ..models import Invitation, Letter, LetterTranslation, LetterVersion, Signature
+from ..models.invitations import normalised_email
 from ..models.signatures import ORGANISATION_COLUMNS
 from .publication import invalidate_public_list
 
@@ -124,8 +125,10 @@ def sign_letter(
     beside the authoritative text, recorded with its hash. What they sign is the current
     authoritative version, whatever they read.
 
-    A logged-in member of the organisation whose account email is confirmed signs in one step:
-    their address is already proven, so the signature goes straight to review (or approval).
+    Two signers confirm in one step, their address being proven already, so the signature goes
+    straight to review (or approval): a logged-in member of the organisation signing with their
+    confirmed account email, and an invitee signing through their personal link with the address
+    it was emailed to (they get a receipt instead of the confirmation email).
     """
     if not consent:
         raise DomainError(_("Please accept the privacy notice to sign."))
@@ -161,6 +164,14 @@ def sign_letter(
         and user.is_authenticated
         and user.email.lower() == signer_email.strip().lower()
         and is_member(user, org)
+    )
+    # The personal link reached only the invitation's address: whoever signs with that address
+    # through it has proven it, as a click on a confirmation link would. Another address is
+    # unproven and confirms by email.
+    invitee_one_step = bool(
+        not one_step
+        and invitation is not None
+        and normalised_email(invitation.email) == normalised_email(signer_email)
     )
     now = timezone.now()
     signature = Signature(
@@ -213,6 +224,13 @@ def sign_letter(
         # A member signing with their own confirmed address may be told that their
         # organisation has signed already (AlreadySigned rolls the submission back).
         _confirm(signature, now=now, member=True)
+    elif invitee_one_step:
+        # The receipt is queued before the signature takes its place, so it cannot differ
+        # whether or not the organisation had signed already: an invitee is not necessarily
+        # a member, and is told what any confirmed signer is told (a duplicate is recorded and
+        # told to the organisation, as by the confirmation link). Issue 11, README.
+        emails.signature_receipt(signature)
+        _confirm(signature, now=now)
     else:
         emails.confirmation_request(signature)
     return signature
@@ -234,9 +252,10 @@ def submit_signature(
     translation: LetterTranslation | None = None,
 ) -> Signature:
     """The sign form. Whoever submits it gets the same answer and the same confirmation email
-    whether or not the organisation has signed (issue 11): an unconfirmed submission holds no
-    place, so it never collides. Only a logged-in member signing in one step can collide, and
-    a member may know: AlreadySigned is raised for them."""
+    (or, an invitee with their invited address, the same receipt) whether or not the
+    organisation has signed (issue 11): an unconfirmed submission holds no place, so it never
+    collides, and an invitee's duplicate looks like a signature awaiting review. Only a
+    logged-in member signing in one step is told of a collision: AlreadySigned is raised."""
     return sign_letter(
         letter=letter,
         organisation=organisation,

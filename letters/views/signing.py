@@ -189,6 +189,10 @@ def _submit(request, form, context: dict, *, invitation: Invitation | None, memb
         return _render_sign(request, context, form=form, member=member, status=400)
     if signature.status == Signature.Status.PENDING_CONFIRMATION:
         return redirect("letters:sign-sent", slug=letter.slug)
+    if not member and invitation is not None:
+        # Confirmed in one step through a personal link: the page a confirmation link shows
+        # (a duplicate looks like a signature awaiting review, as there), and the receipt.
+        return _confirmed_page(request, signature, receipt_sent=True)
     if signature.status == Signature.Status.APPROVED:
         messages.success(request, _("Your organisation has signed. The signature is approved."))
     else:
@@ -261,17 +265,27 @@ def signature_confirm(request: HttpRequest, token: str) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            # A duplicate looks, to whoever holds the link, like a signature awaiting review;
-            # only a logged-in member of the organisation is told (issue 11, README).
-            viewer_is_member = signature.organisation_id is not None and is_member(
-                request.user, signature.organisation
-            )
-            return render(
-                request,
-                "letters/signature_confirmed.html",
-                {"signature": signature, "viewer_is_member": viewer_is_member},
-            )
+            return _confirmed_page(request, signature)
     return render(request, "letters/signature_confirm.html", {"signature": signature})
+
+
+def _confirmed_page(
+    request: HttpRequest, signature: Signature, *, receipt_sent: bool = False
+) -> HttpResponse:
+    # A duplicate looks, to whoever confirmed it, like a signature awaiting review; only a
+    # logged-in member of the organisation is told (issue 11, README).
+    viewer_is_member = signature.organisation_id is not None and is_member(
+        request.user, signature.organisation
+    )
+    return render(
+        request,
+        "letters/signature_confirmed.html",
+        {
+            "signature": signature,
+            "viewer_is_member": viewer_is_member,
+            "receipt_sent": receipt_sent,
+        },
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -122,7 +122,11 @@ def test_invite_from_a_csv_then_decline_and_sign(page, live_server, browser, tmp
     invitee.get_by_role("radio", name=re.compile("Public")).check()
     invitee.get_by_label(re.compile("I have read the")).check()
     invitee.get_by_role("button", name="Sign the letter").click()
-    expect(invitee.get_by_role("heading", level=1)).to_have_text("Check your email to confirm")
+    # Then the personal link proved the address: confirmed at once, a receipt on its way
+    expect(invitee.get_by_role("heading", level=1)).to_have_text(
+        "Thank you: your signature is confirmed"
+    )
+    expect(invitee.get_by_text("We have emailed you a receipt")).to_be_visible()
 
     # Then the coordinator's page tells exactly that
     page.get_by_role("link", name="Refresh").click()

@@ -574,7 +574,7 @@ def _without_secrets(text: str) -> str:
         "Tibet Watch",
     ):
         text = text.replace(name, "<ORG>")
-    text = re.sub(r"/letters/signatures/manage/[^/\s\"'<>]+/", "<LINK>", text)
+    text = re.sub(r"/letters/(signatures/manage|invitations)/[^/\s\"'<>]+/", "<LINK>", text)
     return re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]+"', r'\1"', text)
 
 

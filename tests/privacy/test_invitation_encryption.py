@@ -333,8 +333,7 @@ def test_a_copy_of_the_database_does_not_tell_that_an_invited_organisation_signe
         invitation=invitation,
         signer_email=EMAIL,
         visibility="recipient_only",
-    )
-    services.confirm_signature(signature=signature)
+    )  # confirmed in one step: the personal link proved EMAIL
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -371,8 +370,7 @@ def test_the_invitation_follows_its_signature_narrowed_then_withdrawn(letter, co
     invitation = invite(letter, coordinator, organisation=invited)
     signature = sign(
         letter, organisation=None, new_name="", invitation=invitation, signer_email=EMAIL
-    )
-    services.confirm_signature(signature=signature)
+    )  # confirmed in one step: the personal link proved EMAIL
     assert _invitation_columns(invitation)[:2] == ("accepted", invited.pk)  # public: in clear
 
     services.narrow_visibility(
