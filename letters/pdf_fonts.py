@@ -185,37 +185,3 @@ def font_family(language: str) -> str:
 def is_traditional_chinese(tag: str) -> bool:
     parts = tag.lower().split("-")
     return parts[0] == "zh" and bool({"hant", "tw", "hk", "mo"} & set(parts[1:]))
-
-
-# Where an organisation based there writes its name in Traditional characters. Matched in the
-# free text of `based_in` (any case), in English and in both character sets.
-TRADITIONAL_PLACES = (
-    "hong kong",
-    "香港",
-    "taiwan",
-    "台灣",
-    "臺灣",
-    "台湾",
-    "macau",
-    "macao",
-    "澳門",
-    "澳门",
-)
-
-
-def _has_han(text: str) -> bool:
-    return any(
-        "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or "\U00020000" <= c <= "\U0003134f"
-        for c in text
-    )
-
-
-def name_language(name: str, based_in: str = "") -> str:
-    """The lang tag a name needs for its glyphs, or "" (it takes the page's): a name in Han
-    characters of an organisation based in Hong Kong, Taiwan or Macau is Traditional Chinese,
-    drawn in Traditional forms even in a page in English or Simplified Chinese. Other names
-    are not guessed at (a Chinese name of an organisation based elsewhere may be either)."""
-    place = based_in.casefold()
-    if _has_han(name) and any(p in place for p in TRADITIONAL_PLACES):
-        return "zh-Hant"
-    return ""

@@ -13,7 +13,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from letters.pdf_fonts import name_language
+from core.locale import script_language
 
 register = template.Library()
 
@@ -33,11 +33,12 @@ def text_direction(text: str) -> str:
 
 @register.filter(name="text_attributes")
 def text_attributes(text: object, based_in: object = "") -> SafeString:
-    """` dir="…"` (and ` lang="zh-Hant"` for a Hong Kong, Taiwan or Macau organisation's name
-    in Han characters: letters.pdf_fonts.name_language) for an element holding `text`."""
+    """` dir="…"` and ` lang="…"` from its script (core.locale.script_language: zh-Hant for a
+    Hong Kong, Taiwan or Macau organisation's name in Han characters) for an element holding
+    `text`."""
     text = str(text or "")
     attributes = format_html(' dir="{}"', text_direction(text))
-    language = name_language(text, str(based_in or ""))
+    language = script_language(text, str(based_in or ""))
     if language:
         attributes += format_html(' lang="{}"', language)
     return attributes

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from pypdf import PdfReader
 
+from core.locale import script_language
 from letters import exports, pdf_fonts, selectors, services
 from letters.models import Letter
 from letters.selectors import PUBLIC_EDITION
@@ -209,9 +210,10 @@ def test_the_uyghur_pdf_is_right_to_left_and_each_text_has_its_language_and_dire
     # and each name has the direction of its own script, in either document
     for html in (uyghur, english):
         assert f'<bdi dir="ltr">{LATIN[0]}</bdi>' in html
-        assert f'<bdi dir="rtl">{UYGHUR[0]}</bdi>' in html
-        assert f'<bdi dir="ltr">{TIBETAN[0]}</bdi>' in html
-        assert f'<bdi dir="ltr">{SIMPLIFIED[0]}</bdi>' in html  # no lang: the page's forms
+        assert f'<bdi dir="rtl" lang="ug">{UYGHUR[0]}</bdi>' in html
+        assert f'<bdi dir="ltr" lang="bo">{TIBETAN[0]}</bdi>' in html
+        # Simplified characters: Simplified forms, whatever the page (core.locale.script_language)
+        assert f'<bdi dir="ltr" lang="zh-Hans">{SIMPLIFIED[0]}</bdi>' in html
         assert f'<bdi dir="ltr" lang="zh-Hant">{HONG_KONG[0]}</bdi>' in html
     # and the English document is left to right, with no translation (English is not the
     # letter's translation here) and the authoritative text in English
@@ -299,9 +301,10 @@ def han_fonts(pdf: bytes, name: str) -> set[str]:
         ("en", "Hong Kong", "Noto-Sans-TC"),
         ("en", "Kowloon, 香港", "Noto-Sans-TC"),
         ("en", "Taipei, Taiwan", "Noto-Sans-TC"),
-        ("en", "Berlin", "Noto-Sans-SC"),
+        # Traditional characters are drawn in Traditional forms wherever the organisation is
+        ("en", "Berlin", "Noto-Sans-TC"),
         ("zh-hans", "Hong Kong", "Noto-Sans-TC"),
-        ("zh-hans", "Berlin", "Noto-Sans-SC"),
+        ("zh-hans", "Berlin", "Noto-Sans-TC"),
         ("zh-hant", "Berlin", "Noto-Sans-TC"),
     ],
 )
@@ -316,8 +319,8 @@ def test_a_han_name_is_drawn_in_traditional_forms_in_traditional_pages_and_for_h
     # When its PDF is rendered in `language`
     pdf = pdf_in(letter, language)
 
-    # Then the name is drawn by the Traditional font for Hong Kong and Taiwan, and in a
-    # Traditional Chinese page; by the Simplified one otherwise
+    # Then the name, in Traditional characters, is drawn by the Traditional font: for Hong
+    # Kong and Taiwan, in a Traditional Chinese page, and wherever its characters say so
     assert han_fonts(pdf, HONG_KONG[0]) == {font}
 
 
@@ -334,10 +337,10 @@ def test_the_font_order_follows_the_language():
     assert first_han("ug") == "Noto Sans SC"
     assert pdf_fonts.families("ug")[:2] == ("Noto Sans", "Vazirmatn")
     assert pdf_fonts.families("bo")[:2] == ("Noto Sans", "Noto Serif Tibetan")
-    assert pdf_fonts.name_language("香港民主委員會", "Hong Kong") == "zh-Hant"
-    assert pdf_fonts.name_language("澳門人權", "澳門") == "zh-Hant"
-    assert pdf_fonts.name_language("Hong Kong Watch", "Hong Kong") == ""  # no Han: no forms
-    assert pdf_fonts.name_language("北京人权观察", "Beijing") == ""
+    assert script_language("香港民主委員會", "Hong Kong") == "zh-Hant"
+    assert script_language("澳門人權", "澳門") == "zh-Hant"
+    assert script_language("Hong Kong Watch", "Hong Kong") == ""  # no Han: no forms
+    assert script_language("北京人权观察", "Beijing") == "zh-Hans"
 
 
 def test_saving_a_translation_changes_the_pdf_key_so_the_stored_pdf_is_not_served(
@@ -389,3 +392,14 @@ def test_the_style_sheet_is_read_without_an_error(make_translated, caplog):
     pdf_in(letter, "zh-hant")
 
     assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
+
+
+def test_a_simplified_name_takes_simplified_forms(make_letter):
+    # Given an organisation based outside Hong Kong, Taiwan and Macau whose name is in
+    # Simplified characters
+    letter = make_letter(S.OPEN, signatories_public_while_open=True, **ENGLISH)
+    sign_as(letter, SIMPLIFIED[0], based_in="Berlin")
+    cache.clear()
+
+    # Then its name is drawn in Simplified forms in an English PDF
+    assert han_fonts(pdf_in(letter, "en"), SIMPLIFIED[0]) == {"Noto-Sans-SC"}
