@@ -45,7 +45,8 @@ class Package:
     version: str
     integrity: str  # the registry's dist.integrity (sha512, base64)
     files: dict[str, tuple[str, str]]  # path in the tarball -> (file name kept, its sha256)
-    license_file: str = "package/LICENSE_FONT"
+    # The licence kept beside the files, unpinned; None when `files` pins it (scripts/fetch_axe)
+    license_file: str | None = "package/LICENSE_FONT"
 
     @property
     def license_name(self) -> str:
@@ -164,7 +165,7 @@ def sha256_of(path: Path) -> str:
 
 def in_place(package: Package, directory: Path) -> bool:
     """Every file of the package is there with its pinned hash."""
-    return (directory / package.license_name).is_file() and all(
+    return (package.license_file is None or (directory / package.license_name).is_file()) and all(
         (directory / name).is_file() and sha256_of(directory / name) == sha256
         for name, sha256 in package.files.values()
     )
@@ -197,7 +198,9 @@ def extract(package: Package, tarball: Path, directory: Path) -> None:
     """Take the listed files out of the tarball, check each one's sha256, then move them in."""
     with tarfile.open(tarball, "r:gz") as archive:
         staged: list[tuple[Path, Path]] = []
-        wanted = {**package.files, package.license_file: (package.license_name, None)}
+        wanted: dict[str, tuple[str, str | None]] = dict(package.files)
+        if package.license_file is not None:
+            wanted[package.license_file] = (package.license_name, None)
         for member_name, (name, sha256) in wanted.items():  # sha256 None: the licence text
             member = archive.getmember(member_name)
             source = archive.extractfile(member) if member.isfile() else None
