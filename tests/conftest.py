@@ -42,6 +42,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def joinable_results():
+    """Celery keeps, per process, whether this thread is inside a task (and so must not wait
+    on a result): a worker started in this process (the celery_worker fixture) sets it from its
+    pool and may leave it set, and a later eager `.delay().get()` then raises "Never call
+    result.get() within a task!" depending on which tests ran before on this xdist worker."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def site_language():
     """Every test starts in the site's language. A request activates its reader's language in
     the thread that serves it (core.locale.LanguageMiddleware), and the test client serves in
