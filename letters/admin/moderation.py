@@ -423,7 +423,15 @@ class SignatureReviewAdmin(admin.ModelAdmin):
     def reject_selected(self, request: HttpRequest, queryset: QuerySet[Signature]):
         """An intermediate page asks for the reason; it posts back here with `apply`."""
         ids = self._chosen_ids(request, queryset)
-        form = RejectionForm(request.POST if "apply" in request.POST else None)
+        pending = (
+            Signature.objects.filter(pk__in=ids, status=Signature.Status.PENDING_REVIEW)
+            .with_organisations()
+            .select_related("letter")
+            .order_by("confirmed_at", "created_at", "pk")
+        )
+        count = pending.count()
+        # A note is about one organisation: asked for only when one signature is rejected.
+        form = RejectionForm(request.POST if "apply" in request.POST else None, count=count)
         if form.is_bound and form.is_valid():
             try:
                 result = services.decide_signatures(
@@ -441,13 +449,6 @@ class SignatureReviewAdmin(admin.ModelAdmin):
             else:
                 self._report(request, result, approved=False)
                 return None
-        pending = (
-            Signature.objects.filter(pk__in=ids, status=Signature.Status.PENDING_REVIEW)
-            .with_organisations()
-            .select_related("letter")
-            .order_by("confirmed_at", "created_at", "pk")
-        )
-        count = pending.count()
         if not count:
             self.message_user(
                 request,

@@ -8,7 +8,9 @@ from ..selectors.merge import MergePlan
 
 
 class RejectionForm(forms.Form):
-    """A coded reason and a note; both are stored and sent to the signer."""
+    """A coded reason and a note; both are stored and sent to the signer. The note is written
+    about one organisation: for more than one signature (`count`) the form has no note field,
+    and refuses one posted anyway, so that it never reaches another organisation's signer."""
 
     reason = forms.ChoiceField(
         label=_("Reason"),
@@ -26,14 +28,35 @@ class RejectionForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, count: int = 1, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.for_several = count > 1
+        if self.for_several:
+            del self.fields["note"]
+
     def clean(self):
         cleaned = super().clean()
-        if (
+        if self.for_several:
+            cleaned["note"] = ""
+            if (self.data.get("note") or "").strip():
+                raise forms.ValidationError(NOTE_FOR_ONE_ONLY, code="note_for_several")
+            if cleaned.get("reason") == Signature.RejectionReason.OTHER:
+                self.add_error("reason", OTHER_FOR_ONE_ONLY)
+        elif (
             cleaned.get("reason") == Signature.RejectionReason.OTHER
             and not (cleaned.get("note") or "").strip()
         ):
             self.add_error("note", _("Explain the reason when you choose “Other”."))
         return cleaned
+
+
+NOTE_FOR_ONE_ONLY = _(
+    "A note is written about one organisation, so it cannot go to several signers. "
+    "Reject these signatures with the reason alone, or one by one to add a note to each."
+)
+OTHER_FOR_ONE_ONLY = _(
+    "“Other” needs a note about the organisation: reject these signatures one by one."
+)
 
 
 class MergeForm(forms.Form):

@@ -73,7 +73,7 @@ def decide_signatures(
     note: str = "",
 ) -> Decisions:
     """Approve or reject signatures awaiting review. Rejecting needs a coded reason (and a note
-    for "other"); both are stored and sent to the signer."""
+    for "other"); both are stored and sent to the signer. A note goes with one signature only."""
     note = note.strip()
     if not approve:
         if reason not in Signature.RejectionReason.values:
@@ -117,6 +117,16 @@ def decide_signatures(
             to_decide.append(signature)
     if not to_decide:
         return result
+    # A note is written about one organisation: sent to several signers, it would tell one
+    # organisation what was said about another (whose staff may be watched).
+    if note and len(to_decide) > 1:
+        raise DomainError(
+            _(
+                "A note is written about one organisation, so it cannot go to several signers. "
+                "Reject these signatures with the reason alone, or one by one to add a note "
+                "to each."
+            )
+        )
 
     now = timezone.now()
     new_status = Status.APPROVED if approve else Status.REJECTED

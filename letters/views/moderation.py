@@ -87,7 +87,11 @@ def signatures_reject(request: HttpRequest, slug: str) -> HttpResponse:
     if not ids:
         messages.warning(request, _("Choose the signatures to reject."))
         return _back(letter)
-    form = RejectionForm(request.POST if "apply" in request.POST else None)
+    signatures = list(Signature.objects.filter(pk__in=ids).with_organisations().order_by("pk"))
+    signatures.sort(key=lambda s: (s.organisation_name.casefold(), s.pk))
+    # A note is about one organisation: asked for only when one signature is rejected.
+    count = sum(s.status == Signature.Status.PENDING_REVIEW for s in signatures)
+    form = RejectionForm(request.POST if "apply" in request.POST else None, count=count)
     if form.is_bound and form.is_valid():
         try:
             result = services.decide_signatures(
@@ -102,8 +106,6 @@ def signatures_reject(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             _report(request, result, approved=False)
             return _back(letter)
-    signatures = list(Signature.objects.filter(pk__in=ids).with_organisations().order_by("pk"))
-    signatures.sort(key=lambda s: (s.organisation_name.casefold(), s.pk))
     return render(
         request,
         "letters/signatures_reject.html",
