@@ -109,3 +109,17 @@ def test_sign_form_errors_are_summarised_focused_and_linked_to_their_fields(page
 
     # Then the organisation field has the focus, ready to type into
     expect(organisation).to_be_focused()
+
+
+def test_the_summary_takes_the_focus_when_the_page_was_opened_at_a_fragment(page, live_server):
+    # Given the sign form opened at its heading (as "Use the full form" links to it), whose
+    # POST would carry the fragment to the page in error, where it would win over autofocus
+    letter = _open_mode_letter()
+    page.goto(f"/letters/{letter.slug}/sign/?other=1#form-title")
+
+    # When it is sent without an organisation
+    page.get_by_label(re.compile(r"^Your name:?$")).fill("Pema Dolma")
+    page.get_by_role("button", name="Sign the letter").click()
+
+    # Then the page in error still opens on its summary
+    expect(page.locator(".error-summary")).to_be_focused()
