@@ -32,9 +32,19 @@ class _Echo:
         return value
 
 
-def csv_lines(header: Iterable[object], rows: Iterable[Iterable[object]]) -> Iterator[str]:
-    """The file, one line at a time: a byte-order mark and the header, then each row."""
+def csv_lines(
+    header: Iterable[object],
+    rows: Iterable[Iterable[object]],
+    comments: Iterable[str] = (),
+) -> Iterator[str]:
+    """The file, one line at a time: a byte-order mark, the comments (each a line of its own
+    starting with "# ", which pandas' `comment="#"` and most CSV readers skip), the header, then
+    each row. Comments carry what is not a row, so that every row is one record."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([safe_cell(cell) for cell in header])
+    bom = "\ufeff"
+    for comment in comments:
+        yield bom + "# " + " ".join(str(comment).split()) + "\r\n"
+        bom = ""
+    yield bom + writer.writerow([safe_cell(cell) for cell in header])
     for row in rows:
         yield writer.writerow([safe_cell(cell) for cell in row])

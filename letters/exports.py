@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 
 from core.locale import direction
 from core.spreadsheets import csv_lines
+from core.wording import mid_sentence
 
 from . import pdf_fonts, selectors
 from .models import Letter, LetterVersion, Signature
@@ -293,8 +294,9 @@ def refresh_pdfs(letter_ids: Iterable[int], *, published: bool = False) -> None:
 
 
 def public_csv(signatories: SignatoryList) -> Iterator[str]:
-    """Organisation, based in, date signed; the unnamed ones as one closing line with their
-    number, so a count made from the file is still right."""
+    """Organisation, based in, date signed: one row per named organisation. How many signed in
+    all, and how many cannot be named, is said in a comment line above the header ("# Signed
+    by 7 organisations. …"), never as a row, so that every row is an organisation."""
     delivered = signatories.delivery is not None
     header = [_("Organisation"), _("Based in"), _("Signed on")]
     if delivered:
@@ -311,14 +313,14 @@ def public_csv(signatories: SignatoryList) -> Iterator[str]:
                 row.append(_("yes") if signatory.withdrawn_after_delivery else "")
                 row.append(signatory.version)
             yield row
-        if signatories.unnamed:
-            yield [unnamed_line(signatories.unnamed), "", ""] + (["", ""] if delivered else [])
-        if signatories.unnamed_earlier:
-            yield [unnamed_earlier_line(signatories.unnamed_earlier), "", ""] + (
-                ["", ""] if delivered else []
-            )
 
-    return csv_lines(header, rows())
+    comments = [headline(signatories)]
+    if signatories.unnamed:
+        comments.append(unnamed_csv_line(signatories.unnamed))
+        if signatories.unnamed_earlier:
+            earlier = unnamed_earlier_line(signatories.unnamed_earlier)
+            comments.append(earlier[:1].upper() + earlier[1:] + ".")
+    return csv_lines(header, rows(), comments=comments)
 
 
 def coordinator_csv(letter: Letter) -> Iterator[str]:
@@ -393,6 +395,14 @@ def unnamed_line(count: int) -> str:
     ) % {"count": _n(count)}
 
 
+def unnamed_csv_line(count: int) -> str:
+    return ngettext(
+        "%(count)s organisation cannot be named for its safety and is not listed below.",
+        "%(count)s organisations cannot be named for their safety and are not listed below.",
+        count,
+    ) % {"count": _n(count)}
+
+
 def unnamed_earlier_line(count: int) -> str:
     return ngettext(
         "of which %(count)s signed an earlier version of the text, not the one delivered",
@@ -452,7 +462,7 @@ def press_summary(letter: Letter, signatories: SignatoryList) -> str:
     sentence = _("%(subject)s %(verb)s %(recipient)s %(when)s: “%(title)s”.") % {
         "subject": subject,
         "verb": verb,
-        "recipient": letter.recipient,
+        "recipient": mid_sentence(letter.recipient),
         "when": when,
         "title": letter.title,
     }

@@ -7,6 +7,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
+from core.wording import mid_sentence
 from letters.markdown import render_markdown_cached
 
 register = template.Library()
@@ -17,6 +18,12 @@ def markdown_filter(text: str | None) -> SafeString:
     """Render Markdown to sanitised HTML. The input is treated as untrusted text even if it
     is already marked safe, and the result needs no ``|safe``."""
     return render_markdown_cached(str(text) if text is not None else "")
+
+
+@register.filter(name="mid_sentence")
+def mid_sentence_filter(value: object) -> str:
+    """A recipient inside a sentence: "to the US Secretary of State" (core/wording.py)."""
+    return mid_sentence(str(value or ""))
 
 
 @register.filter(name="delivery_error")

@@ -148,7 +148,7 @@ def test_the_coordinator_publishes_and_the_embargoed_list_appears_then(
         "Signed by 9 organisations from 3 places."
     )
     expect(section.locator(".delivered")).to_contain_text(
-        "to The Foreign Secretary (by email to the private office)."
+        "to the Foreign Secretary (by email to the private office)."
     )
     expect(section).to_contain_text("Hong Kong Democracy Council")
     expect(section).not_to_contain_text("Australia China Rights Network")  # recipient only

@@ -219,7 +219,7 @@ def test_the_page_says_when_and_to_whom_it_was_delivered(client, owner, closed_l
     response = client.get(closed_letter.get_absolute_url())
 
     assert (
-        "Delivered on 2 March 2026 to The Secretary of State (by hand, at the State Department)."
+        "Delivered on 2 March 2026 to the Secretary of State (by hand, at the State Department)."
         in text_of(response).replace("<bdi>", "").replace("</bdi>", "")
     )
 
