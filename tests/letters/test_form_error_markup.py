@@ -214,3 +214,36 @@ def test_the_new_letter_form_in_error_has_the_same_summary_and_title(client, own
     assert page.by_id("id_title").attrs["aria-invalid"] == "true"
     assert "id_title_error" in page.by_id("id_title").attrs["aria-describedby"].split()
     assert Letter.objects.count() == 0
+
+
+# --- Checkbox labels -----------------------------------------------------------------------------
+
+
+def _checkbox_labels(page: Document) -> dict[str, str]:
+    boxes = [e.attrs["id"] for e in page.all("input", type="checkbox") if e.attrs.get("id")]
+    labels = {e.attrs.get("for"): e.words for e in page.all("label")}
+    return {box: labels[box] for box in boxes if box in labels}
+
+
+def test_a_checkbox_label_after_its_box_has_no_colon(client, letter):
+    # The sign form's checkboxes read as sentences after their box: "Show my name", not
+    # "Show my name:"; the consent checkbox links the privacy notice inside one sentence
+    page = _page(client.get(_sign_url(letter)))
+
+    labels = _checkbox_labels(page)
+    assert len(labels) >= 2, labels
+    assert [label for label in labels.values() if label.endswith(":")] == []
+    assert labels["id_consent"] == (
+        "I have read the privacy notice and sign on behalf of my organisation"
+    )
+
+
+def test_the_letter_settings_checkboxes_have_no_colon(client, owner, make_letter):
+    letter = make_letter(Letter.Status.DRAFT)
+    client.force_login(owner)
+
+    page = _page(client.get(reverse("letters:settings", args=[letter.slug])))
+
+    labels = _checkbox_labels(page)
+    assert labels, "the settings form has checkboxes"
+    assert [label for label in labels.values() if label.endswith(":")] == []
