@@ -4,6 +4,7 @@ reject as actions calling letters.services."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db.models import Count, Q, QuerySet
@@ -527,3 +528,23 @@ class PendingSignatureAdmin(SignatureReviewAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": _("Signatures awaiting review"), **(extra_context or {})}
         return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A queue link to a signature decided since (a digest email, a second tab, another
+        moderator's decision) goes to the signature's own page with a word on why, instead of
+        the admin's "doesn't exist. Perhaps it was deleted?". Only for someone who may see
+        that page; anyone else gets the admin's usual answer."""
+        if self.get_object(request, unquote(object_id)) is None:
+            signatures = self.admin_site._registry.get(Signature)
+            decided = signatures.get_object(request, unquote(object_id)) if signatures else None
+            if decided is not None and signatures.has_view_or_change_permission(request, decided):
+                self.message_user(
+                    request,
+                    _("This signature is no longer awaiting review. Its status now: %(status)s.")
+                    % {"status": decided.get_status_display()},
+                    messages.INFO,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:letters_signature_change", args=[decided.pk])
+                )
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from letters import services
 from letters.models import Signature
 from tests.factories import EmailDomainFactory, OrganisationFactory
 
@@ -220,3 +221,45 @@ def test_the_queue_takes_the_same_queries_for_5_or_100_rows(
         full = client.get(QUEUE)
     assert len(small.context["cl"].result_list) == 5
     assert len(full.context["cl"].result_list) == 100
+
+
+# --- A queue link to a signature decided since -------------------------------------------------
+
+
+def test_a_queue_link_to_a_decided_signature_leads_to_its_page(client, moderator, pending):
+    # Given a digest's link to a signature in the queue, and another moderator's approval since
+    link = reverse("admin:letters_pendingsignature_change", args=[pending.pk])
+    services.decide_signatures(signature_ids=[pending.pk], moderator=moderator, approve=True)
+    client.force_login(moderator)
+
+    response = client.get(link, follow=True)
+
+    # Then the moderator lands on the signature's own page, told why, not "Perhaps it was
+    # deleted?"
+    assert response.redirect_chain == [
+        (reverse("admin:letters_signature_change", args=[pending.pk]), 302)
+    ]
+    page = response.content.decode()
+    assert "This signature is no longer awaiting review. Its status now: Approved." in page
+    assert "Perhaps it was deleted" not in page
+
+
+def test_a_queue_link_to_a_signature_that_never_existed_says_so(client, moderator):
+    client.force_login(moderator)
+
+    response = client.get(reverse("admin:letters_pendingsignature_change", args=[987654]))
+
+    # The admin's own answer: back to the admin index with its message, nothing invented
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+
+
+def test_a_coordinator_without_admin_access_learns_nothing_from_a_queue_link(
+    client, coordinator, pending
+):
+    client.force_login(coordinator)
+
+    response = client.get(reverse("admin:letters_pendingsignature_change", args=[pending.pk]))
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
