@@ -8,9 +8,30 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+# The home page shows the letters open for signatures, newest first; the rest are on /letters/.
+HOME_OPEN_LETTERS = 5
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """What the product is, the letters a visitor can sign now, and how signing works. Only
+    listed letters (open or published, never a draft) appear: the letter index's selector."""
+    from django.utils import translation
+
+    from letters import selectors
+    from letters.models import Letter
+
+    letters = list(
+        selectors.public_index().filter(status=Letter.Status.OPEN)[: HOME_OPEN_LETTERS + 1]
+    )
+    selectors.attach_translations(letters[:HOME_OPEN_LETTERS], translation.get_language())
+    return render(
+        request,
+        "home.html",
+        {
+            "open_letters": letters[:HOME_OPEN_LETTERS],
+            "more_open_letters": len(letters) > HOME_OPEN_LETTERS,
+        },
+    )
 
 
 @require_POST
