@@ -247,3 +247,22 @@ def test_the_letter_settings_checkboxes_have_no_colon(client, owner, make_letter
     labels = _checkbox_labels(page)
     assert labels, "the settings form has checkboxes"
     assert [label for label in labels.values() if label.endswith(":")] == []
+
+
+def test_the_organisation_form_in_error_has_the_same_summary_and_title(client, signer):
+    # The organisation pages render their own fields, but the same GOV.UK summary
+    client.force_login(signer)
+
+    page = _page(client.post(reverse("organisations:create"), {"name": "", "based_in": ""}))
+
+    [title] = page.all("title")
+    assert title.words.startswith("Error:")
+    [summary] = page.root.find_all(
+        lambda e: "error-summary" in (e.attrs.get("class") or "").split()
+    )
+    assert summary.attrs["role"] == "alert"
+    assert summary.attrs["tabindex"] == "-1"
+    assert "autofocus" in summary.attrs
+    assert "There is a problem" in summary.words
+    links = summary.find_all(lambda e: e.tag == "a")
+    assert [a.attrs["href"] for a in links] == ["#id_name"]
