@@ -132,7 +132,9 @@ def test_the_embed_and_the_csv_take_the_same_queries(
         rows = b"".join(csv.streaming_content).decode().splitlines()
 
     assert f"Signed by {signatories:,} organisations" in embed.content.decode()
-    assert len(rows) == 1 + signatories
+    # The count in a comment line, the header, then one row per organisation
+    assert rows[0] == f"\ufeff# Signed by {signatories:,} organisations from 6 places."
+    assert len(rows) == 2 + signatories
 
 
 def test_the_page_is_served_from_the_cache_until_a_service_says_it_changed(
