@@ -25,7 +25,7 @@ from .. import selectors, services, tokens
 from ..diffs import word_diff
 from ..forms.signing import MemberSignForm, SignForm, VisibilityFields, WithdrawForm
 from ..models import Invitation, Letter, LetterTranslation, Signature
-from ..permissions import get_coordinated_letter, get_visible_letter
+from ..permissions import coordinator_role, get_coordinated_letter, get_visible_letter
 
 
 def _rate_limited(request: HttpRequest, letter: Letter) -> bool:
@@ -525,5 +525,7 @@ def letter_signatures(request: HttpRequest, slug: str) -> HttpResponse:
             "query": query,
             "statuses": Signature.Status.choices,
             "counts": [(label, counts[value]) for value, label in Signature.Status.choices],
+            "section": "signatures",
+            "is_coordinator": coordinator_role(request.user, letter) is not None,
         },
     )

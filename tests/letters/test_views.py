@@ -1038,3 +1038,41 @@ def test_every_audit_event_of_the_views_names_the_actor(client, owner, draft_let
 
     event = AuditEvent.objects.filter(action="letter.opened").get()
     assert (event.actor, event.target_id) == (owner, draft_letter.pk)
+
+
+# --- The letter's management tabs -----------------------------------------------------------
+
+
+def _subnav_links(content: str) -> dict[str, str]:
+    import re
+
+    nav = re.search(r'<nav class="subnav".*?</nav>', content, re.S)
+    assert nav, "no management tabs"
+    return {label: attrs for attrs, label in re.findall(r"<a ([^>]*)>([^<]+)</a>", nav.group(0))}
+
+
+def test_the_letters_tabs_lead_to_its_signatures_page(client, owner, make_letter):
+    # Given a coordinator on their letter's page
+    letter = make_letter(Letter.Status.OPEN)
+    client.force_login(owner)
+
+    page = client.get(letter.get_absolute_url()).content.decode()
+
+    # Then a tab leads to the Signatures page, which marks its own tab as current
+    tabs = _subnav_links(page)
+    signatures_url = reverse("letters:letter-signatures", args=[letter.slug])
+    assert f'href="{signatures_url}"' in tabs["Signatures"]
+    content = client.get(signatures_url).content.decode()
+    tabs = _subnav_links(content)
+    assert 'aria-current="page"' in tabs["Signatures"]
+    assert 'aria-current="page"' not in tabs["Invitations"]
+
+
+def test_a_moderator_reading_the_signatures_page_gets_no_coordinator_tabs(
+    client, moderator, make_letter
+):
+    letter = make_letter(Letter.Status.OPEN)
+    client.force_login(moderator)
+
+    content = client.get(reverse("letters:letter-signatures", args=[letter.slug])).content
+    assert b'class="subnav"' not in content
