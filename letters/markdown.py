@@ -16,8 +16,10 @@ step 1 keeps the output meaningful (escaped ``<b>`` shows as text instead of van
 
 Two rendering choices beyond sanitising:
 
-- Headings are demoted one level (``#`` → ``<h2>``, ``##`` → ``<h3>``, deeper → ``<h4>``):
-  the page owns ``<h1>``, and demoting keeps the author's hierarchy instead of flattening it.
+- Headings start one level below the page's ``<h1>``: the text's highest heading becomes
+  ``<h2>``, and the levels under it keep their distance (clamped at ``<h4>``). A letter written
+  with ``##`` sections reads ``<h1>`` → ``<h2>``, never skipping a level (axe and the Nu
+  checker's heading order), and the author's hierarchy is kept instead of flattened.
 - Images render as their alt text. An ``<img>`` pointing elsewhere would make every reader's
   browser call a third party (DESIGN §2: no third-party request from any page or email).
 """
@@ -92,10 +94,13 @@ def _is_allowed_link(url: str) -> bool:
 
 
 def _demote_headings(state: StateCore) -> None:
-    for token in state.tokens:
-        if token.type in ("heading_open", "heading_close"):
-            level = int(token.tag[1]) + 1
-            token.tag = f"h{min(max(level, _TOP_HEADING_LEVEL), _BOTTOM_HEADING_LEVEL)}"
+    headings = [t for t in state.tokens if t.type in ("heading_open", "heading_close")]
+    if not headings:
+        return
+    shift = _TOP_HEADING_LEVEL - min(int(token.tag[1]) for token in headings)
+    for token in headings:
+        level = int(token.tag[1]) + shift
+        token.tag = f"h{min(max(level, _TOP_HEADING_LEVEL), _BOTTOM_HEADING_LEVEL)}"
 
 
 def _render_image_as_alt_text(
@@ -137,7 +142,7 @@ def render_markdown(text: str) -> SafeString:
 
 
 # Bump when the rendering rules change, so that cached renderings of the old rules are ignored.
-RENDERING_VERSION = 1
+RENDERING_VERSION = 2  # 2: headings start at <h2> whatever level the text starts at
 
 
 def render_markdown_cached(text: str) -> SafeString:

@@ -251,13 +251,26 @@ def test_refused_link_stays_as_the_markdown_the_author_typed():
     ("source", "expected"),
     [
         pytest.param("# Title", "<h2>Title</h2>", id="h1-becomes-h2"),
-        pytest.param("## Section", "<h3>Section</h3>", id="h2-becomes-h3"),
-        pytest.param("### Sub", "<h4>Sub</h4>", id="h3-becomes-h4"),
-        pytest.param("###### Deep", "<h4>Deep</h4>", id="h6-clamped-to-h4"),
+        # The letter body that started at <h3> after the page's <h1> (issue 15, item 17)
+        pytest.param("## Section", "<h2>Section</h2>", id="a-top-h2-becomes-h2"),
+        pytest.param(
+            "## Why\n\n### Detail\n\n## What",
+            "<h2>Why</h2>\n<h3>Detail</h3>\n<h2>What</h2>",
+            id="h2-sections-keep-their-hierarchy",
+        ),
+        pytest.param(
+            "# Title\n\n## Section\n\n### Sub",
+            "<h2>Title</h2>\n<h3>Section</h3>\n<h4>Sub</h4>",
+            id="h1-h2-h3-become-h2-h3-h4",
+        ),
+        pytest.param(
+            "# Top\n\n###### Deep", "<h2>Top</h2>\n<h4>Deep</h4>", id="deep-clamped-to-h4"
+        ),
+        pytest.param("### Sub", "<h2>Sub</h2>", id="a-lone-h3-becomes-h2"),
         pytest.param("Title\n=====", "<h2>Title</h2>", id="setext-h1-becomes-h2"),
     ],
 )
-def test_headings_are_demoted_below_the_page_h1(source, expected):
+def test_headings_start_one_level_below_the_page_h1(source, expected):
     assert render_markdown(source) == expected
 
 
