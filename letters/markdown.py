@@ -174,6 +174,59 @@ def markdown_to_plain_text(text: str) -> str:
     return _WHITESPACE.sub(" ", "".join(parts)).strip()
 
 
+def markdown_to_reading_text(text: str) -> str:
+    """The text as a reader sees it, without Markdown's marks, for comparing two versions:
+    one block (paragraph, heading, list item, quote line) per line, blank lines between
+    paragraphs and headings, list items as "• " or "3. ", a link as "its words (its address)"
+    so that a changed destination shows. `**`, `##`, `[…](…)` and `>` never appear. Not
+    HTML-escaped: letters.diffs escapes every piece."""
+    blocks: list[str] = []
+    prefixes: list[str] = []  # the open lists: "•" or the next number
+    numbers: list[int] = []
+    item_prefix = ""
+    for token in _MARKDOWN.parse(text or ""):
+        if token.type == "bullet_list_open":
+            prefixes.append("•")
+            numbers.append(0)
+        elif token.type == "ordered_list_open":
+            prefixes.append("#")
+            numbers.append(int(token.attrGet("start") or 1) - 1)
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            prefixes.pop()
+            numbers.pop()
+        elif token.type == "list_item_open":
+            numbers[-1] += 1
+            mark = f"{numbers[-1]}." if prefixes[-1] == "#" else "•"
+            item_prefix = "  " * (len(prefixes) - 1) + mark + " "
+        elif token.type == "inline":
+            words = _WHITESPACE.sub(" ", "".join(_reading_inline(token.children or []))).strip()
+            blocks.append(item_prefix + words)
+            item_prefix = ""
+        elif token.type in ("fence", "code_block"):
+            blocks.append(token.content.strip("\n"))
+        elif token.type == "hr":
+            blocks.append("—")
+    return "\n\n".join(block for block in blocks if block)
+
+
+def _reading_inline(children: Sequence[Token]) -> list[str]:
+    parts: list[str] = []
+    href = None
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.extend(_inline_text(child.children or []))
+        elif child.type == "link_open":
+            href = child.attrGet("href")
+        elif child.type == "link_close" and href:
+            parts.append(f" ({href})")
+            href = None
+    return parts
+
+
 def _inline_text(children: Sequence[Token]) -> list[str]:
     parts: list[str] = []
     for child in children:

@@ -24,6 +24,7 @@ from organisations.selectors import is_member
 from .. import selectors, services, tokens
 from ..diffs import word_diff
 from ..forms.signing import MemberSignForm, SignForm, VisibilityFields, WithdrawForm
+from ..markdown import markdown_to_reading_text
 from ..models import Invitation, Letter, LetterTranslation, Signature
 from ..permissions import coordinator_role, get_coordinated_letter, get_visible_letter
 
@@ -439,7 +440,19 @@ def signature_reconfirm(request: HttpRequest, token: str) -> HttpResponse:
     if link.version is None:
         return _bad_link(request, "invalid")
     current = selectors.current_version_of(signature.letter)
-    if request.method == "POST":
+    withdraw_form = WithdrawForm()
+    if request.method == "POST" and request.POST.get("action") == "withdraw":
+        # An organisation that cannot support the new text leaves from this page too.
+        withdraw_form = WithdrawForm(request.POST)
+        if withdraw_form.is_valid():
+            try:
+                services.withdraw_signature(signature=signature)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("The signature has been withdrawn."))
+                return redirect("letters:detail", slug=signature.letter.slug)
+    elif request.method == "POST":
         try:
             services.reconfirm_signature(signature=signature, version_number=link.version)
         except DomainError as exc:
@@ -458,7 +471,13 @@ def signature_reconfirm(request: HttpRequest, token: str) -> HttpResponse:
             "signature": signature,
             "current": current,
             "link_version": link.version,
-            "diff": word_diff(signature.version.body, current.body),
+            # The words as read, not the Markdown: no `**`, `##` or link syntax in the diff.
+            "diff": word_diff(
+                markdown_to_reading_text(signature.version.body),
+                markdown_to_reading_text(current.body),
+            ),
+            "withdraw_form": withdraw_form,
+            "form": withdraw_form,  # base.html's "Error: " title prefix
         },
     )
 

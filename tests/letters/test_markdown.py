@@ -423,3 +423,17 @@ def test_the_cached_rendering_equals_the_rendering_and_is_reused(settings):
 
     assert first == second == render_markdown(text)
     assert len([k for k in cache._cache if "markdown:" in k]) == 1
+
+
+def test_the_reading_text_has_the_words_without_markdowns_marks():
+    from letters.markdown import markdown_to_reading_text
+
+    text = markdown_to_reading_text(
+        "## What we ask\n\nWe **urge** you to [act](https://example.org/a).\n\n"
+        "1. Name the *people*.\n2. End it.\n\n- one\n- two\n\n> Quoted."
+    )
+
+    assert text == (
+        "What we ask\n\nWe urge you to act (https://example.org/a).\n\n"
+        "1. Name the people.\n\n2. End it.\n\n• one\n\n• two\n\nQuoted."
+    )

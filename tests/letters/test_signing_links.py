@@ -479,3 +479,81 @@ def test_a_reconfirm_link_for_a_superseded_version_changes_nothing(
     assert response.status_code == 200
     assert "use the newest email" in text_of(response)
     assert world() == before
+
+
+# --- The re-confirm page: the words as read, and a way out (issue 15, item 8) -------------------
+
+
+def test_the_reconfirm_page_shows_what_changed_without_markdown_syntax(
+    client, letter, owner, signature
+):
+    # Given a signer of a text with Markdown, and a new version that changes a heading, a bold
+    # demand and a link's destination
+    in_state(signature, S.APPROVED)
+    signed = services.update_letter(
+        letter=letter,
+        actor=owner,
+        body="## What we ask\n\nWe **urge** you to [act now](https://example.org/old).",
+        substantive=False,
+    )
+    # (set up directly: the signer signed that text)
+    Signature.objects.filter(pk=signature.pk).update(
+        version=signed, version_hash=signed.content_hash
+    )
+    services.update_letter(
+        letter=letter,
+        actor=owner,
+        body="## What we demand\n\nWe **urge** you to [act today](https://example.org/new).",
+        substantive=True,
+    )
+    url = reconfirm_path(signature, 3)
+
+    html = client.get(url).content.decode()
+
+    diff = html[html.index('<div class="diff">') : html.index("</div>", html.index('class="diff"'))]
+    assert "**" not in diff
+    assert "##" not in diff
+    assert "](" not in diff
+    assert "<del>ask</del>" in diff
+    assert "<ins>demand</ins>" in diff
+    assert "We urge you to" in diff  # unchanged words, without their asterisks
+    assert "https://example.org/new" in diff  # a changed destination shows
+    # The whole new version is there, rendered and sanitised
+    assert "<h2>What we demand</h2>" in html
+
+
+def test_markup_in_a_new_version_is_text_in_the_reconfirm_diff(client, letter, owner, signature):
+    in_state(signature, S.APPROVED)
+    services.update_letter(
+        letter=letter,
+        actor=owner,
+        body='New <script>alert(1)</script> <img src=x onerror="alert(2)"> demand.',
+        substantive=True,
+    )
+
+    html = client.get(reconfirm_path(signature, 2)).content.decode()
+
+    assert "<script>alert(1)" not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_an_organisation_can_withdraw_from_the_reconfirm_page(client, letter, owner, signature):
+    in_state(signature, S.APPROVED)
+    services.update_letter(letter=letter, actor=owner, body="New demand.", substantive=True)
+    url = reconfirm_path(signature, 2)
+    assert "If your organisation cannot support the new text" in text_of(client.get(url))
+
+    # Without ticking the confirmation: refused, nothing changes
+    before = world()
+    refused = client.post(url, {"action": "withdraw"})
+    assert refused.status_code == 200
+    assert "There is a problem" in text_of(refused)
+    assert world() == before
+
+    response = client.post(url, {"action": "withdraw", "confirm": "on"})
+
+    assert response.status_code == 302
+    signature.refresh_from_db()
+    assert signature.status == S.WITHDRAWN
+    assert "has been withdrawn" in text_of(client.get(url))
