@@ -341,6 +341,14 @@ def _ensure_letters(
             recipient="Ministers of the Interior of the G7",
             summary="A draft: only its coordinators can see it.",
         )
+        # Held: a draft's invitation is emailed when the letter opens, not before.
+        letter_services.invite(
+            letter=draft,
+            actor=coordinator,
+            email="desk@hkpressfreedom.example.org",
+            organisation_name="Hong Kong Press Freedom Watch",
+            contact_name="Sam Cheung",
+        )
 
     published = existing.get(PUBLISHED_LETTER_TITLE)
     if published is None:

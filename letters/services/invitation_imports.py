@@ -107,7 +107,10 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
     the emails go out after it commits. Rows already invited or already signed are skipped;
     a file with a row still in error invites nobody. Returns the new invitations' ids."""
     invitation_import = _pending_import(invitation_import, actor)
-    letter = invitation_import.letter
+    # Ordered with the letter's opening (its row lock): on a draft the invitations are held,
+    # and the opening sends them; see services.invitations.send_held_invitations.
+    letter = Letter.objects.select_for_update().get(pk=invitation_import.letter_id)
+    held = letter.status == Letter.Status.DRAFT
     invalid = sum(1 for row in invitation_import.rows if row["errors"])
     if invalid:
         raise DomainError(
@@ -151,8 +154,9 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
             )
             pairs.append((invitation, secret))
         invitations = [invitation for invitation, _secret in pairs]
-        for invitation, email_id in zip(invitations, emails.invitations(pairs), strict=True):
-            invitation.outbound_email_id = email_id
+        if not held:
+            for invitation, email_id in zip(invitations, emails.invitations(pairs), strict=True):
+                invitation.outbound_email_id = email_id
         try:
             with transaction.atomic():
                 Invitation.objects.bulk_create(invitations)

@@ -34,6 +34,8 @@ from ..models.invitations import email_index
 from ..permissions import can_edit_letter
 
 Status = Invitation.Status
+# Held invitations are emailed in chunks of this many at the opening (memory stays flat).
+HELD_CHUNK = 1000
 
 
 def check_can_invite(letter: Letter, actor: User) -> None:
@@ -79,6 +81,9 @@ def invite(
     name (or of the address's verified domain); an unknown one is registered when the invitee
     signs, with the details they give. The personal link goes out by email through the
     outbox; only the hash of its secret is stored."""
+    # The letter's row lock orders this invitation with the letter's opening: invited before,
+    # it is held and sent by the opening; after, it is sent now. Never held forever.
+    letter = Letter.objects.select_for_update().get(pk=letter.pk)
     check_can_invite(letter, actor)
     email = email.strip()
     row = contact_lists.clean_cells(
@@ -132,10 +137,44 @@ def invite(
         target=invitation,
         data={"letter_id": letter.pk},
     )
+    if letter.status == Letter.Status.DRAFT:
+        # Held: a draft's link could not be used yet, so nothing is sent before the letter
+        # opens (send_held_invitations); the link is rebuilt then from its seed.
+        return invitation
     outbound = emails.invitation(invitation, secret)
     Invitation.objects.filter(pk=invitation.pk).update(outbound_email=outbound)
     invitation.outbound_email = outbound
     return invitation
+
+
+def held_invitations(letter: Letter) -> QuerySet[Invitation]:
+    """The invitations of a draft, kept until it opens: queued, no email ever written."""
+    return Invitation.objects.filter(
+        letter=letter, status=Status.QUEUED, outbound_email__isnull=True
+    )
+
+
+def send_held_invitations(letter: Letter) -> int:
+    """Called by the letter's opening, in its transaction and under its row lock: the emails
+    of every held invitation, through the outbox (sent after commit). Each link is rebuilt from
+    its seed; one whose seed no longer matches (SECRET_KEY changed) gets a new link. Returns
+    how many were queued. An invitation that got its email is no longer held, so a second call
+    queues nothing."""
+    held = list(held_invitations(letter).select_for_update(of=("self",)).order_by("pk"))
+    sent = 0
+    for chunk_start in range(0, len(held), HELD_CHUNK):
+        chunk = held[chunk_start : chunk_start + HELD_CHUNK]
+        pairs: list[tuple[Invitation, str]] = []
+        for invitation in chunk:
+            secret = tokens.current_invitation_secret(invitation.token_seed, invitation.token_hash)
+            if secret is None:
+                secret = _give_new_link(invitation)
+            pairs.append((invitation, secret))
+        for (invitation, _secret), email_id in zip(pairs, emails.invitations(pairs), strict=True):
+            invitation.outbound_email_id = email_id
+        Invitation.objects.bulk_update(chunk, ["outbound_email", "token_seed", "token_hash"])
+        sent += len(chunk)
+    return sent
 
 
 # --- The coordinator's actions on one invitation, or on all failed ones ----------------------

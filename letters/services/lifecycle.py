@@ -25,6 +25,7 @@ from organisations.models import Organisation
 from .. import selectors
 from ..models import Letter, LetterCoordinator, LetterDelivery, LetterVersion, content_hash
 from ..permissions import can_edit_letter, can_manage_coordinators
+from .invitations import send_held_invitations
 from .publication import invalidate_public_list, record_delivery
 from .signatures import request_reconfirmations
 
@@ -263,7 +264,13 @@ def open_letter(*, letter: Letter, actor: User) -> Letter:
     letter.status = S.OPEN
     letter.opened_at = timezone.now()
     letter.save(update_fields=["status", "opened_at", "updated_at"])
-    record_event(action=Action.LETTER_OPENED, actor=actor, target=letter)
+    held = send_held_invitations(letter)
+    record_event(
+        action=Action.LETTER_OPENED,
+        actor=actor,
+        target=letter,
+        data={"held_invitations_sent": held} if held else None,
+    )
     return letter
 
 

@@ -167,15 +167,21 @@ def invitation_import_preview(request: HttpRequest, slug: str, pk: int) -> HttpR
                 invited = len(
                     services.confirm_import(invitation_import=invitation_import, actor=request.user)
                 )
-                messages.success(
-                    request,
-                    ngettext(
+                if letter.status == Letter.Status.DRAFT:
+                    text = ngettext(
+                        "%(count)s invitation is ready. The letter is a draft: it will be "
+                        "sent when the letter opens.",
+                        "%(count)s invitations are ready. The letter is a draft: they will be "
+                        "sent when the letter opens.",
+                        invited,
+                    )
+                else:
+                    text = ngettext(
                         "%(count)s invitation is being sent. The counts below follow it.",
                         "%(count)s invitations are being sent. The counts below follow them.",
                         invited,
                     )
-                    % {"count": invited},
-                )
+                messages.success(request, text % {"count": invited})
                 return redirect("letters:invitations", slug=letter.slug)
         except DomainError as error:
             messages.error(request, error.message)

@@ -195,9 +195,16 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
+            if letter.status == Letter.Status.DRAFT:
+                text = _(
+                    "%(name)s at %(organisation)s is invited. The letter is a draft: the "
+                    "email will be sent when the letter opens."
+                )
+            else:
+                text = _("%(name)s at %(organisation)s is invited; the email is on its way.")
             messages.success(
                 request,
-                _("%(name)s at %(organisation)s is invited; the email is on its way.")
+                text
                 % {"name": invitation.contact_name, "organisation": invitation.organisation_name},
             )
             if request.POST.get("action") == "another":

@@ -125,3 +125,18 @@ def test_load_demo_keeps_its_own_emails_off_the_console(settings, capsys):
     assert "Subject:" not in capsys.readouterr().out
     assert "Password for every demo user" in out.getvalue()
     assert OutboundEmail.objects.filter(status=OutboundEmail.Status.SENT).count() > 0
+
+
+@pytest.mark.django_db
+def test_the_demo_draft_has_a_held_invitation(settings):
+    from letters import services
+    from letters.demo import DRAFT_LETTER_TITLE
+    from letters.models import Letter
+
+    settings.DEBUG = True
+    call_command("load_demo", stdout=StringIO())
+
+    draft = Letter.objects.get(title=DRAFT_LETTER_TITLE)
+    assert draft.status == Letter.Status.DRAFT
+    [held] = services.held_invitations(draft)
+    assert held.organisation_name == "Hong Kong Press Freedom Watch"

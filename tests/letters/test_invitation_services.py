@@ -992,3 +992,85 @@ def test_an_import_larger_than_a_chunk_is_one_whole(open_letter, owner, monkeypa
         ("e@other.example.org", "Other"),
     ]
     assert OutboundEmail.objects.filter(kind="invitation").count() == 5
+
+
+# --- Invitations to a draft are held until it opens (issue 15, item 1) -------------------------
+
+
+def test_an_invitation_to_a_draft_is_held_and_sent_once_when_it_opens(draft_letter, owner, client):
+    # Given an invitation made while the letter is a draft
+    invitation = invite(draft_letter, owner)
+
+    # Then nothing is sent: no email row at all, the invitation is held
+    assert OutboundEmail.objects.count() == 0
+    assert (invitation.status, invitation.outbound_email_id) == (St.QUEUED, None)
+    assert list(services.held_invitations(draft_letter)) == [invitation]
+
+    # When the letter opens, its email is queued in the same transaction, and goes out once
+    services.open_letter(letter=draft_letter, actor=owner)
+    email = latest_email_of(invitation)
+    assert email is not None
+    assert OutboundEmail.objects.filter(kind="invitation").count() == 1
+    deliver_outbox()
+    invitation.refresh_from_db()
+    assert invitation.status == St.SENT
+    assert len(mail.outbox) == 1
+    # The link it carries is the invitation's own, and it works now
+    assert hash_of(secret_in(email)) == invitation.token_hash
+    assert client.get(f"/letters/invitations/{secret_in(email)}/").status_code == 200
+    assert not services.held_invitations(draft_letter).exists()
+    event = AuditEvent.objects.get(action="letter.opened")
+    assert event.data == {"held_invitations_sent": 1}
+
+
+def test_closing_and_reopening_sends_a_held_invitation_no_second_time(draft_letter, owner):
+    invite(draft_letter, owner)
+    services.open_letter(letter=draft_letter, actor=owner)
+    services.close_letter(letter=draft_letter, actor=owner)
+
+    services.reopen_letter(letter=draft_letter, actor=owner, deadline=None)
+
+    assert OutboundEmail.objects.filter(kind="invitation").count() == 1
+
+
+def test_a_held_invitation_revoked_before_the_opening_is_never_sent(draft_letter, owner):
+    invitation = invite(draft_letter, owner)
+    services.revoke_invitation(invitation=invitation, actor=owner)
+
+    services.open_letter(letter=draft_letter, actor=owner)
+
+    assert OutboundEmail.objects.count() == 0
+    invitation.refresh_from_db()
+    assert invitation.status == St.REVOKED
+
+
+def test_a_held_invitation_cannot_be_resent_before_the_opening(draft_letter, owner):
+    invitation = invite(draft_letter, owner)
+
+    with pytest.raises(TransitionError):
+        services.resend_invitation(invitation=invitation, actor=owner)
+
+    assert OutboundEmail.objects.count() == 0
+
+
+def test_an_import_to_a_draft_is_held_and_sent_when_it_opens(draft_letter, owner):
+    invitation_import = upload(draft_letter, owner, CONTACTS)
+
+    ids = services.confirm_import(invitation_import=invitation_import, actor=owner)
+
+    assert len(ids) == 6
+    assert OutboundEmail.objects.count() == 0
+    assert services.held_invitations(draft_letter).count() == 6
+
+    services.open_letter(letter=draft_letter, actor=owner)
+
+    assert OutboundEmail.objects.filter(kind="invitation").count() == 6
+    for invitation in Invitation.objects.filter(pk__in=ids):
+        assert hash_of(secret_in(invitation.outbound_email)) == invitation.token_hash
+
+
+def test_an_invitation_to_an_open_letter_is_not_held(open_letter, owner):
+    invitation = invite(open_letter, owner)
+
+    assert invitation.outbound_email_id is not None
+    assert not services.held_invitations(open_letter).exists()

@@ -893,3 +893,31 @@ def test_the_letter_page_offers_its_coordinators_to_invite(client, owner, signer
     assert f'href="{invite_url}"' in client.get(page_url).content.decode()
     client.force_login(signer)
     assert f'href="{invite_url}"' not in client.get(page_url).content.decode()
+
+
+def test_inviting_to_a_draft_says_the_email_waits_for_the_opening(client, owner, draft_letter):
+    # The form says so before, the message after, and the list beside the invitation
+    client.force_login(owner)
+    create_url = reverse("letters:invitation-create", args=[draft_letter.slug])
+    assert "invitations are held, and their emails are sent when the letter opens" in page_text(
+        client.get(create_url)
+    )
+
+    response = client.post(
+        create_url,
+        {"organisation_name": "Free Tibet", "contact_name": "Ana", "email": "ana@ft.example.org"},
+    )
+
+    assert messages_of(response) == [
+        "Ana at Free Tibet is invited. The letter is a draft: the email will be sent when "
+        "the letter opens."
+    ]
+    assert emails_of("invitation") == []
+    listing = page_text(client.get(reverse("letters:invitations", args=[draft_letter.slug])))
+    assert "Will be sent when the letter opens" in listing
+
+    services.open_letter(letter=draft_letter, actor=owner)
+
+    listing = page_text(client.get(reverse("letters:invitations", args=[draft_letter.slug])))
+    assert "Will be sent when the letter opens" not in listing
+    assert [e.to for e in emails_of("invitation")] == ["ana@ft.example.org"]
