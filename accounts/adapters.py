@@ -58,7 +58,7 @@ class AccountAdapter(DefaultAccountAdapter):
             else value
             for key, value in context.items()
         }
-        return moved | {"current_site": site}
+        return moved | {"current_site": site, "site_url": settings.SITE_URL}
 
     # --- Failed logins -------------------------------------------------------------------
     # settings.ACCOUNT_RATE_LIMITS: "login_failed" counts per client address (all accounts)

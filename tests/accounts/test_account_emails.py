@@ -183,4 +183,4 @@ def test_signing_up_with_a_taken_address_queues_the_notice_for_its_owner(client,
 
     email = OutboundEmail.objects.get()
     assert (email.kind, email.to) == ("account/email/account_already_exists", signer.email)
-    assert email.subject == "[Undersigned] Account Already Exists"
+    assert email.subject == "[Undersigned] An account already exists for this address"

@@ -35,7 +35,7 @@ def test_password_reset_round_trip(client, signer, settings):
     assert response.url == reverse("account_reset_password_done")
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [signer.email]
-    assert mail.outbox[0].subject == "[Undersigned] Password Reset Email"
+    assert mail.outbox[0].subject == "[Undersigned] Reset your password"
     link = link_in(mail.outbox[0].body, "/accounts/password/reset/key/")
     assert link.startswith("https://undersigned.example.org/accounts/password/reset/key/")
 
@@ -107,3 +107,41 @@ def test_reset_request_does_not_reveal_whether_an_account_exists(client, signer)
     assert [m.to for m in mail.outbox] == [[signer.email], [unknown]]
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
     assert "/accounts/password/reset/key/" not in mail.outbox[1].body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("known", [True, False], ids=["account", "no-account"])
+def test_account_emails_speak_in_the_products_voice(client, signer, settings, known):
+    # Stock allauth ("Hello from 127.0.0.1:8101!", "Thank you for using …") reads as phishing
+    settings.SITE_URL = "https://undersigned.example.org"
+    address = signer.email if known else "nobody@example.net"
+
+    request_reset(client, address)
+
+    [message] = mail.outbox
+    body = message.body
+    assert "Hello from" not in body
+    assert "Thank you for using" not in body
+    assert "testserver" not in body + message.subject  # never the request's host
+    assert body.startswith("Hello,\n")
+    assert "your account on Undersigned, the site for joint letters" in body
+    assert "We never ask for your password by email." in body
+    assert body.rstrip().endswith("Undersigned · https://undersigned.example.org")
+    assert "  " not in message.subject
+    expected = (
+        "[Undersigned] Reset your password"
+        if known
+        else "[Undersigned] Password reset: no account for this address"
+    )
+    assert message.subject == expected
+
+
+@pytest.mark.django_db
+def test_the_login_page_says_log_in_and_keep_me_logged_in(client):
+    page = client.get(reverse("account_login")).content.decode()
+
+    assert "Sign In" not in page
+    assert "Remember Me" not in page
+    assert "Keep me logged in on this device" in page
+    assert "Keep me logged in on this device:" not in page
+    assert ">Log in<" in page.replace("\n", "").replace("  ", "")

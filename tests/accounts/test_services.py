@@ -31,7 +31,7 @@ def test_verification_email_is_delivered_over_smtp(
     assert len(smtp_server.messages) == 1
     message = smtp_server.messages[0]
     assert message["To"] == email
-    assert message["Subject"] == "[Undersigned] Please Confirm Your Email Address"
+    assert message["Subject"] == "[Undersigned] Confirm your email address"
     link = link_in(text_body(message), "/accounts/confirm-email/")
     assert link.startswith("https://undersigned.example.org/accounts/confirm-email/")
 

@@ -43,7 +43,7 @@ def test_signup_sends_one_verification_email_and_does_not_log_in(client, setting
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [EMAIL]
-    assert message.subject == "[Undersigned] Please Confirm Your Email Address"
+    assert message.subject == "[Undersigned] Confirm your email address"
     link = link_in(message.body, "/accounts/confirm-email/")
     assert link.startswith("https://undersigned.example.org/accounts/confirm-email/")
 

@@ -2,6 +2,8 @@
 enrolment from every page, the admin included; with an authenticator, login asks for a code.
 The admin login itself goes through allauth."""
 
+import re
+
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
@@ -63,7 +65,7 @@ def test_staff_without_2fa_is_sent_to_enrolment_from_every_page(
     assert response.status_code == 302
     assert response.url == ENROL
     assert [str(m) for m in response.wsgi_request._messages] == [
-        f"Successfully signed in as {staff_without_2fa.email}.",
+        f"You are logged in as {staff_without_2fa.email}.",
         "Your account has staff rights, so it must be protected by two-factor "
         "authentication. Set up an authenticator app to continue.",
     ]
@@ -246,3 +248,19 @@ def test_a_non_staff_user_gets_403_on_the_admin(client, signer):
     assert response.redirect_chain == [(f"{reverse('admin:login')}?next=/admin/", 302)]
     assert response.status_code == 403
     assert "errors/403.html" in [t.name for t in response.templates]
+
+
+@pytest.mark.django_db
+def test_the_qr_codes_text_alternative_is_not_the_secret(client, staff_without_2fa):
+    # allauth puts the TOTP secret in the QR code's alt: read aloud, and in the page's text
+    log_in(client, staff_without_2fa.email)
+    reauthenticate(client, ENROL)
+
+    page = client.get(ENROL).content.decode()
+
+    secret = client.session[SECRET_SESSION_KEY]
+    [image] = re.findall(r"<img [^>]*class=\"qr\"[^>]*>", page)
+    assert 'alt="QR code for your authenticator app"' in image
+    assert secret not in image
+    # The secret is still there to type in, as text in its own field
+    assert f'value="{secret}"' in page

@@ -20,7 +20,7 @@ def log_in(page, email: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
 
 def main_nav(page):
@@ -38,7 +38,7 @@ def test_a_signer_logs_in_and_sees_their_name_and_nav(page, live_server):
     # Then they land on the home page, logged in, with their own navigation
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_role("status")).to_contain_text(
-        "Successfully signed in as tenzin@ngo.example.org."
+        "You are logged in as tenzin@ngo.example.org."
     )
     nav = main_nav(page)
     expect(nav).to_contain_text("Tenzin Dolkar")
@@ -78,7 +78,7 @@ def test_a_moderator_logs_in_with_password_then_code(page, live_server):
 
     # When they type the code their app shows
     page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
     # Then they land on the site with the Moderation link in the nav
     expect(page).to_have_url(f"{live_server.url}/")

@@ -72,9 +72,9 @@ def test_invite_from_a_csv_then_decline_and_sign(page, live_server, browser, tmp
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(coordinator.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.goto(f"/letters/{letter.slug}/")
     page.get_by_role("navigation", name="Manage this letter").get_by_role(
         "link", name="Invitations"

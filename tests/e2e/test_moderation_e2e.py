@@ -83,9 +83,9 @@ def _log_in(page, moderator, secret: str) -> None:
     page.goto("/admin/")
     page.get_by_label("Email").fill(moderator.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
 
 def _tick(page, name: str) -> None:

@@ -43,14 +43,14 @@ def _log_in_as_coordinator(page) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill("coordinator@demo.undersigned.test")
     page.get_by_label("Password").fill("undersigned-demo")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
     code = io.StringIO()
     call_command(
         "demo_code", "coordinator@demo.undersigned.test", stdout=code, stderr=io.StringIO()
     )
     page.get_by_label("Code").fill(code.getvalue().strip())
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("navigation", name="Main")).to_contain_text("Camila Ortiz")
 
 

@@ -109,7 +109,7 @@ def test_flash_messages_are_a_status_region_around_an_intact_list(client):
     [messages] = [child for child in status.children if child.tag == "ul"]
     assert "role" not in messages.attrs
     assert [item.tag for item in messages.children] == ["li"]
-    assert f"Successfully signed in as {user.email}." in messages.children[0].words
+    assert f"You are logged in as {user.email}." in messages.children[0].words
 
 
 # --- The sign form in error ----------------------------------------------------------------------
