@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from .roles import is_staff_role
+from .roles import is_moderator, is_staff_role
 
 # Where a staff member without 2FA may still go: enrolment itself, leaving, and the account
 # pages enrolment may pass through (re-authentication, email verification).
@@ -51,13 +51,18 @@ class StaffMustUseTwoFactorMiddleware:
             return None
         if is_mfa_enabled(user):
             return None
-        messages.warning(
-            request,
-            _(
-                "Your account has staff rights, so it must be protected by two-factor "
+        if user.is_staff or user.is_superuser or is_moderator(user):
+            reason = _(
+                "Your account can moderate signatures or use the admin, so it must be "
+                "protected by two-factor authentication. Set up an authenticator app to "
+                "continue."
+            )
+        else:
+            reason = _(
+                "Your account coordinates letters, so it must be protected by two-factor "
                 "authentication. Set up an authenticator app to continue."
-            ),
-        )
+            )
+        messages.warning(request, reason)
         return redirect("mfa_activate_totp")
 
 

@@ -182,7 +182,7 @@ SEED_SIGNATURES = (
     ("Students for a Free Tibet", "Lhamo Tsering", "Organiser", "lhamo", "approved", "public", False),
     ("Pacific Rights Forum", "Jin Park", "Director", "jin", "approved", "public", False),
     ("Tibetan Women's Solidarity", "Dolma Wangmo", "Coordinator", "dolma", "approved", "recipient_only", False),
-    ("Lantern Rights Collective", "(withheld)", "", "contact", "approved", "counted_only", False),
+    ("Lantern Rights Collective", "Lan Xiaoyu", "", "contact", "approved", "counted_only", False),
     ("Mountain Voices Tibet", "Sonam Dorje", "Volunteer", "sonam", "pending_review", "public", False),
     ("Harbour Lights Legal Aid", "Ka-yan Wong", "Solicitor", "kayan", "pending_review", "public", False),
     ("Silk Road Rights Monitor", "Dilnur Ablet", "Researcher", "dilnur", "pending_confirmation", "public", False),
@@ -209,7 +209,7 @@ EMBARGOED_SIGNATURES = (
     ("Scholars at Risk China Desk", "Ruth Ma", "ruth", "public"),
     ("Free Expression Asia", "Mei-ling Wu", "meiling", "public"),
     ("Australia China Rights Network", "Kevin Yam", "kevin", "recipient_only"),
-    ("Zero Covid Protest Legal Fund", "(withheld)", "contact", "counted_only"),
+    ("Zero Covid Protest Legal Fund", "Chen Yiming", "contact", "counted_only"),
 )
 
 # Approved signatures of the published demo letter, frozen in its delivery record.
@@ -221,7 +221,7 @@ PUBLISHED_SIGNATURES = (
     ("ئۇيغۇر ئاكادېمىيىسى", "Abdulla Tursun", "abdulla", "public"),
     ("Scholars at Risk China Desk", "Ruth Ma", "ruth", "public"),
     ("Amnesty International", "Ruth Lowe", "ruthl", "public"),
-    ("East Turkestan Education Trust", "(withheld)", "contact", "counted_only"),
+    ("East Turkestan Education Trust", "Gulnar Abdukerim", "contact", "counted_only"),
 )
 
 
@@ -471,7 +471,7 @@ MODERATION_QUEUE = (
     ("Students for Hong Kong", None, "Joey Siu", "joey@studentsforhk.org", "public", 18, "studentsforhk.org"),
     ("Hong Kong Democracy Council", None, "Anna Kwok", "anna@hkdc.example.org", "public", 12, "hkdc.example.org"),
     ("Campaign for Uyghur Families", None, "Rushan Abbas", "rushan@cuf.example.org", "public", 9, ""),
-    ("Victoria Park Memory Project", None, "(withheld)", "contact@vpmp.example.org", "counted_only", 7, ""),
+    ("Victoria Park Memory Project", None, "Wong Siu-ling", "contact@vpmp.example.org", "counted_only", 7, ""),
     ("Boarding School Watch", None, "Gyal Lo", "gyal@bsw.example.org", "public", 5, ""),
     ("East Turkestan Education Trust", None, "Mehmet Tohti", "mehmet@etet.example.org", "recipient_only", 3, ""),
     ("Tibet Justice Lawyers", None, "Lhadon Tethong", "lhadon@tjl.example.org", "public", 1, ""),

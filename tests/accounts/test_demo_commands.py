@@ -140,3 +140,19 @@ def test_the_demo_draft_has_a_held_invitation(settings):
     assert draft.status == Letter.Status.DRAFT
     [held] = services.held_invitations(draft)
     assert held.organisation_name == "Hong Kong Press Freedom Watch"
+
+
+@pytest.mark.django_db
+def test_no_demo_email_greets_a_placeholder(settings):
+    # "Hello (withheld)," was a signer named by a placeholder: a withheld organisation's
+    # signer still has a name, which only the organisation's own emails use
+    from letters.models import Signature
+    from outbox.models import OutboundEmail
+
+    settings.DEBUG = True
+    call_command("load_demo", stdout=StringIO())
+
+    assert not [s for s in Signature.objects.all() if "withheld" in s.signer_name.lower()]
+    greetings = [e.body_text.splitlines()[0] for e in OutboundEmail.objects.all() if e.body_text]
+    assert greetings
+    assert [g for g in greetings if "(" in g] == []
