@@ -96,7 +96,7 @@ def test_invite_from_a_csv_then_decline_and_sign(page, live_server, browser, tmp
     page.get_by_label("Email, line 5").fill("iris@mcf.example.org")
     page.get_by_role("button", name="Save the corrections and check again").click()
     expect(page.get_by_role("status")).to_contain_text("Checked again: every row can be invited.")
-    page.get_by_role("button", name="Send 4 invitations").click()
+    page.get_by_role("button", name="Send 4 invitations").first.click()
 
     # Then the tracking page counts them; in-process delivery has sent them already
     expect(page.get_by_role("status")).to_contain_text("4 invitations are being sent.")
@@ -143,3 +143,42 @@ def test_invite_from_a_csv_then_decline_and_sign(page, live_server, browser, tmp
     }
     assert Letter.objects.get(pk=letter.pk).signatures.get().authority == "invitation"
     assert page.csp_violations == []
+
+
+def test_a_long_files_send_button_is_in_the_first_screen(page, live_server, tmp_path):
+    # Given a coordinator's preview of 150 contacts, 40 of them with a problem to correct
+    coordinator = UserFactory(email="camila@lead.example.org", name="Camila Ortiz")
+    coordinator.groups.add(Group.objects.get_or_create(name=COORDINATORS)[0])
+    secret = enrol_totp(coordinator)
+    letter = services.create_letter(
+        author=coordinator, title="A long list", body="We urge you.", recipient="The Minister"
+    )
+    services.open_letter(letter=letter, actor=coordinator)
+    lines = ["organisation,contact name,email"] + [
+        f"Organisation {n},Contact {n},contact{n}@org{n}.example.org"
+        if n % 4
+        else f"Organisation {n},Contact {n},contact{n}@bad"
+        for n in range(1, 151)
+    ]
+    csv_path = tmp_path / "contacts.csv"
+    csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(coordinator.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Code").fill(totp_code(secret))
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"/letters/{letter.slug}/invitations/import/")
+    page.get_by_label(re.compile("CSV file")).set_input_files(str(csv_path))
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the contacts")
+
+    # When they drop the rows with a problem
+    page.get_by_role("button", name="Drop every row with a problem").click()
+
+    # Then the summary and the Send button are on the first screen, above the rows
+    send = page.get_by_role("button", name="Send 113 invitations").first
+    expect(send).to_be_visible()
+    box = send.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 900, box
+    assert page.evaluate("document.documentElement.scrollHeight") > 900  # the rows follow
