@@ -180,5 +180,6 @@ def test_a_long_files_send_button_is_in_the_first_screen(page, live_server, tmp_
     send = page.get_by_role("button", name="Send 113 invitations").first
     expect(send).to_be_visible()
     box = send.bounding_box()
-    assert box is not None and box["y"] + box["height"] <= 900, box
+    assert box is not None
+    assert box["y"] + box["height"] <= 900, box
     assert page.evaluate("document.documentElement.scrollHeight") > 900  # the rows follow
