@@ -466,6 +466,14 @@ def letter_published(signatures, *, letter, delivery, on_record=None) -> int:
                         "delivery": delivery,
                         "letter_url": letter_url(signature.language or letter.language),
                         "left_out": on_record is not None and signature.pk not in on_record,
+                        # Withdrawal stays possible after publication (services.signatures)
+                        "manage_url": _url(
+                            "letters:signature-manage",
+                            token=tokens.make_signature_token(
+                                signature_id=signature.pk, purpose=tokens.MANAGE
+                            ),
+                            language=signature.language or letter.language,
+                        ),
                     },
                     dedupe_key=f"signature:{signature.pk}:published",
                     batch=f"letter:{letter.pk}:published",

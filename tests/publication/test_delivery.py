@@ -323,3 +323,57 @@ def test_the_published_letter_shows_a_recipient_only_signatory_to_nobody(
 
     assert "Named Only To Them" not in response.content.decode()
     assert "and 1 organisation that cannot be named for its safety." in text_of(response)
+
+
+# --- Withdrawal, stated one way (issue 15, item 7) ----------------------------------------------
+
+RULE = (
+    "You can change how your organisation is shown until the letter is published, and "
+    "withdraw its signature at any time, even after publication."
+)
+
+
+def test_the_published_email_carries_a_manage_link_that_still_withdraws(client, owner, make_letter):
+    from tests.emails import as_sent
+    from tests.letters.signing_helpers import emails_of, link_in
+
+    letter = make_letter(S.CLOSED)
+    signature = sign_as(letter, "Tibet Watch")
+    services.publish_letter(letter=letter, actor=owner)
+
+    [email] = emails_of("letter_published")
+    text = as_sent(email).text
+    assert "Your signature can be withdrawn at any time, even now" in text
+    manage = link_in(text, "signatures/manage")
+
+    response = client.post(manage, {"action": "withdraw", "confirm": "on"})
+
+    assert response.status_code == 302
+    signature.refresh_from_db()
+    assert signature.status == "withdrawn"
+
+
+def test_a_published_letter_whose_signatories_all_withdrew_says_so(client, owner, make_letter):
+    letter = make_letter(S.CLOSED, signatories_public_while_open=True)
+    signature = sign_as(letter, "Tibet Watch")
+    services.publish_letter(letter=letter, actor=owner)
+
+    services.withdraw_signature(signature=signature)
+    page = text_of(client.get(letter.get_absolute_url()))
+
+    assert "No organisation has signed yet." not in page
+    assert "Signed by 0 organisations" not in page
+    assert "Every organisation that signed has since withdrawn its signature." in page
+    assert "1 organisation withdrew its signature after the letter was delivered." in page
+
+
+def test_the_home_page_and_the_signers_emails_state_the_same_withdrawal_rule(client, make_letter):
+    assert RULE in text_of(client.get(reverse("home")))
+    for kind in ("signature_confirm", "signature_receipt", "signature_approved"):
+        for suffix in ("txt", "html"):
+            path = f"templates/email/{kind}_message.{suffix}"
+            with open(path, encoding="utf-8") as template:
+                source = template.read()
+            assert RULE in source, path
+            assert "before the letter is published" not in source, path
+            assert "possible until the letter is published" not in source, path
