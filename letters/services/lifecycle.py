@@ -40,6 +40,7 @@ SETTINGS_FIELDS = (
     "moderation_policy",
     "signatories_public_while_open",
     "reminder_days_before",
+    "public_contact_email",
 )
 
 
