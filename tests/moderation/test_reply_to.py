@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from letters import services
 from outbox.models import OutboundEmail
+from tests.emails import as_sent
 
 from .conftest import sign_and_confirm
 
@@ -52,3 +53,44 @@ def test_without_a_public_contact_there_is_no_reply_to(
     _approve_one(client, moderator, letter, django_capture_on_commit_callbacks)
 
     assert _approval(smtp_server)["Reply-To"] is None
+
+
+def _reject_one(client, moderator, letter, django_capture_on_commit_callbacks) -> str:
+    signature = sign_and_confirm(letter, name="Beta Rights", email="ben@beta.example.net")
+    client.force_login(moderator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            QUEUE,
+            {
+                "action": "reject_selected",
+                ACTION_CHECKBOX_NAME: [signature.pk],
+                "apply": "1",
+                "reason": "cannot_verify_authority",
+                "note": "",
+            },
+        )
+    row = OutboundEmail.objects.get(kind="signature_rejected")
+    return " ".join(as_sent(row).text.split())
+
+
+@pytest.mark.django_db
+def test_the_rejection_email_gives_the_public_contact(
+    client, moderator, owner, letter, django_capture_on_commit_callbacks
+):
+    services.update_letter(letter=letter, actor=owner, public_contact_email="campaigns@ngo.org")
+    letter.refresh_from_db()
+
+    text = _reject_one(client, moderator, letter, django_capture_on_commit_callbacks)
+
+    assert "write to the letter's coordinators at campaigns@ngo.org" in text
+    assert "reply to the letter's coordinators" not in text
+
+
+@pytest.mark.django_db
+def test_without_a_contact_the_rejection_email_promises_none(
+    client, moderator, letter, django_capture_on_commit_callbacks
+):
+    text = _reject_one(client, moderator, letter, django_capture_on_commit_callbacks)
+
+    assert "This letter has no public contact address" in text
+    assert "reply to the letter's coordinators" not in text
