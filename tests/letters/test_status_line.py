@@ -1,0 +1,51 @@
+"""The public page's status line comes from the letter's state, not its summary (issue 15,
+item 6); the demo letters have a public contact and no summary claiming a status."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+
+from letters import services
+from letters.demo import load_demo
+from letters.models import Letter
+
+pytestmark = pytest.mark.django_db
+
+
+def _status(client, letter) -> str:
+    html = client.get(reverse("letters:detail", args=[letter.slug])).content.decode()
+    match = re.search(r'<p class="letter-status">(.*?)</p>', html, re.S)
+    assert match, "no status line"
+    return " ".join(re.sub(r"<[^>]+>", "", match.group(1)).split())
+
+
+def test_open_letter_says_until_when(client, make_letter):
+    letter = make_letter("open", deadline=dt.datetime(2031, 3, 1, 17, 30, tzinfo=dt.UTC))
+
+    assert _status(client, letter) == "Open for signatures until 1 March 2031, 17:30 UTC"
+
+
+def test_published_letter_says_published_whatever_its_summary(client, owner, make_letter):
+    letter = make_letter("closed", summary="Closed and under embargo")
+    services.publish_letter(letter=letter, actor=owner)
+    letter.refresh_from_db()
+
+    assert _status(client, letter).startswith("Published on ")
+
+
+def test_closed_letter_with_a_publication_date_says_embargo(client, owner, make_letter):
+    letter = make_letter("open", publication_date=dt.date(2031, 4, 2))
+    services.close_letter(letter=letter, actor=owner)
+
+    assert _status(client, letter) == "Closed; under embargo until 2 April 2031"
+
+
+def test_demo_summaries_claim_no_status_and_letters_have_a_contact():
+    load_demo()
+
+    for letter in Letter.objects.all():
+        assert "embargo" not in letter.summary.lower()
+        assert not letter.summary.lower().startswith(("closed", "delivered", "a draft"))
+        assert letter.public_contact_email.endswith(".example.org")
