@@ -49,3 +49,58 @@ def test_demo_summaries_claim_no_status_and_letters_have_a_contact():
         assert "embargo" not in letter.summary.lower()
         assert not letter.summary.lower().startswith(("closed", "delivered", "a draft"))
         assert letter.public_contact_email.endswith(".example.org")
+
+
+# --- Correcting the summary of a published letter ----------------------------------------------
+
+
+def test_coordinators_correct_the_summary_after_publication(owner, make_letter):
+    from audit.models import AuditEvent
+
+    letter = make_letter("published", summary="Closed and under embargo")
+
+    services.correct_summary(letter=letter, actor=owner, summary="Asks for the release.")
+
+    letter.refresh_from_db()
+    assert letter.summary == "Asks for the release."
+    event = AuditEvent.objects.filter(action="letter.summary_corrected").get()
+    assert event.data == {"old": "Closed and under embargo", "new": "Asks for the release."}
+
+
+def test_others_cannot_correct_the_summary(signer, make_letter):
+    from core.errors import NotAllowed
+
+    letter = make_letter("published", summary="Old")
+
+    with pytest.raises(NotAllowed):
+        services.correct_summary(letter=letter, actor=signer, summary="New")
+    assert Letter.objects.get(pk=letter.pk).summary == "Old"
+
+
+def test_the_body_stays_frozen_after_publication(owner, make_letter):
+    from core.errors import TransitionError
+
+    letter = make_letter("published")
+
+    with pytest.raises(TransitionError):
+        services.update_letter(letter=letter, actor=owner, body="Rewritten")
+
+
+def test_before_publication_the_summary_is_a_setting(owner, make_letter):
+    from core.errors import TransitionError
+
+    letter = make_letter("open", summary="Old")
+
+    with pytest.raises(TransitionError):
+        services.correct_summary(letter=letter, actor=owner, summary="New")
+    assert Letter.objects.get(pk=letter.pk).summary == "Old"
+
+
+def test_a_too_long_summary_is_refused(owner, make_letter):
+    from core.errors import DomainError
+
+    letter = make_letter("published", summary="Old")
+
+    with pytest.raises(DomainError):
+        services.correct_summary(letter=letter, actor=owner, summary="x" * 601)
+    assert Letter.objects.get(pk=letter.pk).summary == "Old"
