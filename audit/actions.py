@@ -16,6 +16,10 @@ class Action(models.TextChoices):
         "letter.translation_saved",
         _("Translation of the letter saved as a new version"),
     )
+    LETTER_SUMMARY_CORRECTED = (
+        "letter.summary_corrected",
+        _("Summary of the published letter corrected"),
+    )
     LETTER_OPENED = "letter.opened", _("Letter opened for signatures")
     LETTER_CLOSED = "letter.closed", _("Letter closed")
     LETTER_REOPENED = "letter.reopened", _("Letter reopened")

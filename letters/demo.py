@@ -136,6 +136,7 @@ class DemoResult:
 
 
 SEED_LETTER_TITLE = "Raise human rights at the Beijing talks"
+DEMO_CONTACT_EMAIL = "campaigns@undersigned-demo.example.org"
 SEED_LETTER_SUMMARY = (
     "Organisations working on China, Hong Kong, Tibet and East Turkestan ask the Secretary of "
     "State to make human rights part of the coming talks in Beijing."
@@ -339,7 +340,7 @@ def _ensure_letters(
             body="Journalists who left Hong Kong are still followed, *named* and threatened.\n\n"
             "We ask host governments to …",
             recipient="Ministers of the Interior of the G7",
-            summary="A draft: only its coordinators can see it.",
+            summary="Asks the G7 to protect journalists from Hong Kong who work in exile.",
         )
         # Held: a draft's invitation is emailed when the letter opens, not before.
         letter_services.invite(
@@ -358,7 +359,7 @@ def _ensure_letters(
             body="Uyghur students abroad report that their families at home are questioned "
             "about them.\n\nWe ask universities and governments to protect them.",
             recipient="Vice-Chancellors of UK universities",
-            summary="Delivered: the letter and its signatories are public.",
+            summary="Asks universities to protect Uyghur students from surveillance and pressure.",
             sign_on_mode=Letter.SignOnMode.OPEN,
             moderation_policy=Letter.ModerationPolicy.AUTO_VERIFIED,
         )
@@ -381,7 +382,7 @@ def _ensure_letters(
             body="Publishers and booksellers from Hong Kong are serving long sentences for "
             "what they printed.\n\nWe ask you to raise their cases by name.",
             recipient="The Foreign Secretary",
-            summary="Closed and under embargo: its signatories become public when it is published.",
+            summary="Asks the Foreign Secretary to press for the release of Hong Kong's jailed publishers.",
             sign_on_mode=Letter.SignOnMode.OPEN,
             moderation_policy=Letter.ModerationPolicy.AUTO_VERIFIED,
             signatories_public_while_open=False,
@@ -395,6 +396,10 @@ def _ensure_letters(
     if not seed.invitations.exists():
         _demo_invitations(seed, organisations, coordinator)
     # Re-read: the services returned each letter as it was when created (a draft).
+    # A role address of the lead organisations, never a person's: the letters' public contact.
+    Letter.objects.filter(
+        pk__in=[seed.pk, draft.pk, published.pk, embargoed.pk], public_contact_email=""
+    ).update(public_contact_email=DEMO_CONTACT_EMAIL)
     return [Letter.objects.get(pk=letter.pk) for letter in (seed, draft, published, embargoed)]
 
 

@@ -58,6 +58,8 @@ class OutboundEmail(TimeStampedModel):
     message_id = models.CharField(_("Message-ID"), max_length=200)
     # Rendered in this language (its reader's); sent with it as Content-Language.
     language = models.CharField(_("language"), max_length=10, default="en")
+    # The Reply-To header: the letter's public contact address ("" for none).
+    reply_to = models.CharField(_("Reply-To"), max_length=254, blank=True, default="")
     # A label for a fan-out ("letter:12:invitations"), so progress can be counted per batch.
     batch = models.CharField(max_length=100, blank=True, db_index=True)
     status = models.CharField(

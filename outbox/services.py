@@ -117,6 +117,15 @@ def reader_language(language: str | None) -> str:
     return supported(language) or supported(translation.get_language()) or settings.LANGUAGE_CODE
 
 
+def reply_to_for(context: dict[str, Any], reply_to: str = "") -> str:
+    """The Reply-To of an email: the one given, else the public contact address of the
+    letter it is about (its context's "letter"), else none."""
+    if reply_to:
+        return reply_to
+    letter = context.get("letter") if context else None
+    return getattr(letter, "public_contact_email", "") or ""
+
+
 def queue_email(
     *,
     kind: str,
@@ -127,6 +136,7 @@ def queue_email(
     enqueue: bool = True,
     rendered: RenderedEmail | None = None,
     language: str | None = None,
+    reply_to: str = "",
 ) -> OutboundEmail:
     """Write the email in the caller's transaction; its delivery task is enqueued on commit.
 
@@ -140,6 +150,9 @@ def queue_email(
     # The address is stored encrypted, so no EmailField checks it: checked here (a
     # ValidationError, nothing written). Also keeps a line break out of the To header.
     validate_email(to)
+    reply_to = reply_to_for(context, reply_to)
+    if reply_to:
+        validate_email(reply_to)
     existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
@@ -163,6 +176,7 @@ def queue_email(
                 "message_id": message_id_for(dedupe_key),
                 "language": language,
                 "batch": batch,
+                "reply_to": reply_to,
                 "next_attempt_at": timezone.now(),
             },
         )
@@ -180,6 +194,7 @@ class EmailSpec:
     batch: str = ""
     rendered: RenderedEmail | None = None  # already rendered by the caller (a mail merge)
     language: str | None = None  # its reader's (queue_email)
+    reply_to: str = ""  # the Reply-To header: the letter's public contact address
 
 
 def queue_emails(specs: Iterable[EmailSpec]) -> list[int]:
@@ -210,6 +225,7 @@ def queue_emails(specs: Iterable[EmailSpec]) -> list[int]:
                 message_id=message_id_for(spec.dedupe_key),
                 language=language,
                 batch=spec.batch,
+                reply_to=reply_to_for(spec.context, spec.reply_to),
                 next_attempt_at=now,
             )
         )
@@ -278,6 +294,7 @@ def _build_message(row: OutboundEmail) -> EmailMultiAlternatives:
         body=link_secrets.fill(row.body_text, secrets),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[row.to],
+        reply_to=[row.reply_to] if row.reply_to else None,
         headers={
             "Message-ID": row.message_id,
             "Auto-Submitted": "auto-generated",

@@ -143,6 +143,12 @@ class LetterSettingsForm(LettersForm):
         required=False,
         help_text=Letter._meta.get_field("signatories_public_while_open").help_text,
     )
+    public_contact_email = forms.EmailField(
+        label=_("Public contact address"),
+        required=False,
+        max_length=Letter._meta.get_field("public_contact_email").max_length,
+        help_text=Letter._meta.get_field("public_contact_email").help_text,
+    )
     reminder_days_before = forms.IntegerField(
         label=_("Reminder, days before the deadline"),
         min_value=0,
@@ -165,6 +171,7 @@ class LetterSettingsForm(LettersForm):
             "moderation_policy": letter.moderation_policy,
             "signatories_public_while_open": letter.signatories_public_while_open,
             "reminder_days_before": letter.reminder_days_before,
+            "public_contact_email": letter.public_contact_email,
         }
 
     def clean(self):

@@ -75,6 +75,17 @@ class Letter(TimeStampedModel):
         blank=True,
         help_text=_("One or two sentences shown in listings and link previews."),
     )
+    # A role address its coordinators choose (campaigns@ngo.org): the Reply-To of every email
+    # about the letter and the contact shown on its pages. Never a personal address required.
+    public_contact_email = models.EmailField(
+        _("public contact address"),
+        blank=True,
+        help_text=_(
+            "A role address of the lead organisations, e.g. campaigns@example.org, shown on the "
+            "letter's page and used as the Reply-To of its emails. It is public: a personal "
+            "address is never required. Leave empty for none."
+        ),
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
     )

@@ -49,6 +49,7 @@ from .lifecycle import (
     add_coordinator,
     close_letter,
     close_letters_past_deadline,
+    correct_summary,
     create_letter,
     open_letter,
     publish_letter,
@@ -153,4 +154,5 @@ __all__ = [
     "reopen_letter",
     "set_coordinator_role",
     "update_letter",
+    "correct_summary",
 ]

@@ -41,6 +41,7 @@ SETTINGS_FIELDS = (
     "moderation_policy",
     "signatories_public_while_open",
     "reminder_days_before",
+    "public_contact_email",
 )
 
 
@@ -241,6 +242,35 @@ def update_letter(
             data={"fields": changed},
         )
     return version
+
+
+def correct_summary(*, letter: Letter, actor: User, summary: str) -> Letter:
+    """Correct the summary of a published letter: the only change a published letter allows
+    (its text is frozen). Each correction is audited with the old and the new value."""
+    letter = _lock(letter)
+    _require_editor(actor, letter)
+    if letter.status != S.PUBLISHED:
+        raise TransitionError(
+            _("Change the summary in the letter's settings until it is published.")
+        )
+    summary = summary.replace("\r\n", "\n").strip()
+    max_length = Letter._meta.get_field("summary").max_length or 600
+    if len(summary) > max_length:
+        raise DomainError(
+            _("The summary can be at most %(max)d characters long.") % {"max": max_length}
+        )
+    if summary == letter.summary:
+        return letter
+    old = letter.summary
+    letter.summary = summary
+    letter.save(update_fields=["summary", "updated_at"])
+    record_event(
+        action=Action.LETTER_SUMMARY_CORRECTED,
+        actor=actor,
+        target=letter,
+        data={"old": old, "new": summary},
+    )
+    return letter
 
 
 def _require_status(letter: Letter, *allowed: str) -> None:

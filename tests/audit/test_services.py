@@ -17,6 +17,7 @@ STORED_VALUES = {
     "letter.version_saved",
     "letter.settings_changed",
     "letter.translation_saved",
+    "letter.summary_corrected",
     "letter.opened",
     "letter.closed",
     "letter.reopened",
