@@ -94,6 +94,7 @@ urlpatterns = [
     path("<str:slug>/", letters.letter_detail, name="detail"),
     path("<str:slug>/edit/", letters.letter_edit, name="edit"),
     path("<str:slug>/settings/", letters.letter_settings, name="settings"),
+    path("<str:slug>/summary/", letters.letter_summary, name="summary"),
     path("<str:slug>/leads/", leads.letter_leads, name="leads"),
     path("<str:slug>/make-list-public/", letters.letter_lift_embargo, name="lift-embargo"),
     path("<str:slug>/coordinators/", letters.letter_coordinators, name="coordinators"),

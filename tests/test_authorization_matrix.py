@@ -308,6 +308,7 @@ CASES = [
     Case("letters:create", no_kwargs, COORDINATOR_ROLE),
     Case("letters:edit", draft_slug, LETTER_COORDINATORS),
     Case("letters:settings", draft_slug, LETTER_COORDINATORS),
+    Case("letters:summary", lambda w: {"slug": w.published.slug}, LETTER_COORDINATORS),
     Case("letters:coordinators", draft_slug, LETTER_COORDINATORS),
     Case(
         "letters:coordinator-role",

@@ -105,6 +105,21 @@ class LetterEditForm(LetterTextFields):
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+class SummaryCorrectionForm(LettersForm):
+    """The one change a published letter allows: its summary (issue 15, item 6)."""
+
+    summary = forms.CharField(
+        label=_("Summary"),
+        max_length=Letter._meta.get_field("summary").max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "What the letter asks, in a sentence or two. Not its status: the page says that "
+            "itself. Every correction is kept in the audit trail, with the old summary."
+        ),
+    )
+
+
 class LetterSettingsForm(LettersForm):
     recipient = forms.CharField(
         label=_("Recipient"),

@@ -34,6 +34,7 @@ from ..forms.letters import (
     LetterEditForm,
     LetterSettingsForm,
     ReopenForm,
+    SummaryCorrectionForm,
     VersionCompareForm,
 )
 from ..forms.publication import PublishForm
@@ -230,6 +231,32 @@ def letter_settings(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "letters/letter_settings.html",
         {"letter": letter, "form": form, "section": "settings", "embargo_step": embargo_step},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_summary(request: HttpRequest, slug: str) -> HttpResponse:
+    """A published letter's summary, corrected by its coordinators (the text stays frozen).
+    Before publication the summary is one of the letter's settings."""
+    letter = permissions.get_coordinated_letter(request.user, slug)
+    if letter.status != Letter.Status.PUBLISHED:
+        return redirect("letters:settings", slug=letter.slug)
+    form = SummaryCorrectionForm(request.POST or None, initial={"summary": letter.summary})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.correct_summary(
+                letter=letter, actor=request.user, summary=form.cleaned_data["summary"]
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The summary is corrected."))
+            return redirect(letter)
+    return render(
+        request,
+        "letters/letter_summary.html",
+        {"letter": letter, "form": form, "section": "summary"},
     )
 
 

@@ -104,3 +104,43 @@ def test_a_too_long_summary_is_refused(owner, make_letter):
     with pytest.raises(DomainError):
         services.correct_summary(letter=letter, actor=owner, summary="x" * 601)
     assert Letter.objects.get(pk=letter.pk).summary == "Old"
+
+
+# --- The correction page ------------------------------------------------------------------------
+
+
+def test_a_coordinator_corrects_a_published_summary_from_its_page(client, owner, make_letter):
+    from audit.models import AuditEvent
+
+    letter = make_letter(Letter.Status.PUBLISHED, summary="Closed and under embargo.")
+    client.get(letter.get_absolute_url())  # an anonymous visitor's copy is cached
+    client.force_login(owner)
+    url = reverse("letters:summary", args=[letter.slug])
+    page = client.get(letter.get_absolute_url()).content.decode()
+    assert f'href="{url}"' in page  # a tab of the letter
+
+    too_long = client.post(url, {"summary": "x" * 700})
+    assert too_long.status_code == 200
+    assert "There is a problem" in too_long.content.decode()
+    response = client.post(url, {"summary": "Organisations ask the G7 to protect journalists."})
+
+    assert response.status_code == 302
+    client.logout()
+    public = client.get(letter.get_absolute_url()).content.decode()
+    assert "Organisations ask the G7 to protect journalists." in public
+    assert "Closed and under embargo." not in public
+    event = AuditEvent.objects.get(action="letter.summary_corrected")
+    assert event.data == {
+        "old": "Closed and under embargo.",
+        "new": "Organisations ask the G7 to protect journalists.",
+    }
+
+
+def test_before_publication_the_correction_page_leads_to_the_settings(client, owner, make_letter):
+    letter = make_letter(Letter.Status.OPEN)
+    client.force_login(owner)
+
+    response = client.get(reverse("letters:summary", args=[letter.slug]))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("letters:settings", args=[letter.slug])
