@@ -15,7 +15,7 @@ from outbox.models import OutboundEmail
 from outbox.rendering import MailMerge, RenderedEmail
 from outbox.services import EmailSpec, address_hash, queue_email, queue_emails
 
-from . import tokens
+from . import selectors, tokens
 from .models import Invitation, Letter, LetterTranslation, LetterVersion, Signature
 
 
@@ -289,9 +289,13 @@ def letter_in(letter, language: str):
 def _invitation_context(invitation: Invitation, secret: str) -> dict:
     language = invitation_language(invitation)
     letter = letter_in(invitation.letter, language)
+    # Who invites: the lead organisations the public may see named (accepted, signed
+    # publicly, on a public list), never one that asked not to be named.
+    leads = [lead.name for lead in selectors.public_leads_named(invitation.letter)]
     return {
         "invitation": invitation,
         "letter": letter,
+        "coordinated_by": ", ".join(leads),
         "letter_url": _url("letters:detail", slug=letter.slug, language=language),
         **_invitation_links(secret, language),
     }

@@ -235,3 +235,37 @@ def test_leads_page_refuses_everyone_but_this_letters_coordinators(
     ):
         client.force_login(user)
         assert client.get(url).status_code == 404
+
+
+# --- Invitations say who invites (issue 15, item 4) ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_invitation_names_the_leads_the_public_may_see_and_no_other(letter, owner, lead_org):
+    from tests.emails import as_sent
+
+    hidden = OrganisationFactory(name="Hidden Lead Group")
+    sign_as(letter, "x", organisation=lead_org)
+    sign_as(letter, "y", organisation=hidden, visibility=V.COUNTED_ONLY)
+    services.update_letter(letter=letter, actor=owner, lead_organisations=[lead_org, hidden])
+
+    services.invite(
+        letter=letter, actor=owner, email="pema@tibetaction.example.net", organisation_name="TAI"
+    )
+
+    [email] = OutboundEmail.objects.filter(kind="invitation")
+    sent = as_sent(email)
+    assert "The letter is coordinated by Verified Lead Org." in sent.text
+    assert "Hidden Lead Group" not in sent.text + sent.html
+
+
+@pytest.mark.django_db
+def test_an_invitation_to_a_letter_without_public_leads_names_none(letter, owner):
+    from tests.emails import as_sent
+
+    services.invite(
+        letter=letter, actor=owner, email="pema@tibetaction.example.net", organisation_name="TAI"
+    )
+
+    [email] = OutboundEmail.objects.filter(kind="invitation")
+    assert "coordinated by" not in as_sent(email).text
