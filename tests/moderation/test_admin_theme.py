@@ -1,0 +1,25 @@
+"""The admin in the site's look, with the site's icon (issue 15, item 16): a stylesheet of
+Django's admin variables and a link, no script, the Content-Security-Policy unchanged."""
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_admin_links_the_sites_icon_and_theme_and_runs_no_new_script(client, moderator):
+    client.force_login(moderator)
+
+    response = client.get(reverse("admin:index"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in page
+    assert 'href="/static/css/admin-theme.css"' in page
+    assert "<style" not in page
+    assert finders.find("img/favicon.svg") and finders.find("css/admin-theme.css")
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+    theme = open(finders.find("css/admin-theme.css"), encoding="utf-8").read()
+    assert "--header-bg: #1d3557;" in theme
+    assert "text-transform: none;" in theme
