@@ -369,6 +369,8 @@ LANG_INFO.setdefault("bo", {"bidi": False, "code": "bo", "name": "Tibetan", "nam
 # The project's catalogs (makemessages writes here), then the translations of Django's and
 # allauth's own strings for the languages they ship none of (Tibetan; allauth in Uyghur).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-extra"]
+# English dates as "5 December 2026, 14:30" (config/formats/en/formats.py), the admin's too.
+FORMAT_MODULE_PATH = ["config.formats"]
 # The switcher's cookie (visitors; an account keeps its choice in User.language): a
 # preference, not a secret, sent only over HTTPS in production.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600

@@ -23,3 +23,16 @@ def test_the_admin_links_the_sites_icon_and_theme_and_runs_no_new_script(client,
     theme = open(finders.find("css/admin-theme.css"), encoding="utf-8").read()
     assert "--header-bg: #1d3557;" in theme
     assert "text-transform: none;" in theme
+
+
+def test_the_audit_trail_shows_dates_as_the_site_writes_them(client, moderator, pending):
+    client.force_login(moderator)
+
+    page = client.get(reverse("admin:audit_auditevent_changelist")).content.decode()
+
+    from django.utils import timezone
+
+    today = timezone.localtime().strftime("%-d %B %Y")
+    assert today in page
+    assert "a.m." not in page
+    assert "p.m." not in page
