@@ -267,7 +267,7 @@ class SignatureReviewAdmin(admin.ModelAdmin):
             return "—"
         return format_html(
             '<time datetime="{}" title="{}">{}</time>',
-            obj.confirmed_at.isoformat(),
+            obj.confirmed_at.replace(microsecond=0).isoformat(),  # HTML: at most 3 digits
             f"{obj.confirmed_at:%Y-%m-%d %H:%M} UTC",
             naturaltime(obj.confirmed_at),
         )

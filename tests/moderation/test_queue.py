@@ -263,3 +263,14 @@ def test_a_coordinator_without_admin_access_learns_nothing_from_a_queue_link(
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_the_queues_times_are_valid_html_datetimes(client, moderator, pending):
+    # HTML's <time datetime> takes at most three digits of a second's fraction (Nu checker)
+    client.force_login(moderator)
+
+    page = client.get(reverse("admin:letters_pendingsignature_changelist")).content.decode()
+
+    values = re.findall(r'<time datetime="([^"]+)"', page)
+    assert values
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", v) for v in values), values
