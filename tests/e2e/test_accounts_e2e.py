@@ -101,7 +101,7 @@ def test_a_coordinator_without_2fa_is_sent_to_enrolment_and_enrols(page, live_se
         f"{live_server.url}/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp%2Factivate%2F"
     )
     expect(page.locator(".message-warning")).to_have_text(
-        "Your account has staff rights, so it must be protected by two-factor "
+        "Your account coordinates letters, so it must be protected by two-factor "
         "authentication. Set up an authenticator app to continue."
     )
 
