@@ -106,9 +106,9 @@ def invitation_progress(request: HttpRequest, slug: str) -> JsonResponse:
     queued."""
     letter, _can_act = _tracking_letter(request, slug)
     counts = selectors.invitation_counts(letter)
-    return JsonResponse(
-        {"counts": counts, "total": sum(counts.values()), "sending": counts["queued"] > 0}
-    )
+    # A draft's queued invitations are held: nothing is being sent, so nothing to poll for.
+    sending = counts["queued"] > 0 and letter.status != Letter.Status.DRAFT
+    return JsonResponse({"counts": counts, "total": sum(counts.values()), "sending": sending})
 
 
 EXPORT_HEADER = [

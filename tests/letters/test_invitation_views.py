@@ -915,6 +915,12 @@ def test_inviting_to_a_draft_says_the_email_waits_for_the_opening(client, owner,
     assert emails_of("invitation") == []
     listing = page_text(client.get(reverse("letters:invitations", args=[draft_letter.slug])))
     assert "Will be sent when the letter opens" in listing
+    assert "One invitation is held: it will be sent when the letter opens." in listing
+    assert "Waiting to be sent" not in listing
+    raw = client.get(reverse("letters:invitations", args=[draft_letter.slug])).content.decode()
+    assert 'data-sending="false"' in raw
+    progress = client.get(reverse("letters:invitation-progress", args=[draft_letter.slug]))
+    assert progress.json()["sending"] is False  # the page does not poll for a held one
 
     services.open_letter(letter=draft_letter, actor=owner)
 
