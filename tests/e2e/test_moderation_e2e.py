@@ -18,6 +18,7 @@ from letters import services
 from letters.models import Letter, Signature
 from organisations.models import EmailDomain
 from tests.accounts.conftest import totp_code
+from tests.e2e.conftest import keep_screenshot
 from tests.factories import (
     PASSWORD,
     EmailDomainFactory,
@@ -179,3 +180,36 @@ def test_a_moderator_works_the_queue(page, live_server):
     assert "This is a lender, not a rights organisation." in by_address["win@gmail.com"].body
     assert "Reason: Duplicate of another signature" in by_address["press@hrw.example.org"].body
     assert EmailDomain.objects.get(domain="harbourlights.example.org").is_verified
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_queues_warnings_fit_and_the_filters_come_first(browser, live_server, e2e_db, width):
+    # Issue 15, item 13: the Warnings column was cut off at 1280 px and on a phone
+    _letter, moderator = _scene()
+    Authenticator.objects.filter(user=moderator).delete()
+    secret = enrol_totp(moderator)
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    try:
+        _log_in(page, moderator, secret)
+        page.goto("/admin/letters/pendingsignature/")
+
+        # Then no part of the page is wider than the screen, the filters are above the list,
+        # and every row's warnings are within the screen's width
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        filters = page.locator("#changelist-filter").bounding_box()
+        results = page.locator("#result_list").bounding_box()
+        assert filters is not None
+        assert results is not None
+        assert filters["y"] < results["y"]
+        warnings = page.locator("#result_list td.field-warnings")
+        assert warnings.count() == 4
+        for index in range(4):
+            box = warnings.nth(index).bounding_box()
+            assert box is not None
+            assert box["x"] + box["width"] <= width, (index, box)
+        keep_screenshot(page, f"moderation-queue-{width}")
+    finally:
+        context.close()
