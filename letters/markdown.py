@@ -199,7 +199,9 @@ def markdown_to_reading_text(text: str) -> str:
             mark = f"{numbers[-1]}." if prefixes[-1] == "#" else "•"
             item_prefix = "  " * (len(prefixes) - 1) + mark + " "
         elif token.type == "inline":
-            words = _WHITESPACE.sub(" ", "".join(_reading_inline(token.children or []))).strip()
+            words = _WHITESPACE.sub(
+                " ", "".join(_inline_text(token.children or [], link_addresses=True))
+            ).strip()
             blocks.append(item_prefix + words)
             item_prefix = ""
         elif token.type in ("fence", "code_block"):
@@ -209,7 +211,9 @@ def markdown_to_reading_text(text: str) -> str:
     return "\n\n".join(block for block in blocks if block)
 
 
-def _reading_inline(children: Sequence[Token]) -> list[str]:
+def _inline_text(children: Sequence[Token], *, link_addresses: bool = False) -> list[str]:
+    """The words of an inline run; with `link_addresses`, each link's words are followed by
+    its address in brackets."""
     parts: list[str] = []
     href = None
     for child in children:
@@ -219,21 +223,9 @@ def _reading_inline(children: Sequence[Token]) -> list[str]:
             parts.append(" ")
         elif child.type == "image":
             parts.extend(_inline_text(child.children or []))
-        elif child.type == "link_open":
+        elif link_addresses and child.type == "link_open":
             href = child.attrGet("href")
-        elif child.type == "link_close" and href:
+        elif link_addresses and child.type == "link_close" and href:
             parts.append(f" ({href})")
             href = None
-    return parts
-
-
-def _inline_text(children: Sequence[Token]) -> list[str]:
-    parts: list[str] = []
-    for child in children:
-        if child.type in ("text", "code_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif child.type == "image":
-            parts.extend(_inline_text(child.children or []))
     return parts

@@ -48,6 +48,15 @@ def _link(email_address: str, suffix: str = "") -> str:
     return path
 
 
+def _log_in(page, user, secret: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Code").fill(totp_code(secret))
+    page.get_by_role("button", name="Log in").click()
+
+
 def _count(page, status: str):
     return page.locator(f'.counts [data-count="{status}"]')
 
@@ -69,12 +78,7 @@ def test_invite_from_a_csv_then_decline_and_sign(page, live_server, browser, tmp
     csv_path.write_text(CONTACTS, encoding="utf-8")
 
     # When they log in and upload the file from the letter's invitations page
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(coordinator.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name="Log in").click()
+    _log_in(page, coordinator, secret)
     page.goto(f"/letters/{letter.slug}/")
     page.get_by_role("navigation", name="Manage this letter").get_by_role(
         "link", name="Invitations"
@@ -162,12 +166,7 @@ def test_a_long_files_send_button_is_in_the_first_screen(page, live_server, tmp_
     ]
     csv_path = tmp_path / "contacts.csv"
     csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(coordinator.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name="Log in").click()
+    _log_in(page, coordinator, secret)
     page.goto(f"/letters/{letter.slug}/invitations/import/")
     page.get_by_label(re.compile("CSV file")).set_input_files(str(csv_path))
     page.get_by_role("button", name="Upload and check").click()

@@ -374,6 +374,9 @@ def test_the_home_page_and_the_signers_emails_state_the_same_withdrawal_rule(cli
             path = f"templates/email/{kind}_message.{suffix}"
             with open(path, encoding="utf-8") as template:
                 source = template.read()
+            if f'{{% include "email/_receipt.{suffix}" %}}' in source:
+                with open(f"templates/email/_receipt.{suffix}", encoding="utf-8") as receipt:
+                    source += receipt.read()
             assert RULE in source, path
             assert "before the letter is published" not in source, path
             assert "possible until the letter is published" not in source, path
