@@ -47,6 +47,17 @@ def keep_screenshot(page, name: str) -> Path:
     return path
 
 
+def log_in_with_code(page, email: str, password: str, code: str, start: str = "/accounts/login/"):
+    """Log in through the site's form (from `start`: a page that asks for it, such as /admin/),
+    then give the authenticator's code."""
+    page.goto(start)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Log in").click()
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the test item, so fixtures can tell a failure at teardown."""

@@ -18,6 +18,7 @@ from letters.models import Invitation, Letter
 from outbox.models import OutboundEmail
 from outbox.services import address_hash
 from tests.accounts.conftest import totp_code
+from tests.e2e.conftest import log_in_with_code
 from tests.emails import as_sent
 from tests.factories import PASSWORD, OrganisationFactory, UserFactory, enrol_totp
 
@@ -49,12 +50,7 @@ def _link(email_address: str, suffix: str = "") -> str:
 
 
 def _log_in(page, user, secret: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name="Log in").click()
+    log_in_with_code(page, user.email, PASSWORD, totp_code(secret), start="/accounts/login/")
 
 
 def _count(page, status: str):

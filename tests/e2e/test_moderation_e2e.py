@@ -18,7 +18,7 @@ from letters import services
 from letters.models import Letter, Signature
 from organisations.models import EmailDomain
 from tests.accounts.conftest import totp_code
-from tests.e2e.conftest import keep_screenshot
+from tests.e2e.conftest import keep_screenshot, log_in_with_code
 from tests.factories import (
     PASSWORD,
     EmailDomainFactory,
@@ -81,12 +81,7 @@ def _scene():
 
 
 def _log_in(page, moderator, secret: str) -> None:
-    page.goto("/admin/")
-    page.get_by_label("Email").fill(moderator.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name="Log in").click()
+    log_in_with_code(page, moderator.email, PASSWORD, totp_code(secret), start="/admin/")
 
 
 def _tick(page, name: str) -> None:
