@@ -240,6 +240,12 @@ def invitation_counts(letter: Letter) -> dict[str, int]:
     return counts
 
 
+def invited_total(counts: dict[str, int]) -> int:
+    """How many organisations the letter has invited, from invitation_counts(): every state
+    but revoked. The one figure the dashboard's "Invited" and the invitations page show."""
+    return sum(n for status, n in counts.items() if status != Invitation.Status.REVOKED)
+
+
 def invitations_for_export(letter: Letter) -> Iterator[Invitation]:
     """Every invitation of the letter for the CSV export, streamed in chunks."""
     return (

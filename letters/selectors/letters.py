@@ -73,16 +73,14 @@ def _count_per_letter(queryset: QuerySet) -> Coalesce:
 
 def dashboard_letters(user: User) -> QuerySet[Letter]:
     """The letters `user` coordinates, drafts first, then by recency, with their counts:
-    invited (not revoked), signed (confirmed), awaiting review, approved."""
+    invited (invited_total: not revoked), awaiting review, approved (what the letter's page
+    counts as signed)."""
     state = Signature.Status
     return (
         Letter.objects.coordinated_by(user)
         .annotate(
             invited_count=_count_per_letter(
                 Invitation.objects.exclude(status=Invitation.Status.REVOKED)
-            ),
-            signed_count=_count_per_letter(
-                Signature.objects.filter(status__in=[state.PENDING_REVIEW, state.APPROVED])
             ),
             review_count=_count_per_letter(Signature.objects.filter(status=state.PENDING_REVIEW)),
             approved_count=_count_per_letter(Signature.objects.filter(status=state.APPROVED)),

@@ -54,7 +54,7 @@ def _counts_context(letter: Letter) -> dict:
     return {
         "counts": counts,
         "count_rows": [(value, label, counts[value]) for value, label in Invitation.Status.choices],
-        "total": sum(counts.values()),
+        "total": selectors.invited_total(counts),
     }
 
 
@@ -108,7 +108,9 @@ def invitation_progress(request: HttpRequest, slug: str) -> JsonResponse:
     counts = selectors.invitation_counts(letter)
     # A draft's queued invitations are held: nothing is being sent, so nothing to poll for.
     sending = counts["queued"] > 0 and letter.status != Letter.Status.DRAFT
-    return JsonResponse({"counts": counts, "total": sum(counts.values()), "sending": sending})
+    return JsonResponse(
+        {"counts": counts, "total": selectors.invited_total(counts), "sending": sending}
+    )
 
 
 EXPORT_HEADER = [

@@ -4,6 +4,7 @@ hand-over pages. Refusals change nothing and queue no email."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -445,7 +446,7 @@ def test_the_tracking_page_tells_each_invitations_story(client, owner, open_lett
     assert "Sent: 1" in page
     assert "Declined: 1" in page
     assert "Revoked: 1" in page
-    assert "Total: 4" in page
+    assert "Invited (revoked not counted): 3" in page  # the forwarded one is revoked
     assert "Reason: “Not our focus this year.”" in page
     assert "Passed on by the invitee to New Person <new@x.example.org>" in page
     assert "Passed on by Pema Dolma <old@x.example.org>" in page
@@ -927,3 +928,42 @@ def test_inviting_to_a_draft_says_the_email_waits_for_the_opening(client, owner,
     listing = page_text(client.get(reverse("letters:invitations", args=[draft_letter.slug])))
     assert "Will be sent when the letter opens" not in listing
     assert [e.to for e in emails_of("invitation")] == ["ana@ft.example.org"]
+
+
+def test_the_dashboard_and_the_letters_pages_count_alike(client, owner, make_letter):
+    """Issue 15, item 12: "Invited 8" on the dashboard against "Total 10" on the invitations
+    page, "Signed 27" against "Signed by 15" on the letter's page. One figure each now."""
+    from tests.letters.signing_helpers import in_state, open_mode_letter, sign
+
+    open_letter = open_mode_letter(make_letter)
+    invitations = [invite(open_letter, owner, f"c{i}@x.example.org") for i in range(3)]
+    services.revoke_invitation(invitation=invitations[0], actor=owner)
+    in_state(
+        sign(open_letter, new_name="Approved One", signer_email="a@one.example.org"), "approved"
+    )
+    in_state(
+        sign(open_letter, new_name="Approved Two", signer_email="b@two.example.org"), "approved"
+    )
+    in_state(
+        sign(open_letter, new_name="Waiting", signer_email="c@three.example.org"), "pending_review"
+    )
+    client.force_login(owner)
+
+    dashboard = client.get(reverse("letters:dashboard"))
+    [row] = dashboard.context["page"].object_list
+    invitations_page = page_text(
+        client.get(reverse("letters:invitations", args=[open_letter.slug]))
+    )
+    progress = client.get(reverse("letters:invitation-progress", args=[open_letter.slug])).json()
+    signatures_page = page_text(
+        client.get(reverse("letters:letter-signatures", args=[open_letter.slug]))
+    )
+
+    assert row.invited_count == 2
+    assert "Invited (revoked not counted): 2" in invitations_page
+    assert progress["total"] == 2
+    assert row.approved_count == 2
+    assert "Approved: 2" in signatures_page  # what the public page will count as signed
+    assert "Signed" not in [
+        th.strip() for th in re.findall(r"<th[^>]*>([^<]*)</th>", dashboard.content.decode())
+    ]

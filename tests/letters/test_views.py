@@ -1017,7 +1017,7 @@ def test_the_dashboard_lists_my_letters_only_drafts_first(
     assert [letter.pk for letter in response.context["page"].object_list] == [draft.pk, opened.pk]
     page = text_of(response)
     assert "Another campaign" not in page
-    for column in ("Invited", "Signed", "Awaiting review", "Approved"):
+    for column in ("Invited", "Awaiting review", "Approved"):
         assert column in page
     assert reverse("letters:create") in response.content.decode()
 
