@@ -9,6 +9,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.html import strip_tags
@@ -17,6 +18,8 @@ from core.locale import supported, with_language
 from core.ratelimit import client_key
 from outbox.rendering import RenderedEmail
 from outbox.services import queue_email
+
+from .roles import is_coordinator, is_moderator
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,17 @@ class SiteOfSettings:
 class AccountAdapter(DefaultAccountAdapter):
     """Links in account emails point at SITE_URL, not at whatever Host header arrived; and
     every allauth email goes through the outbox like any other (DESIGN.md §6)."""
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """After login, each role lands where its work is: moderators on the moderation queue,
+        coordinators on their dashboard, everyone else on the home page. A `next` the login was
+        asked with (a page that needed it) wins over this, as allauth does."""
+        user = request.user
+        if is_moderator(user) and user.is_staff:
+            return reverse("admin:letters_pendingsignature_changelist")
+        if is_coordinator(user):
+            return reverse("letters:dashboard")
+        return super().get_login_redirect_url(request)
 
     def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation) -> str:
         url = super().get_email_confirmation_url(request, emailconfirmation)

@@ -68,3 +68,56 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.name or self.email.split("@")[0]
+
+
+class CoordinatorRequest(models.Model):
+    """Someone with an account asks to coordinate letters; a moderator grants it in the admin
+    (accounts.services). A coordinator's invitations are emails sent in the site's name, so
+    the role is granted by a person, never taken. Decided requests are deleted after
+    COORDINATOR_REQUEST_RETENTION_DAYS; the audit trail keeps who decided what, and when."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a moderator")
+        GRANTED = "granted", _("Granted")
+        DECLINED = "declined", _("Declined")
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="coordinator_requests",
+        verbose_name=_("account"),
+    )
+    organisation = models.CharField(_("organisation"), max_length=200)
+    purpose = models.TextField(_("the letter you want to coordinate"), max_length=2000)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        verbose_name = _("request to coordinate")
+        verbose_name_plural = _("requests to coordinate")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="accounts_one_pending_coordinator_request",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "granted", "declined"]),
+                name="accounts_coordinator_request_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.organisation})"

@@ -47,6 +47,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "letters.view_datarequest",
             "audit.view_auditevent",
             "outbox.view_outboundemail",
+            # Requests to coordinate letters: read, and grant or decline (actions)
+            "accounts.view_coordinatorrequest",
+            "accounts.change_coordinatorrequest",
         }
     ),
     COORDINATORS: frozenset({"letters.add_letter"}),

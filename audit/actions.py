@@ -70,6 +70,10 @@ class Action(models.TextChoices):
     INVITATIONS_RESENT_FAILED = "invitations.resent_failed", _("Failed invitations sent again")
     INVITATIONS_REMINDED = "invitations.reminded", _("Invitation reminders sent")
 
+    # Accounts
+    COORDINATOR_REQUESTED = "account.coordinator_requested", _("Asked to coordinate letters")
+    COORDINATOR_GRANTED = "account.coordinator_granted", _("Coordinator role granted")
+    COORDINATOR_DECLINED = "account.coordinator_declined", _("Request to coordinate declined")
     # Organisations
     ORGANISATION_CREATED = "organisation.created", _("Organisation registered")
     DATA_COPY_SENT = "data.copy_sent", _("A copy of a signer's data emailed to them")

@@ -211,6 +211,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "letters.purge_expired_personal_data",
         "schedule": 24 * 60 * 60,
     },
+    "purge-decided-coordinator-requests": {
+        "task": "accounts.purge_decided_coordinator_requests",
+        "schedule": 24 * 60 * 60,
+    },
     "close-letters-past-deadline": {
         "task": "letters.close_letters_past_deadline",
         "schedule": env.int("DEADLINE_CHECK_SECONDS", default=300),
@@ -324,6 +328,8 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# The account's name, asked first (accounts.forms.SignupDetailsForm).
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupDetailsForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
@@ -474,6 +480,9 @@ SIGNATURE_CONFIRMATION_DAYS = env.int("SIGNATURE_CONFIRMATION_DAYS", default=7)
 # Days after a letter's delivery (or, never published, its closing) after which signers' names,
 # titles and emails and invitees' contact details are erased (letters/services/retention.py).
 SIGNER_CONTACT_RETENTION_DAYS = env.int("SIGNER_CONTACT_RETENTION_DAYS", default=180)
+# Requests to coordinate letters (accounts.CoordinatorRequest) are deleted this long after a
+# moderator decided them; the audit trail keeps the decision (the privacy page says so).
+COORDINATOR_REQUEST_RETENTION_DAYS = env.int("COORDINATOR_REQUEST_RETENTION_DAYS", default=90)
 # Lifting the embargo of an open letter: every signer named publicly is emailed when the
 # coordinator asks, and the list becomes public only this many hours later (time to narrow).
 EMBARGO_LIFT_NOTICE_HOURS = env.int("EMBARGO_LIFT_NOTICE_HOURS", default=72)

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
+from accounts import views as account_views
 from letters.views import account_data
 
 from . import views
@@ -27,6 +28,7 @@ urlpatterns = [
         name="account-data-download",
     ),
     path("accounts/data/delete/", account_data.account_delete, name="account-delete"),
+    path("accounts/name/", account_views.account_name, name="account-name"),
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("organisations.urls")),
     path("letters/", include("letters.urls")),

@@ -151,6 +151,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "retention_days": settings.SIGNER_CONTACT_RETENTION_DAYS,
             "import_keep_hours": settings.INVITATION_IMPORT_KEEP_HOURS,
             "confirmation_days": settings.SIGNATURE_CONFIRMATION_DAYS,
+            "coordinator_request_days": settings.COORDINATOR_REQUEST_RETENTION_DAYS,
         },
     )
 

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import services as account_services
 from accounts.models import User
 from accounts.roles import COORDINATORS, MODERATORS
 from accounts.services import set_account_language
@@ -306,7 +307,19 @@ def load_demo() -> DemoResult:
     coordinator = next(user for spec, user in users if spec.role == "coordinator")
     letters = _ensure_letters(coordinator, moderator, organisations)
     _ensure_moderation_queue(letters[0], organisations, moderator)
+    _ensure_coordinator_request(next(user for spec, user in users if spec.language == "ug"))
     return DemoResult(users=users, organisations=len(organisations), letters=letters)
+
+
+def _ensure_coordinator_request(user: User) -> None:
+    """One request to coordinate, waiting in the admin for the moderator."""
+    if not user.coordinator_requests.exists():
+        account_services.request_coordinator_role(
+            user=user,
+            organisation="Uyghur Diaspora Youth Network",
+            purpose="A joint letter to European universities asking them to protect Uyghur "
+            "students from surveillance and pressure on their families.",
+        )
 
 
 def _ensure_letters(

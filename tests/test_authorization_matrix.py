@@ -305,7 +305,8 @@ CASES = [
     Case("letters:detail", draft_slug, _row(404, 404, 404, 404, 200, 404, 404, 404), "draft"),
     # Letters: coordinators
     Case("letters:dashboard", no_kwargs, COORDINATOR_ROLE),
-    Case("letters:create", no_kwargs, COORDINATOR_ROLE),
+    # The new-letter form for coordinators; for any other account, how to become one.
+    Case("letters:create", no_kwargs, LOGGED_IN),
     Case("letters:edit", draft_slug, LETTER_COORDINATORS),
     Case("letters:settings", draft_slug, LETTER_COORDINATORS),
     Case("letters:summary", lambda w: {"slug": w.published.slug}, LETTER_COORDINATORS),

@@ -8,9 +8,9 @@ from .invitations import (
     classify_import_rows,
     invitation_by_secret,
     invitation_counts,
-    invited_total,
     invitations_for_coordinator,
     invitations_for_export,
+    invited_total,
     match_organisations,
 )
 from .leads import lead_requests_of, public_leads_named, search_eligible_leads

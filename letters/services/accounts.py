@@ -85,6 +85,16 @@ def account_data(user: User) -> dict[str, Any]:
             {"organisation": m.organisation.name, "role": m.role, "since": m.created_at.isoformat()}
             for m in Membership.objects.filter(user=user).select_related("organisation")
         ],
+        "requests_to_coordinate": [
+            {
+                "organisation": r.organisation,
+                "letter": r.purpose,
+                "status": r.status,
+                "asked": r.created_at.isoformat(),
+                "decided": r.decided_at.isoformat() if r.decided_at else None,
+            }
+            for r in user.coordinator_requests.all()
+        ],
         "letters_coordinated": [
             {"letter": c.letter.title, "role": c.role}
             for c in LetterCoordinator.objects.filter(user=user).select_related("letter")

@@ -21,6 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import services as account_services
+from accounts.forms import CoordinatorRequestForm
+from accounts.models import CoordinatorRequest
 from accounts.roles import is_coordinator, is_moderator
 from core.errors import DomainError
 from core.locale import alternates, supported
@@ -125,7 +128,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def letter_create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_create_letters(request.user):
-        raise PermissionDenied
+        return _become_coordinator(request)
     form = LetterCreateForm(request.POST or None)
     preview = None
     if request.method == "POST" and form.is_valid():
@@ -146,6 +149,35 @@ def letter_create(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect(letter)
     return render(request, "letters/letter_create.html", {"form": form, "preview": preview})
+
+
+def _become_coordinator(request: HttpRequest) -> HttpResponse:
+    """/letters/new/ for an account that may not coordinate: what a coordinator does, how the
+    role is granted, and the request to the moderators (or where the last one stands)."""
+    pending = account_services.pending_coordinator_request(request.user)
+    form = CoordinatorRequestForm(request.POST or None) if pending is None else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            account_services.request_coordinator_role(user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your request is sent. A moderator will answer by email, usually within two "
+                    "working days."
+                ),
+            )
+            return redirect("letters:create")
+    last = request.user.coordinator_requests.exclude(
+        status=CoordinatorRequest.Status.PENDING
+    ).first()
+    return render(
+        request,
+        "letters/become_coordinator.html",
+        {"form": form, "pending": pending, "last": last},
+    )
 
 
 @login_required

@@ -26,7 +26,12 @@ NEW_EMAIL = "new.signer@ngo.example.org"
 def sign_up(client, email: str = NEW_EMAIL):
     return client.post(
         reverse("account_signup"),
-        {"email": email, "password1": "correct-horse-9", "password2": "correct-horse-9"},
+        {
+            "name": "Nima Sherpa",
+            "email": email,
+            "password1": "correct-horse-9",
+            "password2": "correct-horse-9",
+        },
     )
 
 

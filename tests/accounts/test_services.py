@@ -21,7 +21,12 @@ def test_verification_email_is_delivered_over_smtp(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("account_signup"),
-            {"email": email, "password1": "correct-horse-9", "password2": "correct-horse-9"},
+            {
+                "name": "Nima Sherpa",
+                "email": email,
+                "password1": "correct-horse-9",
+                "password2": "correct-horse-9",
+            },
         )
 
     # Then exactly one message reached the server, addressed to them, with a confirmation

@@ -22,7 +22,7 @@ def sign_up(client, email: str = EMAIL, password: str = PASSWORD):
     with TestCase.captureOnCommitCallbacks(execute=True):
         return client.post(
             reverse("account_signup"),
-            {"email": email, "password1": password, "password2": password},
+            {"name": "Nima Sherpa", "email": email, "password1": password, "password2": password},
         )
 
 

@@ -13,6 +13,9 @@ pytestmark = pytest.mark.django_db
 
 # The values stored in existing rows: renaming one would orphan them from their filter.
 STORED_VALUES = {
+    "account.coordinator_requested",
+    "account.coordinator_granted",
+    "account.coordinator_declined",
     "letter.created",
     "letter.version_saved",
     "letter.settings_changed",

@@ -2,8 +2,8 @@
 through a real SMTP server (aiosmtpd)."""
 
 import pytest
-from django.template.loader import render_to_string
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from letters import services
