@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -60,8 +62,8 @@ class CoordinatorRequestAdmin(admin.ModelAdmin):
         return obj.user.name or "—"
 
     @admin.display(description=_("account created"))
-    def account_joined(self, obj: CoordinatorRequest):
-        return obj.user.date_joined
+    def account_joined(self, obj: CoordinatorRequest) -> str:
+        return date_format(localtime(obj.user.date_joined), "DATETIME_FORMAT")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

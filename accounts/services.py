@@ -146,6 +146,11 @@ def decline_coordinator_request(*, request: CoordinatorRequest, actor: User) -> 
     return request
 
 
+def _in(language: str, url: str) -> str:
+    """A link that opens the page in the reader's language (the site's own needs nothing)."""
+    return url if language == settings.LANGUAGE_CODE else with_language(url, language)
+
+
 def _tell_requester(request: CoordinatorRequest, kind: str) -> None:
     user = request.user
     language = user.language or settings.LANGUAGE_CODE
@@ -155,8 +160,8 @@ def _tell_requester(request: CoordinatorRequest, kind: str) -> None:
         context={
             "user": user,
             "organisation": request.organisation,
-            "new_letter_url": with_language(_site_url("letters:create"), language),
-            "security_url": with_language(_site_url("mfa_index"), language),
+            "new_letter_url": _in(language, _site_url("letters:create")),
+            "security_url": _in(language, _site_url("mfa_index")),
         },
         dedupe_key=f"coordinator-request:{request.pk}:{kind}",
         language=language,
