@@ -227,7 +227,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "letters.expire_unconfirmed_signatures",
         "schedule": 60 * 60,
     },
-    # Lost emails go out within LOST_AFTER (30 s) + this of the broker's or worker's recovery.
+    # Lost emails go out within OUTBOX_LOST_AFTER_SECONDS (30) + this of the broker's or
+    # worker's recovery.
     "requeue-stuck-emails": {
         "task": "outbox.requeue_stuck_emails",
         "schedule": env.int("OUTBOX_SWEEP_SECONDS", default=15),
@@ -266,6 +267,9 @@ OUTBOX_CHUNK_SIZE = env.int("OUTBOX_CHUNK_SIZE", default=50)
 # A sent (or failed for good) email keeps its subject, bodies and address this many hours;
 # then only kind, recipient hash, status, Message-ID and error (addresses removed) remain.
 OUTBOX_BODY_RETENTION_HOURS = env.int("OUTBOX_BODY_RETENTION_HOURS", default=72)
+# A queued email whose task has not run this long after the broker's queue emptied has lost it
+# (a broker outage, a killed worker): the sweeper above queues it again (outbox.services).
+OUTBOX_LOST_AFTER_SECONDS = env.int("OUTBOX_LOST_AFTER_SECONDS", default=30)
 # Invitations from a CSV: the largest file and the most contacts one upload may hold.
 INVITATION_CSV_MAX_BYTES = env.int("INVITATION_CSV_MAX_BYTES", default=2 * 1024 * 1024)
 INVITATION_CSV_MAX_ROWS = env.int("INVITATION_CSV_MAX_ROWS", default=10_000)

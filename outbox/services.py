@@ -49,7 +49,7 @@ STUCK_AFTER = timedelta(minutes=5)
 # no task for it can still be on its way): the sweeper (beat, every SWEEP_SECONDS) hands it
 # over again. Sweeping a row whose task is merely slow costs a task that skips it: the claim
 # (a row lock, and the status checked under it) never lets two workers send one row.
-LOST_AFTER = timedelta(seconds=30)
+LOST_AFTER = timedelta(seconds=settings.OUTBOX_LOST_AFTER_SECONDS)
 
 
 def _stored(field: str) -> Cast:

@@ -201,7 +201,10 @@ def stack(tmp_path, transactional_db, django_db_serialized_rollback, redis_serve
         "EMAIL_URL": f"smtp://{slow_smtp.host}:{slow_smtp.port}",
         "DEBUG": "1",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "tests-only-not-secret"),
-        "OUTBOX_SWEEP_SECONDS": "5",
+        "OUTBOX_SWEEP_SECONDS": "2",
+        # A lost email is sent again after 5 s rather than 30: the same path, sooner, and a
+        # harder test of "never twice" (a merely slow task's row is swept more often).
+        "OUTBOX_LOST_AFTER_SECONDS": "5",
         "PYTHONUNBUFFERED": "1",
     }
     services: list[Service] = []

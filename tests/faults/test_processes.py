@@ -303,10 +303,15 @@ def test_two_uncached_pdfs_do_not_hold_up_the_letter_page(stack, open_letter):
         page = pool.submit(get, f"/letters/{slug}/")
         page_status, page_seconds = page.result(timeout=30)
         pdf_results = [future.result(timeout=30) for future in pdfs]
+    # No request renders: a PDF nobody has rendered is answered "being prepared" (503, Retry-After)
+    # at once, and the worker renders it. Rendered in the request, both would be 200s. The time
+    # bound is the stack's liveness budget, not a performance figure (that is bench/'s job):
+    # under CI's load a page can take more than a second without anything being held.
     assert page_status == 200
-    assert page_seconds < 1.0, page_seconds
-    for status, seconds in pdf_results:
-        assert status in {200, 503}, status  # the stored PDF, or "being prepared"
-        assert seconds < 1.0, seconds
+    assert page_seconds <= REQUEST_BUDGET, page_seconds
+    statuses = sorted(status for status, _ in pdf_results)
+    assert statuses[0] == 503, statuses
+    assert set(statuses) <= {200, 503}, statuses  # the stored PDF, or "being prepared"
+    assert all(seconds <= REQUEST_BUDGET for _, seconds in pdf_results), pdf_results
     # The worker renders it: it is served shortly after.
     wait_for(lambda: get(f"/letters/{slug}/letter.pdf")[0] == 200, timeout=60, interval=1)
