@@ -55,7 +55,8 @@ $(VENV)/.created: | uv
 
 # The fonts the PDFs are laid out in (Latin, Chinese, Tibetan, Arabic script) come from the npm
 # registry into var/fonts/, pinned and checked (scripts/fetch_fonts.py); a no-op once in place.
-# So does axe-core, the accessibility rules of the browser tests (scripts/fetch_axe.py, var/axe/).
+# So does axe-core, the accessibility rules of the browser tests (scripts/fetch_axe.py, var/axe/),
+# and, for `make install-dev` only, the Nu HTML Checker they run on Java (scripts/fetch_vnu.py).
 install: $(VENV)/.created
 	$(UV) sync --frozen --no-dev --inexact
 	$(PY) scripts/fetch_fonts.py
@@ -66,6 +67,7 @@ install-dev: $(VENV)/.created
 	$(UV) sync --frozen
 	$(PY) scripts/fetch_fonts.py
 	$(PY) scripts/fetch_axe.py
+	$(PY) scripts/fetch_vnu.py
 	$(PY) scripts/compile_messages.py
 
 # Re-extract every translatable string into the catalogs (locale/<lang>/LC_MESSAGES/django.po;

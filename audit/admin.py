@@ -7,13 +7,14 @@ a target), plus the letter and organisation they are filed under; the filters us
 import json
 from collections.abc import Iterable
 
+from django.apps import apps
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
@@ -73,6 +74,38 @@ class ActorFilter(TextInputFilter):
     text_fields = ("actor__email", "actor__name")
 
 
+class TargetTypeFilter(admin.SimpleListFilter):
+    """What an event is about, by the model's name: events about nothing in particular (a
+    retention run) are a choice with a name too, not an empty link."""
+
+    title = _("about")
+    parameter_name = "target_type"
+    NONE = "-"
+
+    def lookups(self, request, model_admin):
+        choices = []
+        for target_type in sorted(
+            AuditEvent.objects.order_by().values_list("target_type", flat=True).distinct()
+        ):
+            if not target_type:
+                choices.append((self.NONE, _("Nothing in particular")))
+                continue
+            try:
+                label = capfirst(apps.get_model(target_type)._meta.verbose_name)
+            except (LookupError, ValueError):
+                label = target_type
+            choices.append((target_type, label))
+        return choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.NONE:
+            return queryset.filter(target_type="")
+        if value:
+            return queryset.filter(target_type=value)
+        return queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the trail is written by services, never edited by hand."""
@@ -83,7 +116,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         OrganisationFilter,
         ActorFilter,
         "action",
-        "target_type",
+        TargetTypeFilter,
     ]
     search_fields = ["action", "actor__email", "organisation__name", "letter__title", "reason"]
     date_hierarchy = "created_at"
