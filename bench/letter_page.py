@@ -7,10 +7,12 @@ the letter with 10,000 signatories as PDF and as CSV.
 
 What is measured:
 1. The letter page (anonymous, list public while collecting, 10,000 approved signatories in six
-   places, 2% of them counted only) and GET /bench/text/ (a fixed string through the project's
-   middleware), in interleaved rounds so that both see the same machine. The figure is the
-   ratio of their requests per second. The page is served from the cache (Redis) after the
-   first request; the cold first request is timed on its own.
+   places, 2% of them counted only), its embed, the page searching its list (`?q=`), and GET
+   /bench/text/ (a fixed string through the project's middleware), in interleaved rounds so
+   that all see the same machine. Each client says `Accept-Encoding: gzip, deflate, br`, as a
+   browser does (`--identity`: none). The figure is the ratio of requests per second to the
+   fixed string's. The page is served from the cache (Redis) after the first request; the cold
+   first request is timed on its own, and the bytes each answer carries are reported.
 2. The SQL queries of one page request, cold and warm (in this process, with the same code).
 3. Export times, in this process: the public PDF laid out by WeasyPrint, the public CSV and the
    coordinators' CSV streamed to the end; then the PDF over HTTP: the first request (503, being
@@ -43,7 +45,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds per scenario")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--identity",
+        action="store_true",
+        help="clients that do not accept gzip (no Accept-Encoding)",
+    )
     return parser.parse_args(argv)
+
+
+BROWSER_ENCODINGS = {"Accept-Encoding": "gzip, deflate, br"}
 
 
 def make_letter(signatories: int):
@@ -181,15 +191,28 @@ def http_pdf_times(port: int, path: str, letter) -> dict:
     }
 
 
-def page_operation(path: str):
+def get_operation(path: str, label: str, headers: dict[str, str]):
     def operation(client: common.Client, index: int) -> int:
-        return client.request("GET", path, label="GET letter page").status
+        return client.request("GET", path, label=label, headers=headers).status
 
     return operation
 
 
-def bare_text_operation(client: common.Client, index: int) -> int:
-    return client.request("GET", "/bench/text/", label="GET bare text").status
+def transfer_sizes(port: int, paths: dict[str, str], headers: dict[str, str]) -> dict:
+    """What one answer of each carries: its body's bytes as sent, and its encoding."""
+    client = common.Client(port, timeout=60)
+    sizes = {}
+    try:
+        for name, path in paths.items():
+            answer = client.request("GET", path, label=f"size {name}", headers=headers)
+            sizes[name] = {
+                "status": answer.status,
+                "bytes": len(answer.body),
+                "content_encoding": answer.headers.get("content-encoding", "identity"),
+            }
+    finally:
+        client.close()
+    return sizes
 
 
 def phase_row(name: str, result: common.LoadResult, label: str) -> dict:
@@ -268,8 +291,18 @@ def main(argv: list[str] | None = None) -> int:
         if cold.status != 200:
             failures.append(f"the letter page answered {cold.status}")
 
-        scenarios = {"letter page": page_operation(path), "bare text": bare_text_operation}
-        labels = {"letter page": "GET letter page", "bare text": "GET bare text"}
+        headers = {} if args.identity else BROWSER_ENCODINGS
+        paths = {
+            "letter page": path,
+            "embed": f"{path}embed/",
+            "search (?q=)": f"{path}?q=Organisation+00042",
+            "bare text": "/bench/text/",
+        }
+        labels = {name: f"GET {name}" for name in paths}
+        scenarios = {
+            name: get_operation(target, labels[name], headers) for name, target in paths.items()
+        }
+        report["transfer"] = transfer_sizes(port, paths, headers)
         slices: dict[str, list[common.LoadResult]] = {name: [] for name in scenarios}
         if args.warmup:
             for name, operation in scenarios.items():
@@ -295,13 +328,19 @@ def main(argv: list[str] | None = None) -> int:
             for name, results in slices.items()
         ]
         report["phases"] = rows
-        page, bare = rows
+        page, bare = rows[0], rows[-1]
         report["figure"] = {
             "letter_page_per_second": page["per_second"],
             "bare_text_per_second": bare["per_second"],
             "ratio_page_to_bare": round(page["per_second"] / bare["per_second"], 3)
             if bare["per_second"]
             else None,
+            "ratios_to_bare": {
+                row["phase"]: round(row["per_second"] / bare["per_second"], 3)
+                if bare["per_second"]
+                else None
+                for row in rows[:-1]
+            },
             "server_cpu_ms_per_page": page["server_cpu_ms_per_request"],
             "server_cpu_ms_per_bare_text": bare["server_cpu_ms_per_request"],
         }
@@ -354,7 +393,16 @@ def print_report(report: dict) -> None:
     )
     figure = report["figure"]
     print(
-        f"\nletter page / bare view: {figure['ratio_page_to_bare']} "
+        "\nratios to the bare view: "
+        + ", ".join(f"{name} {ratio}" for name, ratio in figure["ratios_to_bare"].items())
+        + "; bytes sent: "
+        + ", ".join(
+            f"{name} {size['bytes']:,} ({size['content_encoding']})"
+            for name, size in report["transfer"].items()
+        )
+    )
+    print(
+        f"letter page / bare view: {figure['ratio_page_to_bare']} "
         f"({figure['letter_page_per_second']} vs {figure['bare_text_per_second']} req/s); "
         f"cold first request {report['cold_first_request_ms']} ms; "
         f"queries cold {report['queries']['cold']}, warm {report['queries']['warm']}; "

@@ -25,6 +25,7 @@ from accounts import services as account_services
 from accounts.forms import CoordinatorRequestForm
 from accounts.models import CoordinatorRequest
 from accounts.roles import is_coordinator, is_moderator
+from core import compression
 from core.errors import DomainError
 from core.locale import alternates, supported
 
@@ -68,7 +69,7 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Visitors without a session all see the same page: served from the cache, one query.
     page_key = publication.anonymous_page_key(request, letter)
     if page_key is not None and (cached := cache.get(page_key)) is not None:
-        return HttpResponse(cached)
+        return compression.page_response(request, cached)
     role = permissions.coordinator_role(request.user, letter)
     page_letter = selectors.letter_for_page(letter)
     version = selectors.current_version_of(page_letter)
@@ -107,7 +108,13 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
         },
     )
     if page_key is not None:
-        cache.set(page_key, response.content, settings.SIGNATORY_LIST_CACHE_SECONDS)
+        # Kept, and sent to this visitor too, compressed (core.compression).
+        compressed = compression.compress(response.content)
+        cache.set(page_key, compressed, settings.SIGNATORY_LIST_CACHE_SECONDS)
+        return compression.page_response(request, compressed)
+    if publication.is_anonymous(request):
+        # A search of the list: not kept, but a visitor's page has no secret to compress.
+        return compression.page_response(request, compression.compress(response.content))
     return response
 
 

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.models import User
 from accounts.roles import is_moderator
+from core import compression
 
 from .. import exports, permissions, selectors
 from ..models import Letter
@@ -53,14 +54,23 @@ def _listing_parameters(request: HttpRequest) -> tuple[str, str, str]:
     return order, query, request.GET.get("signatories-page", "1")
 
 
+def is_anonymous(request: HttpRequest) -> bool:
+    """A visitor without a session: their page is everyone's, with no secret in it (no CSRF
+    token, no message), so it may be kept and sent compressed (core.compression)."""
+    return (
+        not request.user.is_authenticated
+        and request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+    )
+
+
 def anonymous_page_key(request: HttpRequest, letter: Letter) -> str | None:
     """The cache key of the whole letter page as a visitor without a session sees it, or None
     when the page may differ for this request (logged in, a session or messages cookie, a
     search). Everything the page shows is in the key: the list's key (list_version and the
     letter's updated_at), whether the deadline has passed, the order and page, the language."""
-    if request.user.is_authenticated or request.method not in ("GET", "HEAD"):
-        return None
-    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+    if not is_anonymous(request):
         return None
     order, query, page_number = _listing_parameters(request)
     if query or "text" in request.GET:
@@ -70,7 +80,7 @@ def anonymous_page_key(request: HttpRequest, letter: Letter) -> str | None:
         Paginator(range(summary.named), settings.SIGNATORIES_PER_PAGE).get_page(page_number).number
     )
     return (
-        f"{selectors.signatory_cache_key(letter)}:page:{int(letter.deadline_passed)}:{order}:"
+        f"{selectors.signatory_cache_key(letter)}:page.gz:{int(letter.deadline_passed)}:{order}:"
         f"{number}:{translation.get_language()}"
     )
 
@@ -292,21 +302,18 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
     cookie is read or set: a partner's page must not learn who is logged in here), so
     browsers and proxies may keep it for a minute."""
     letter = get_object_or_404(Letter.objects.public(), slug=slug)
-    signatories = selectors.public_signatory_summary(letter)
-    letter_url = settings.SITE_URL + letter.get_absolute_url()
-    html = render_to_string(
-        "letters/embed.html",
-        {
-            "letter": letter,
-            "signatories": signatories,
-            "headline": exports.headline(signatories) if signatories.public else "",
-            "letter_url": letter_url,
-            "sign_url": settings.SITE_URL + reverse("letters:sign", kwargs={"slug": letter.slug})
-            if letter.is_accepting_signatures and letter.sign_on_mode == Letter.SignOnMode.OPEN
-            else "",
-        },
+    accepting = letter.is_accepting_signatures and letter.sign_on_mode == Letter.SignOnMode.OPEN
+    # Everyone's page: kept compressed under the list's key (which changes with the letter
+    # and its list), the language and whether it takes signatures now.
+    key = (
+        f"{selectors.signatory_cache_key(letter)}:embed.gz:{int(accepting)}:"
+        f"{translation.get_language()}"
     )
-    response = HttpResponse(html)
+    compressed = cache.get(key)
+    if compressed is None:
+        compressed = compression.compress(_embed_html(letter, accepting).encode())
+        cache.set(key, compressed, settings.SIGNATORY_LIST_CACHE_SECONDS)
+    response = compression.page_response(request, compressed)
     # The site's policy, except who may frame this one page (settings.EMBED_FRAME_ANCESTORS).
     # Set per response rather than with @csp_override, so the setting is read at request time.
     response._csp_config = {
@@ -315,3 +322,20 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
     }
     patch_cache_control(response, public=True, max_age=60)
     return response
+
+
+def _embed_html(letter: Letter, accepting: bool) -> str:
+    signatories = selectors.public_signatory_summary(letter)
+    letter_url = settings.SITE_URL + letter.get_absolute_url()
+    return render_to_string(
+        "letters/embed.html",
+        {
+            "letter": letter,
+            "signatories": signatories,
+            "headline": exports.headline(signatories) if signatories.public else "",
+            "letter_url": letter_url,
+            "sign_url": settings.SITE_URL + reverse("letters:sign", kwargs={"slug": letter.slug})
+            if accepting
+            else "",
+        },
+    )

@@ -1,0 +1,115 @@
+"""A visitor's letter page and embed are kept gzipped in the cache and sent as they are to a
+client that takes gzip (issue 16, core.compression); a page that may hold a secret (a logged-in
+visitor's, one with a session) is never compressed by the site (BREACH)."""
+
+import gzip
+
+import pytest
+from django.urls import reverse
+
+from core.compression import accepts_gzip
+from letters import services
+from tests.factories import UserFactory, make_moderator
+
+from .conftest import sign_as
+
+pytestmark = pytest.mark.django_db
+
+GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
+
+
+@pytest.fixture
+def letter(public_open_letter):
+    sign_as(public_open_letter, "Tibet Watch")
+    return public_open_letter
+
+
+def test_a_visitor_who_takes_gzip_gets_the_page_gzipped_the_same_page(client, letter):
+    url = letter.get_absolute_url()
+
+    plain = client.get(url)
+    first = client.get(url, **GZIP)
+    cached = client.get(url, **GZIP)
+
+    assert "Content-Encoding" not in plain
+    assert first["Content-Encoding"] == "gzip"
+    assert gzip.decompress(first.content) == plain.content
+    assert cached.content == first.content
+    assert int(first["Content-Length"]) == len(first.content) < len(plain.content) / 2
+    for response in (plain, first):
+        assert "Accept-Encoding" in response["Vary"]
+    assert "Tibet Watch" in plain.content.decode()
+
+
+def test_the_first_visitor_gets_it_gzipped_too(client, letter):
+    first = client.get(letter.get_absolute_url(), **GZIP)
+
+    assert first["Content-Encoding"] == "gzip"
+    assert b"Tibet Watch" in gzip.decompress(first.content)
+
+
+def test_a_search_is_gzipped_for_a_visitor(client, letter):
+    response = client.get(letter.get_absolute_url(), {"q": "tibet"}, **GZIP)
+
+    assert response["Content-Encoding"] == "gzip"
+    assert b"Tibet Watch" in gzip.decompress(response.content)
+
+
+def test_a_logged_in_visitors_page_is_never_gzipped(client, letter):
+    client.force_login(UserFactory())
+
+    response = client.get(letter.get_absolute_url(), **GZIP)
+
+    assert "Content-Encoding" not in response
+    assert b"csrfmiddlewaretoken" in response.content  # the secret BREACH would be after
+
+
+def test_a_page_with_a_session_is_never_gzipped(client, letter):
+    client.cookies["sessionid"] = "whatever"
+
+    response = client.get(letter.get_absolute_url(), {"q": "tibet"}, **GZIP)
+
+    assert "Content-Encoding" not in response
+
+
+def test_the_embed_is_kept_gzipped_and_keeps_its_framing_policy(client, letter, settings):
+    settings.EMBED_FRAME_ANCESTORS = ["https://partner.example.org"]
+    url = reverse("letters:embed", args=[letter.slug])
+
+    plain = client.get(url)
+    zipped = client.get(url, **GZIP)
+
+    assert zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == plain.content
+    assert b"Signed by 1 organisation" in plain.content
+    for response in (plain, zipped):
+        assert "frame-ancestors https://partner.example.org" in response["Content-Security-Policy"]
+        assert "public" in response["Cache-Control"]
+        assert "Set-Cookie" not in response
+
+
+def test_the_embed_follows_the_list(client, letter):
+    signature = sign_as(letter, "Free Tibet", status="pending_review")
+    url = reverse("letters:embed", args=[letter.slug])
+    client.get(url, **GZIP)
+
+    services.approve_signature(signature=signature, moderator=make_moderator())
+
+    assert b"Signed by 2 organisations" in gzip.decompress(client.get(url, **GZIP).content)
+
+
+@pytest.mark.parametrize(
+    ("header", "takes"),
+    [
+        ("gzip", True),
+        ("deflate, gzip;q=0.5", True),
+        ("GZIP", True),
+        ("br, deflate", False),
+        ("gzip;q=0", False),
+        ("gzip;q=0.0", False),
+        ("x-gzip-not", False),
+        ("", False),
+    ],
+)
+def test_what_counts_as_taking_gzip(rf, header, takes):
+    assert accepts_gzip(rf.get("/", HTTP_ACCEPT_ENCODING=header)) is takes
