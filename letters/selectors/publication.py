@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections, router
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from .. import collation
 from ..models import (
@@ -198,7 +200,55 @@ EMBARGOED_SUMMARY = SignatorySummary(public=False)
 SIGNATORY_CACHE_SCHEMA = 1
 
 
-def signatory_cache_key(letter: Letter, edition: str = PUBLIC_EDITION) -> str:
+@dataclass(frozen=True)
+class LetterStamp:
+    """What the cache keys of a public letter's pages are made of (signatory_cache_key and the
+    page's own key), without the letter: read in one small query (public_letter_stamp)."""
+
+    pk: int
+    list_version: int
+    updated_at: dt.datetime
+    deadline: dt.datetime | None
+
+    @property
+    def deadline_passed(self) -> bool:
+        return self.deadline is not None and self.deadline <= timezone.now()
+
+
+_STAMP_FIELDS = ("pk", "list_version", "updated_at", "deadline")
+_SLUG = "\x00slug\x00"  # stands in for the slug while the query is compiled
+_stamp_sql: dict[str, tuple[str, list]] = {}
+
+
+def public_letter_stamp(slug: str) -> LetterStamp | None:
+    """The stamp of the public (not draft) letter at `slug`, or None. Its SQL is compiled once
+    per process and database: the visitor's letter page, served from the cache, is this query
+    and one cache read (letters.views.letters.letter_detail), and compiling the ORM's query
+    cost more than running it (≈0.6 ms against ≈0.2 ms)."""
+    alias = router.db_for_read(Letter)
+    if alias not in _stamp_sql:
+        query = Letter.objects.public().filter(slug=_SLUG).values_list(*_STAMP_FIELDS)[:1].query
+        sql, params = query.get_compiler(alias).as_sql()
+        _stamp_sql[alias] = (sql, list(params))
+    sql, params = _stamp_sql[alias]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [slug if param == _SLUG else param for param in params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, list_version, updated_at, deadline = row
+    return LetterStamp(pk, list_version, _aware(updated_at), _aware(deadline) if deadline else None)
+
+
+def _aware(value: dt.datetime | str) -> dt.datetime:
+    """A datetime column as the cursor gives it: PostgreSQL's driver gives an aware datetime,
+    SQLite a string in UTC."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def signatory_cache_key(letter: Letter | LetterStamp, edition: str = PUBLIC_EDITION) -> str:
     """Changes whenever the list may have: services bump list_version with every change of a
     signature on the list or of an organisation named on it; any change of the letter itself
     (status, settings, text) changes updated_at."""

@@ -65,6 +65,8 @@ def letter_index(request: HttpRequest) -> HttpResponse:
 
 
 def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    if (page := publication.cached_visitor_page(request, slug)) is not None:
+        return page
     letter = permissions.get_visible_letter(request.user, slug)
     # Visitors without a session all see the same page: served from the cache, one query.
     page_key = publication.anonymous_page_key(request, letter)

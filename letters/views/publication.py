@@ -75,14 +75,37 @@ def anonymous_page_key(request: HttpRequest, letter: Letter) -> str | None:
     order, query, page_number = _listing_parameters(request)
     if query or "text" in request.GET:
         return None
-    summary = selectors.public_signatory_summary(letter)
-    number = (
-        Paginator(range(summary.named), settings.SIGNATORIES_PER_PAGE).get_page(page_number).number
-    )
+    if page_number == "1":
+        number = 1  # the first page whatever the list holds: no need to read its size
+    else:
+        summary = selectors.public_signatory_summary(letter)
+        number = (
+            Paginator(range(summary.named), settings.SIGNATORIES_PER_PAGE)
+            .get_page(page_number)
+            .number
+        )
+    return _page_key(letter, order, number)
+
+
+def _page_key(letter: Letter | selectors.LetterStamp, order: str, number: int) -> str:
     return (
         f"{selectors.signatory_cache_key(letter)}:page.gz:{int(letter.deadline_passed)}:{order}:"
         f"{number}:{translation.get_language()}"
     )
+
+
+def cached_visitor_page(request: HttpRequest, slug: str) -> HttpResponse | None:
+    """The letter page as most visitors ask for it — no session, no search, the first page
+    in the default order (`?lang=` aside) — straight from the cache: one small query
+    (selectors.public_letter_stamp) and one cache read. None when it is not that request or
+    not cached yet: the view then does its full work, and keeps the page for the next one."""
+    if not is_anonymous(request) or not set(request.GET) <= {"lang"}:
+        return None
+    stamp = selectors.public_letter_stamp(slug)
+    if stamp is None:
+        return None  # a draft or no such letter: the view answers 404 as always
+    compressed = cache.get(_page_key(stamp, ORDER_BY_PLACE, 1))
+    return compression.page_response(request, compressed) if compressed is not None else None
 
 
 def signatories_section(request: HttpRequest, letter: Letter, current_number: int) -> SafeString:

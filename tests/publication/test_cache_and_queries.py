@@ -71,16 +71,16 @@ def test_the_letter_page_takes_the_same_queries_from_10_to_10000_signatories(
     url = letter.get_absolute_url()
 
     # The first visitor, with nothing cached:
-    #   1. the letter by its slug
-    #   2. its lead organisations (the list puts them first)
-    #   3. the approved signatures with their organisations, one row each (then cached)
-    #   4. its current version with its author (prefetch)
-    #   5. its lead organisations again (prefetch, for the header)
-    #   6. every version, for the table of SHA-256 fingerprints
-    #   7. its current translations (which texts the page offers)
+    #   1. the letter's stamp (selectors.public_letter_stamp): the page is not cached yet
+    #   2. the letter by its slug
+    #   3. its current version with its author (prefetch)
+    #   4. its lead organisations (prefetch: the header, and the list puts them first)
+    #   5. its current translations (which texts the page offers)
+    #   6. the approved signatures with their organisations, one row each (then cached)
+    #   7. every version, for the table of SHA-256 fingerprints
     with django_assert_num_queries(7):
         first = client.get(url)
-    # Every visitor after: the letter (its list_version and updated_at key the cached page)
+    # Every visitor after: the letter's stamp (its list_version and updated_at key the page)
     with django_assert_num_queries(1):
         second = client.get(url)
     # A logged-in visitor's page is rendered for them, but the list still comes from the cache
@@ -104,11 +104,12 @@ def test_a_published_letter_page_takes_the_same_queries_from_10_to_10000(
     services.publish_letter(letter=letter, actor=owner)
     url = letter.get_absolute_url()
 
-    #   1. the letter
-    #   2. the delivery record with its frozen list and version
-    #   3. the signatures withdrawn since (marked on the record)
-    #   4–7. current version, lead organisations, versions, translations
-    with django_assert_num_queries(7):
+    #   1. the letter's stamp (selectors.public_letter_stamp): the page is not cached yet
+    #   2. the letter
+    #   3. the delivery record with its frozen list and version
+    #   4. the signatures withdrawn since (marked on the record)
+    #   5–8. current version, lead organisations, versions, translations
+    with django_assert_num_queries(8):
         client.get(url)
     with django_assert_num_queries(1):
         response = client.get(url)

@@ -113,3 +113,38 @@ def test_the_embed_follows_the_list(client, letter):
 )
 def test_what_counts_as_taking_gzip(rf, header, takes):
     assert accepts_gzip(rf.get("/", HTTP_ACCEPT_ENCODING=header)) is takes
+
+
+def test_the_stamp_is_the_letters_and_none_for_a_draft_or_no_letter(letter, draft_letter):
+    from letters import selectors
+
+    stamp = selectors.public_letter_stamp(letter.slug)
+
+    assert (stamp.pk, stamp.list_version, stamp.updated_at, stamp.deadline) == (
+        letter.pk,
+        letter.list_version,
+        letter.updated_at,
+        letter.deadline,
+    )
+    assert selectors.signatory_cache_key(stamp) == selectors.signatory_cache_key(letter)
+    assert selectors.public_letter_stamp(draft_letter.slug) is None
+    assert selectors.public_letter_stamp("no-such-letter") is None
+
+
+def test_a_visitors_cached_page_costs_one_query_and_follows_a_change(
+    client, letter, django_assert_num_queries
+):
+    url = letter.get_absolute_url()
+    client.get(url, **GZIP)
+
+    with django_assert_num_queries(1):
+        cached = client.get(url, {"lang": "en"}, **GZIP)
+    signature = sign_as(letter, "Free Tibet", status="pending_review")
+    services.approve_signature(signature=signature, moderator=make_moderator())
+
+    assert b"Free Tibet" not in gzip.decompress(cached.content)
+    assert b"Free Tibet" in gzip.decompress(client.get(url, **GZIP).content)
+
+
+def test_a_draft_is_still_a_404_for_a_visitor(client, draft_letter):
+    assert client.get(draft_letter.get_absolute_url(), **GZIP).status_code == 404
