@@ -106,6 +106,44 @@ def sign_operation(*, slug: str, organisation_of, email_of):
     return operation
 
 
+SPREAD_PREFIX = "Bench Spread Org"
+
+
+def spread_operation(letters):
+    """Client k signs letter k mod N, for a new organisation each time."""
+    operations = [
+        sign_operation(
+            slug=letter.slug,
+            organisation_of=lambda client, index: f"{SPREAD_PREFIX} {index:09d}",
+            email_of=lambda client, index: f"spread-{index}@bench-{index % 97}.example.org",
+        )
+        for letter in letters
+    ]
+
+    def operation(client: common.Client, index: int) -> SignOutcome:
+        return operations[client.number % len(operations)](client, index)
+
+    return operation
+
+
+def check_spread(letters, outcomes: list[SignOutcome]) -> dict:
+    """The throughput check, letter by letter (an outcome's letter is in its redirect)."""
+    per_letter = {}
+    for letter in letters:
+        sent = f"/letters/{letter.slug}/sign/sent/"
+        mine = [o for o in outcomes if o.accepted and o.location.endswith(sent)]
+        per_letter[letter.slug] = check_throughput(letter, mine, sent, prefix=SPREAD_PREFIX)
+    accepted = sum(1 for o in outcomes if o.accepted)
+    rows = sum(check["signature_rows"] for check in per_letter.values())
+    return {
+        "accepted_posts": accepted,
+        "signature_rows": rows,
+        "lost": sum(check["lost"] for check in per_letter.values()),
+        "doubled": sum(check["doubled"] for check in per_letter.values()),
+        "ok": rows == accepted and all(check["ok"] for check in per_letter.values()),
+    }
+
+
 def bare_insert_operation(client: common.Client, index: int) -> int:
     return client.request("POST", "/bench/insert/", label="POST bare insert").status
 
@@ -137,9 +175,10 @@ def make_open_letter(title: str):
     return services.open_letter(letter=letter, actor=author)
 
 
-def check_throughput(letter, outcomes: list[SignOutcome], sent_path: str) -> dict:
+def check_throughput(letter, outcomes: list[SignOutcome], sent_path: str, prefix: str = "") -> dict:
     """Every accepted POST is exactly one signature of a new organisation, awaiting its
     signer's confirmation; no organisation is created before that (issue 11)."""
+    prefix = prefix or THROUGHPUT_PREFIX
     from letters.models import Signature
     from organisations.models import Organisation
     from outbox.models import OutboundEmail
@@ -150,9 +189,7 @@ def check_throughput(letter, outcomes: list[SignOutcome], sent_path: str) -> dic
         Signature.objects.filter(letter=letter).values_list("proposed_organisation_name", flat=True)
     )
     organisations = Counter(
-        Organisation.objects.filter(name__startswith=THROUGHPUT_PREFIX).values_list(
-            "name", flat=True
-        )
+        Organisation.objects.filter(name__startswith=prefix).values_list("name", flat=True)
     )
     lost = sorted(name for name in accepted if rows[name] == 0)
     doubled = sorted(name for name, n in rows.items() if n > 1 or accepted[name] > 1)
@@ -389,6 +426,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4, help="with --worker-class gthread")
     parser.add_argument("--skip-bare-text", action="store_true")
     parser.add_argument(
+        "--spread",
+        type=int,
+        default=8,
+        metavar="N",
+        help="also sign N letters at once, client k on letter k mod N, against the one hot "
+        "letter of the signing scenario (issue 16, goal 5); 0: not measured",
+    )
+    parser.add_argument(
         "--profile",
         type=int,
         default=0,
@@ -466,6 +511,10 @@ def main(argv: list[str] | None = None) -> int:
         stack.callback(common.drop_bench_rows_table)
         throughput_letter = make_open_letter("Benchmark letter: throughput")
         contention_letter = make_open_letter("Benchmark letter: contention")
+        spread_letters = [
+            make_open_letter(f"Benchmark letter: one of {args.spread}, number {n + 1}")
+            for n in range(args.spread)
+        ]
         report["machine"] = common.machine_and_versions(redis.url)
         connections.close_all()  # nothing of this process holds a connection during the load
 
@@ -493,6 +542,9 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "bare insert": bare_insert_operation,
         }
+        if spread_letters:
+            # The same visitors, each client on a letter of its own: what one hot letter costs.
+            scenarios["signing, spread"] = spread_operation(spread_letters)
         if not args.skip_bare_text:
             scenarios["bare text"] = bare_text_operation
         slices: dict[str, list[common.LoadResult]] = {name: [] for name in scenarios}
@@ -530,6 +582,11 @@ def main(argv: list[str] | None = None) -> int:
                 )
         signing = common.merge_results("signing", slices["signing"])
         bare_insert = common.merge_results("bare insert", slices["bare insert"])
+        spread = (
+            common.merge_results("signing, spread", slices["signing, spread"])
+            if spread_letters
+            else None
+        )
 
         # Contention: everybody signs for the same organisation, on a letter of its own.
         print(
@@ -575,6 +632,16 @@ def main(argv: list[str] | None = None) -> int:
                     "GET bare text",
                 )
             )
+        if spread is not None:
+            rows.append(
+                phase_row(
+                    f"signing, {len(spread_letters)} letters (client k on letter k mod "
+                    f"{len(spread_letters)})",
+                    spread,
+                    accepted(spread.outcomes),
+                    "POST sign",
+                )
+            )
         rows.append(
             phase_row(
                 "contention (same organisation)",
@@ -611,6 +678,9 @@ def main(argv: list[str] | None = None) -> int:
             warm_signing + signing.outcomes,
             f"/letters/{throughput_letter.slug}/sign/sent/",
         )
+        if spread is not None:
+            warm_spread = warmups["signing, spread"].outcomes if warmups else []
+            checks["spread"] = check_spread(spread_letters, warm_spread + spread.outcomes)
         checks["contention"] = check_contention(
             contention_letter,
             contention.outcomes,
@@ -642,7 +712,17 @@ def main(argv: list[str] | None = None) -> int:
             ),
         }
         if not args.skip_bare_text:
-            report["figure"]["bare_text_per_second"] = rows[2]["per_second"]
+            report["figure"]["bare_text_per_second"] = next(
+                row["per_second"] for row in rows if row["phase"].startswith("bare text")
+            )
+        if spread is not None:
+            spread_row = next(row for row in rows if row["phase"].startswith("signing, "))
+            report["figure"]["spread_signatures_per_second"] = spread_row["per_second"]
+            # One hot letter against the same load over several: 1.0 means it does not
+            # serialise on the letter's row.
+            report["figure"]["ratio_hot_letter_to_spread"] = _ratio(
+                signing_row["per_second"], spread_row["per_second"]
+            )
 
         # What one request costs in SQL (and, with --profile, in Python).
         report["queries"] = queries_per_request(throughput_letter)

@@ -176,6 +176,32 @@ class ResilientRedisCache(RedisCache):
         self.local.clear()
         return self._call(lambda: super(ResilientRedisCache, self).clear(), lambda: None)
 
+    def count(self, key: str, timeout: int) -> int:
+        """Add one to the counter at `key` and return it, in one round trip to Redis (INCR and
+        EXPIRE in a pipeline): the rate limits' counter (core.ratelimit). The expiry is set
+        again at each count; the limits key their counters by window, so that only keeps a
+        window's counter a little longer than the window."""
+
+        def redis_count() -> int:
+            client = self._cache.get_client(key, write=True)
+            redis_key = self.make_and_validate_key(key)
+            pipeline = client.pipeline(transaction=False)
+            pipeline.incr(redis_key)
+            pipeline.expire(redis_key, timeout)
+            value, _expiry_set = pipeline.execute()
+            return int(value)
+
+        def local_count() -> int:
+            if self.local.add(key, 1, timeout):
+                return 1
+            try:
+                return self.local.incr(key)
+            except ValueError:  # expired between the two
+                self.local.add(key, 1, timeout)
+                return 1
+
+        return self._call(redis_count, local_count)
+
     def ping(self) -> None:
         """One round trip to Redis, past the breaker (for /healthz); raises if it fails, and
         closes the breaker if it succeeds."""

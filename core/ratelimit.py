@@ -30,9 +30,13 @@ def client_key(request: HttpRequest) -> str:
 
 
 def hit(scope: str, key: str, limit: Limit) -> bool:
-    """Count one attempt; False when the limit for this window is exceeded."""
+    """Count one attempt; False when the limit for this window is exceeded. With Redis (the
+    full stack's cache, core.cache) one round trip; with another cache, add then incr."""
     window = int(time.time()) // limit.seconds
     cache_key = f"rl:{scope}:{key}:{window}"
+    count = getattr(cache, "count", None)
+    if count is not None:
+        return count(cache_key, limit.seconds + 5) <= limit.count
     if cache.add(cache_key, 1, timeout=limit.seconds + 5):
         return True
     try:
