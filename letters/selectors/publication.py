@@ -156,7 +156,9 @@ class SignatoryList:
         needle = collation.search_key(query)
         if not needle:
             return self.named
-        return tuple(s for s, key in zip(self.named, self.search_keys) if needle in key)
+        return tuple(
+            s for s, key in zip(self.named, self.search_keys, strict=True) if needle in key
+        )
 
     def groups(
         self, order: str, signatories: tuple[Signatory, ...] | None = None

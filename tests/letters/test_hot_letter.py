@@ -11,11 +11,13 @@ from django.db import connection, transaction
 
 from letters import services
 from letters.models import Letter, Signature
-from letters.services.signatures import _SHARE_LOCKED_LETTER
 from tests.conftest import skip_or_fail
 from tests.letters.signing_helpers import open_mode_letter, sign
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+# What sign_letter takes for a visitor's submission (letters.services.signatures).
+SHARE_LOCKED_LETTER = 'SELECT * FROM "letters_letter" WHERE "id" = %s FOR SHARE'
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +38,7 @@ class InFlight:
     def _run(self, pk: int) -> None:
         try:
             with transaction.atomic():
-                list(Letter.objects.raw(_SHARE_LOCKED_LETTER, [pk]))
+                list(Letter.objects.raw(SHARE_LOCKED_LETTER, [pk]))  # noqa: S611
                 self.holding.set()
                 self.release.wait(15)
         finally:
