@@ -136,11 +136,16 @@ class SignatoryList:
     # Each named organisation's name as a search compares it (collation.search_key), computed
     # once with the list and cached with it: a search of 10,000 names reads, not normalises.
     search_keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    # Distinct places among the named organisations, likewise computed once (see `places`).
+    place_count: int = field(default=-1, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.search_keys) != len(self.named):
             keys = tuple(collation.search_key(s.name) for s in self.named)
             object.__setattr__(self, "search_keys", keys)
+        if self.place_count < 0:
+            places = {collation.place_key(s.based_in) for s in self.named if s.based_in.strip()}
+            object.__setattr__(self, "place_count", len(places))
 
     @property
     def total(self) -> int:
@@ -150,7 +155,7 @@ class SignatoryList:
     def places(self) -> int:
         """Distinct places among the named organisations only: counting the places of unnamed
         ones would say where an organisation that cannot be named is based."""
-        return len({collation.place_key(s.based_in) for s in self.named if s.based_in.strip()})
+        return self.place_count
 
     def matching(self, query: str) -> tuple[Signatory, ...]:
         needle = collation.search_key(query)
@@ -207,7 +212,7 @@ class SignatorySummary:
 EMBARGOED_SUMMARY = SignatorySummary(public=False)
 # Part of every cache key: bump it when Signatory or SignatoryList change shape, so that a
 # deployment never unpickles a list cached by the previous code.
-SIGNATORY_CACHE_SCHEMA = 2
+SIGNATORY_CACHE_SCHEMA = 3
 
 
 @dataclass(frozen=True)
