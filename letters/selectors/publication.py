@@ -224,13 +224,24 @@ class LetterStamp:
     list_version: int
     updated_at: dt.datetime
     deadline: dt.datetime | None
+    status: str
+    sign_on_mode: str
 
     @property
     def deadline_passed(self) -> bool:
         return self.deadline is not None and self.deadline <= timezone.now()
 
+    @property
+    def open_to_visitors(self) -> bool:
+        """Taking signatures now from anyone (the embed's sign link): Letter's own rule."""
+        return (
+            self.status == Letter.Status.OPEN
+            and not self.deadline_passed
+            and self.sign_on_mode == Letter.SignOnMode.OPEN
+        )
 
-_STAMP_FIELDS = ("pk", "list_version", "updated_at", "deadline")
+
+_STAMP_FIELDS = ("pk", "list_version", "updated_at", "deadline", "status", "sign_on_mode")
 _SLUG = "\x00slug\x00"  # stands in for the slug while the query is compiled
 _stamp_sql: dict[str, tuple[str, list]] = {}
 
@@ -251,8 +262,15 @@ def public_letter_stamp(slug: str) -> LetterStamp | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, list_version, updated_at, deadline = row
-    return LetterStamp(pk, list_version, _aware(updated_at), _aware(deadline) if deadline else None)
+    pk, list_version, updated_at, deadline, status, sign_on_mode = row
+    return LetterStamp(
+        pk,
+        list_version,
+        _aware(updated_at),
+        _aware(deadline) if deadline else None,
+        status,
+        sign_on_mode,
+    )
 
 
 def _aware(value: dt.datetime | str) -> dt.datetime:

@@ -324,16 +324,20 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
     """Title, count and a sign link, for a partner's <iframe>. The same for everyone (no
     cookie is read or set: a partner's page must not learn who is logged in here), so
     browsers and proxies may keep it for a minute."""
-    letter = get_object_or_404(Letter.objects.public(), slug=slug)
-    accepting = letter.is_accepting_signatures and letter.sign_on_mode == Letter.SignOnMode.OPEN
+    stamp = selectors.public_letter_stamp(slug)
+    if stamp is None:
+        raise Http404
+    accepting = stamp.open_to_visitors
     # Everyone's page: kept compressed under the list's key (which changes with the letter
-    # and its list), the language and whether it takes signatures now.
+    # and its list), the language and whether it takes signatures now. The letter itself is
+    # read only to render it.
     key = (
-        f"{selectors.signatory_cache_key(letter)}:embed.gz:{int(accepting)}:"
+        f"{selectors.signatory_cache_key(stamp)}:embed.gz:{int(accepting)}:"
         f"{translation.get_language()}"
     )
     compressed = cache.get(key)
     if compressed is None:
+        letter = get_object_or_404(Letter.objects.public(), slug=slug)
         compressed = compression.compress(_embed_html(letter, accepting).encode())
         cache.set(key, compressed, settings.SIGNATORY_LIST_CACHE_SECONDS)
     response = compression.page_response(request, compressed)

@@ -120,11 +120,15 @@ def test_the_stamp_is_the_letters_and_none_for_a_draft_or_no_letter(letter, draf
 
     stamp = selectors.public_letter_stamp(letter.slug)
 
-    assert (stamp.pk, stamp.list_version, stamp.updated_at, stamp.deadline) == (
+    assert (stamp.pk, stamp.list_version, stamp.updated_at, stamp.deadline, stamp.status) == (
         letter.pk,
         letter.list_version,
         letter.updated_at,
         letter.deadline,
+        letter.status,
+    )
+    assert stamp.open_to_visitors == (
+        letter.is_accepting_signatures and letter.sign_on_mode == letter.SignOnMode.OPEN
     )
     assert selectors.signatory_cache_key(stamp) == selectors.signatory_cache_key(letter)
     assert selectors.public_letter_stamp(draft_letter.slug) is None
@@ -148,3 +152,16 @@ def test_a_visitors_cached_page_costs_one_query_and_follows_a_change(
 
 def test_a_draft_is_still_a_404_for_a_visitor(client, draft_letter):
     assert client.get(draft_letter.get_absolute_url(), **GZIP).status_code == 404
+
+
+def test_the_embed_of_a_draft_or_of_nothing_is_a_404(client, draft_letter):
+    for slug in (draft_letter.slug, "no-such-letter"):
+        assert client.get(reverse("letters:embed", args=[slug]), **GZIP).status_code == 404
+
+
+def test_a_cached_embed_costs_one_query(client, letter, django_assert_num_queries):
+    url = reverse("letters:embed", args=[letter.slug])
+    client.get(url, **GZIP)
+
+    with django_assert_num_queries(1):
+        assert client.get(url, **GZIP).status_code == 200
