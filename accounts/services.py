@@ -126,23 +126,29 @@ def grant_coordinator_request(*, request: CoordinatorRequest, actor: User) -> Co
     must set up two-factor authentication at its next page), and its holder is emailed."""
     request = _decidable(request, actor)
     request.user.groups.add(Group.objects.get(name=COORDINATORS))
-    request.status = CoordinatorRequest.Status.GRANTED
-    request.decided_at, request.decided_by = timezone.now(), actor
-    request.save(update_fields=["status", "decided_at", "decided_by"])
-    record_event(action=Action.COORDINATOR_GRANTED, actor=actor, target=request)
-    _tell_requester(request, "coordinator_granted")
-    return request
+    return _decided(request, actor, CoordinatorRequest.Status.GRANTED)
 
 
 @transaction.atomic
 def decline_coordinator_request(*, request: CoordinatorRequest, actor: User) -> CoordinatorRequest:
     """A moderator declines: the holder is emailed, and may ask again later."""
-    request = _decidable(request, actor)
-    request.status = CoordinatorRequest.Status.DECLINED
+    return _decided(_decidable(request, actor), actor, CoordinatorRequest.Status.DECLINED)
+
+
+_DECISIONS = {
+    CoordinatorRequest.Status.GRANTED: (Action.COORDINATOR_GRANTED, "coordinator_granted"),
+    CoordinatorRequest.Status.DECLINED: (Action.COORDINATOR_DECLINED, "coordinator_declined"),
+}
+
+
+def _decided(request: CoordinatorRequest, actor: User, status: str) -> CoordinatorRequest:
+    """Record the decision, in the audit trail too, and email the requester."""
+    action, email_kind = _DECISIONS[CoordinatorRequest.Status(status)]
+    request.status = status
     request.decided_at, request.decided_by = timezone.now(), actor
     request.save(update_fields=["status", "decided_at", "decided_by"])
-    record_event(action=Action.COORDINATOR_DECLINED, actor=actor, target=request)
-    _tell_requester(request, "coordinator_declined")
+    record_event(action=action, actor=actor, target=request)
+    _tell_requester(request, email_kind)
     return request
 
 

@@ -13,14 +13,12 @@ Download: about 0.8 MB the first time; on disk: about 0.7 MB (axe.min.js and its
 MPL-2.0 for axe, and the notices of the code it bundles).
 """
 
-import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 # The npm fetching is scripts/fetch_fonts.py's: pinned tarball, integrity, per-file sha256.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fetch_fonts import Package, download, extract, in_place, say  # noqa: E402
+from fetch_fonts import Package, fetch_package_main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / "var" / "axe"
@@ -46,25 +44,14 @@ PACKAGE = Package(NAME, VERSION, INTEGRITY, FILES, license_file=None)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="where axe-core goes")
-    parser.add_argument(
-        "--check", action="store_true", help="only check; exit 1 if a file is missing or altered"
+    return fetch_package_main(
+        PACKAGE,
+        label="axe",
+        what="axe-core",
+        default_dir=DEFAULT_DIR,
+        description=__doc__.split("\n\n")[0],
+        argv=argv,
     )
-    args = parser.parse_args(argv)
-    directory: Path = args.dir
-    if in_place(PACKAGE, directory):
-        if not args.check:
-            say(f"axe: {NAME}@{VERSION} in place in {directory}")
-        return 0
-    if args.check:
-        say(f"axe: missing or altered: {NAME}@{VERSION} in {directory}")
-        return 1
-    directory.mkdir(parents=True, exist_ok=True)
-    say(f"axe: fetching {NAME}@{VERSION}")
-    with tempfile.TemporaryDirectory(prefix="axe-", dir=directory) as scratch:
-        extract(PACKAGE, download(PACKAGE, Path(scratch)), directory)
-    return 0
 
 
 if __name__ == "__main__":

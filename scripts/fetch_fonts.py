@@ -224,6 +224,32 @@ def say(message: str) -> None:
     sys.stderr.flush()
 
 
+def fetch_package_main(
+    package: Package, *, label: str, what: str, default_dir: Path, description: str, argv
+) -> int:
+    """The command line of a script that fetches one package (scripts/fetch_axe.py,
+    scripts/fetch_vnu.py): `--dir DIR` and `--check`; nothing downloaded when it is in place."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--dir", type=Path, default=default_dir, help=f"where {what} goes")
+    parser.add_argument(
+        "--check", action="store_true", help="only check; exit 1 if a file is missing or altered"
+    )
+    args = parser.parse_args(argv)
+    directory: Path = args.dir
+    if in_place(package, directory):
+        if not args.check:
+            say(f"{label}: {package.name}@{package.version} in place in {directory}")
+        return 0
+    if args.check:
+        say(f"{label}: missing or altered: {package.name}@{package.version} in {directory}")
+        return 1
+    directory.mkdir(parents=True, exist_ok=True)
+    say(f"{label}: fetching {package.name}@{package.version}")
+    with tempfile.TemporaryDirectory(prefix=f"{label}-", dir=directory) as scratch:
+        extract(package, download(package, Path(scratch)), directory)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="where the fonts go")

@@ -13,13 +13,11 @@ only.
 Download: about 30 MB the first time; on disk: about 36 MB (vnu.jar and its MIT licence).
 """
 
-import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fetch_fonts import Package, download, extract, in_place, say  # noqa: E402
+from fetch_fonts import Package, fetch_package_main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / "var" / "vnu"
@@ -41,25 +39,14 @@ PACKAGE = Package(NAME, VERSION, INTEGRITY, FILES, license_file=None)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="where vnu.jar goes")
-    parser.add_argument(
-        "--check", action="store_true", help="only check; exit 1 if a file is missing or altered"
+    return fetch_package_main(
+        PACKAGE,
+        label="vnu",
+        what="vnu.jar",
+        default_dir=DEFAULT_DIR,
+        description=__doc__.split("\n\n")[0],
+        argv=argv,
     )
-    args = parser.parse_args(argv)
-    directory: Path = args.dir
-    if in_place(PACKAGE, directory):
-        if not args.check:
-            say(f"vnu: {NAME}@{VERSION} in place in {directory}")
-        return 0
-    if args.check:
-        say(f"vnu: missing or altered: {NAME}@{VERSION} in {directory}")
-        return 1
-    directory.mkdir(parents=True, exist_ok=True)
-    say(f"vnu: fetching {NAME}@{VERSION}")
-    with tempfile.TemporaryDirectory(prefix="vnu-", dir=directory) as scratch:
-        extract(PACKAGE, download(PACKAGE, Path(scratch)), directory)
-    return 0
 
 
 if __name__ == "__main__":
