@@ -25,7 +25,7 @@ from accounts import services as account_services
 from accounts.forms import CoordinatorRequestForm
 from accounts.models import CoordinatorRequest
 from accounts.roles import is_coordinator, is_moderator
-from core import compression
+from core import compression, ratelimit
 from core.errors import DomainError
 from core.locale import alternates, supported
 
@@ -160,12 +160,26 @@ def letter_create(request: HttpRequest) -> HttpResponse:
     return render(request, "letters/letter_create.html", {"form": form, "preview": preview})
 
 
+COORDINATOR_REQUESTS = ratelimit.Limit(3, 24 * 60 * 60)
+
+
 def _become_coordinator(request: HttpRequest) -> HttpResponse:
     """/letters/new/ for an account that may not coordinate: what a coordinator does, how the
     role is granted, and the request to the moderators (or where the last one stands)."""
     pending = account_services.pending_coordinator_request(request.user)
     form = CoordinatorRequestForm(request.POST or None) if pending is None else None
     if form is not None and request.method == "POST" and form.is_valid():
+        # Each request emails every moderator: a few a day per account, whatever they decide.
+        if not ratelimit.hit("coordinator-request", str(request.user.pk), COORDINATOR_REQUESTS):
+            form.add_error(
+                None, _("You have asked several times today. Please ask again tomorrow.")
+            )
+            return render(
+                request,
+                "letters/become_coordinator.html",
+                {"form": form, "pending": None, "last": None},
+                status=429,
+            )
         try:
             account_services.request_coordinator_role(user=request.user, **form.cleaned_data)
         except DomainError as error:

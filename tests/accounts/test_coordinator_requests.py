@@ -478,3 +478,17 @@ def test_the_account_data_download_has_the_requests(applicant):
         "Uyghur Diaspora Youth Network",
         "pending",
     )
+
+
+def test_asking_is_limited_to_a_few_times_a_day(client, moderator, applicant):
+    client.force_login(applicant)
+    for _ in range(3):
+        client.post(NEW, {"organisation": "UDYN", "purpose": PURPOSE})
+        CoordinatorRequest.objects.filter(status="pending").update(status="declined")
+
+    refused = client.post(NEW, {"organisation": "UDYN", "purpose": PURPOSE})
+
+    assert refused.status_code == 429
+    assert "Please ask again tomorrow" in refused.content.decode()
+    assert CoordinatorRequest.objects.count() == 3
+    assert OutboundEmail.objects.filter(kind="coordinator_request").count() == 3
