@@ -46,25 +46,30 @@ def test_the_index_takes_two_queries(
 
 
 @pytest.mark.parametrize(("versions", "leads"), [(1, 0), (20, 3)])
-def test_the_letter_page_takes_four_queries_for_a_visitor(
+def test_the_letter_page_takes_six_queries_for_its_first_visitor_then_one(
     client, django_assert_num_queries, make_letter, owner, versions, leads
 ):
     letter = make_letter(S.OPEN, lead_organisations=OrganisationFactory.create_batch(leads))
     _with_versions(letter, owner, versions)
 
-    #   1. the letter by its slug (permissions.get_visible_letter; an open letter needs no
+    #   1. the letter's stamp (selectors.public_letter_stamp): is the page kept? Not yet
+    #   2. the letter by its slug (permissions.get_visible_letter; an open letter needs no
     #      coordinator check)
-    #   2. its current version with its author (prefetch onto that same letter)
-    #   3. its lead organisations (prefetch)
-    #   4. every version, for the table of SHA-256 fingerprints
-    #   5. its current translations (which texts the page offers; issue 14)
+    #   3. its current version with its author (prefetch onto that same letter)
+    #   4. its lead organisations (prefetch)
+    #   5. every version, for the table of SHA-256 fingerprints
+    #   6. its current translations (which texts the page offers; issue 14)
     # The list is under embargo while open: not even its number is read (tests/publication
     # counts the queries of a public list).
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(letter.get_absolute_url())
+    # The next visitor: the stamp, then the page kept in the cache
+    with django_assert_num_queries(1):
+        again = client.get(letter.get_absolute_url())
 
     assert response.status_code == 200
     assert len(response.context["versions"]) == versions
+    assert again.content == response.content
 
 
 @pytest.mark.parametrize(("versions", "leads"), [(1, 0), (20, 3)])
