@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from letters import services
 from letters.models import Letter, Signature
-from tests.conftest import skip_or_fail
+from tests.conftest import skip_or_fail, wait_for
 from tests.letters.signing_helpers import open_mode_letter, sign
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -54,6 +54,16 @@ class InFlight:
         self.thread.join(15)
 
 
+def _someone_waits_for_a_row_lock() -> bool:
+    """Another connection of this test is blocked on a lock (PostgreSQL's own view of it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
 def _in_thread(work) -> tuple[threading.Thread, dict]:
     outcome: dict = {}
 
@@ -77,8 +87,8 @@ def test_a_visitors_submission_does_not_wait_for_another_on_the_same_letter(make
 
     with InFlight(letter):
         thread, outcome = _in_thread(lambda: sign(letter, new_name="Second Visitor Org"))
-        thread.join(5)
-        finished_while_held = not thread.is_alive()
+        thread.join(10)  # it returns at once; were it blocked, it would still be waiting here
+        finished_while_held = not thread.is_alive() and not _someone_waits_for_a_row_lock()
     thread.join(15)
 
     assert finished_while_held, "the submission waited for the other one's transaction"
@@ -91,7 +101,7 @@ def test_closing_waits_for_a_submission_in_flight_and_none_comes_after(make_lett
 
     with InFlight(letter) as submission:
         closing, closed = _in_thread(lambda: services.close_letter(letter=letter, actor=owner))
-        time.sleep(0.5)
+        wait_for(_someone_waits_for_a_row_lock, timeout=10, message="closing to wait")
         waited = closing.is_alive()
         submission.release.set()
         closing.join(15)
@@ -117,7 +127,7 @@ def test_a_member_or_an_invitee_still_takes_the_letter_alone(make_letter, organi
         thread, outcome = _in_thread(
             lambda: sign(letter, organisation=organisation, signer_email=member.email, user=member)
         )
-        thread.join(1)
+        wait_for(_someone_waits_for_a_row_lock, timeout=10, message="the member to wait")
         waited = thread.is_alive()
     thread.join(15)
 
