@@ -54,7 +54,8 @@ class CoordinatorRequestAdmin(admin.ModelAdmin):
 
     list_display = ["user", "account_name", "organisation", "status", "created_at", "decided_at"]
     list_filter = ["status"]
-    search_fields = ["user__email", "user__name", "organisation"]
+    # The organisation is stored encrypted: the database cannot search it.
+    search_fields = ["user__email", "user__name"]
     list_select_related = ["user", "decided_by"]
     actions = ["grant_selected", "decline_selected"]
     fields = [

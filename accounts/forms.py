@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.validators import validate_plain_text
 
 from . import services
-from .models import CoordinatorRequest, User
+from .models import User
 
 NAME_HELP = _(
     "As your colleagues know you. Shown to the people you coordinate letters or organisations "
@@ -44,7 +44,7 @@ class DisplayNameForm(forms.Form):
 class CoordinatorRequestForm(forms.Form):
     organisation = forms.CharField(
         label=_("Organisation"),
-        max_length=CoordinatorRequest._meta.get_field("organisation").max_length,
+        max_length=200,
         help_text=_("The organisation you would coordinate letters for."),
         validators=[validate_plain_text],
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedTextField
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -87,8 +89,10 @@ class CoordinatorRequest(models.Model):
         related_name="coordinator_requests",
         verbose_name=_("account"),
     )
-    organisation = models.CharField(_("organisation"), max_length=200)
-    purpose = models.TextField(_("the letter you want to coordinate"), max_length=2000)
+    # Encrypted at rest: who plans which letter is what a copy of the database must not tell
+    # (core.fields; the form keeps the lengths).
+    organisation = EncryptedTextField(_("organisation"))
+    purpose = EncryptedTextField(_("the letter you want to coordinate"))
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )

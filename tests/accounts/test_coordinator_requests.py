@@ -492,3 +492,20 @@ def test_asking_is_limited_to_a_few_times_a_day(client, moderator, applicant):
     assert "Please ask again tomorrow" in refused.content.decode()
     assert CoordinatorRequest.objects.count() == 3
     assert OutboundEmail.objects.filter(kind="coordinator_request").count() == 3
+
+
+def test_a_copy_of_the_database_does_not_tell_who_plans_which_letter(applicant):
+    from django.db import connection
+
+    request = ask(applicant, organisation="Uyghur Diaspora Youth Network")
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT organisation, purpose FROM accounts_coordinatorrequest WHERE id = %s",
+            [request.pk],
+        )
+        stored = " ".join(cursor.fetchone())
+    assert "Uyghur" not in stored
+    assert "universities" not in stored
+    request.refresh_from_db()
+    assert (request.organisation, request.purpose) == ("Uyghur Diaspora Youth Network", PURPOSE)
