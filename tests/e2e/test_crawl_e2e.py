@@ -25,7 +25,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +32,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.accounts.conftest import totp_code
 from tests.conftest import skip_or_fail
 from tests.e2e.axe import axe_violations, format_violations
 
@@ -483,12 +482,9 @@ def test_every_url_pattern_is_crawled_or_excused():
 
 
 def _code(user) -> str:
+    """The demo user's authenticator code now (tests.accounts.conftest.totp_code)."""
     totp = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-    period = 30
-    left = period - time.time() % period
-    if left < 2:
-        time.sleep(left + 0.05)
-    return format_hotp_value(hotp_value(decrypt(totp.data["secret"]), int(time.time()) // period))
+    return totp_code(decrypt(totp.data["secret"]))
 
 
 def _log_in(page, user) -> None:
@@ -659,8 +655,9 @@ def test_the_gate_sees_each_kind_of_problem(page, live_server, tmp_path):
     watch = Watch(page, live_server.url)
     page.goto("/privacy/")
     watch.reset()
-    page.evaluate(
-        """() => {
+    with page.expect_event("pageerror"):
+        page.evaluate(
+            """() => {
             const wide = document.createElement('div');
             wide.style.width = '600px';
             wide.textContent = 'wide';
@@ -669,8 +666,7 @@ def test_the_gate_sees_each_kind_of_problem(page, live_server, tmp_path):
             document.querySelector('main').append(input);
             setTimeout(() => { throw new Error('broken script'); });
         }"""
-    )
-    page.wait_for_timeout(300)
+        )
     problems = Problems()
 
     _check(page, Visit("visitor", "privacy", "/privacy/"), watch, problems, tmp_path, 1)
@@ -685,10 +681,10 @@ def test_the_gate_sees_each_kind_of_problem(page, live_server, tmp_path):
     # The site's Content-Security-Policy refuses other hosts before any request is made; a
     # page without it (a weakened policy) is caught by the requests it makes.
     watch.reset()
-    page.set_content(
-        '<main><h1>x</h1><img src="https://third-party.example.net/p.gif" alt=""></main>'
-    )
-    page.wait_for_timeout(200)
+    with page.expect_request("https://third-party.example.net/p.gif"):
+        page.set_content(
+            '<main><h1>x</h1><img src="https://third-party.example.net/p.gif" alt=""></main>'
+        )
     problems = Problems()
     _check(page, Visit("visitor", "privacy", "/privacy/"), watch, problems, tmp_path, 2)
     assert (
