@@ -293,6 +293,7 @@ if not DEBUG and env.str("EMAIL_URL", default="").split(":", 1)[0] in {"", "cons
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 _email_options: dict[str, object] = {}
 if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    _email["EMAIL_BACKEND"] = "outbox.backends.SmtpBackend"  # its emails serialised faster
     _email_options = {
         "host": _email.get("EMAIL_HOST") or "localhost",
         "port": _email.get("EMAIL_PORT") or 25,

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
@@ -334,28 +334,62 @@ REDUCE_ON_SEND = frozenset({"signer_data_copy"})
 ENCRYPTED_FIELDS = ("to", "subject", "body_text", "body_html", "last_error")
 
 
+_TABLE = OutboundEmail._meta.db_table
+# deliver_many's claim of a row it has read already, and the mark of a sent row: the SQL the
+# ORM would write for each (tests/outbox compare the rows either way), compiled once.
+_CLAIM_SQL = f"SELECT attempts FROM {_TABLE} WHERE id = %s AND status = %s"  # noqa: S608 - our table
+_MARK_SENT_SQL = (
+    f"UPDATE {_TABLE} SET status = %s, sent_at = %s, attempts = %s, "  # noqa: S608 - as above
+    f"next_attempt_at = NULL, "
+    f"last_error = '', link_secrets = '', updated_at = %s WHERE id = %s"
+)
+
+
 def deliver(*, email_id: int, mailer=None) -> Outcome:
     """Claim one queued row, send it, mark it. Idempotent: a row already sent, failed, or
     claimed by another worker is skipped."""
+    return _deliver(email_id, mailer or mail.mailers.default, read=None)
+
+
+def _deliver(email_id: int, mailer, *, read: OutboundEmail | None) -> Outcome:
+    """deliver(), given the row as `read` before the claim when the caller read its chunk at
+    once (deliver_many). What is sent never changes while a row is queued (only a delivery
+    changes a queued row), so the claim then reads only the row's lock, status and attempts;
+    a row read as queued that is no longer queued under the lock is skipped as usual."""
     with transaction.atomic():
         claim = OutboundEmail.objects.select_for_update(skip_locked=True).filter(
             pk=email_id, status=OutboundEmail.Status.QUEUED
         )
         unreadable: DecryptionError | None = None
-        try:
-            row = claim.first()
-        except DecryptionError as exc:
-            # Stored under a key no longer configured: it can never be sent. Claimed without
-            # its encrypted fields, to be marked failed below like any final error.
-            unreadable = exc
-            row = claim.defer(*ENCRYPTED_FIELDS).first()
+        row: OutboundEmail | None
+        if read is not None:
+            with connection.cursor() as cursor:
+                lock = (
+                    " FOR UPDATE SKIP LOCKED"
+                    if connection.features.has_select_for_update_skip_locked
+                    else ""  # SQLite, the embedded default: one writer at a time anyway
+                )
+                cursor.execute(_CLAIM_SQL + lock, [email_id, OutboundEmail.Status.QUEUED])
+                found = cursor.fetchone()
+            attempts = found[0] if found else None
+            row = read if attempts is not None else None
+            if row is not None:
+                row.attempts = attempts
+        else:
+            try:
+                row = claim.first()
+            except DecryptionError as exc:
+                # Stored under a key no longer configured: it can never be sent. Claimed
+                # without its encrypted fields, to be marked failed below like any final error.
+                unreadable = exc
+                row = claim.defer(*ENCRYPTED_FIELDS).first()
         if row is None:
             return Outcome("skipped")
         row.attempts += 1
         try:
             if unreadable is not None:
                 raise unreadable
-            (mailer or mail.mailers.default).send_messages([_build_message(row)])
+            mailer.send_messages([_build_message(row)])
         except (*TRANSIENT_ERRORS, ValueError) as exc:
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if _is_permanent(exc) or row.attempts >= MAX_ATTEMPTS:
@@ -381,7 +415,7 @@ def deliver(*, email_id: int, mailer=None) -> Outcome:
             logger.info("email %s: attempt %s failed, retry in %ss", row.pk, row.attempts, delay)
             return Outcome("retry", retry_in=delay)
         row.status = OutboundEmail.Status.SENT
-        row.sent_at = timezone.now()
+        row.sent_at = row.updated_at = timezone.now()
         row.next_attempt_at = None
         row.last_error = ""
         row.link_secrets = ""  # sent: the database keeps no working link
@@ -392,7 +426,16 @@ def deliver(*, email_id: int, mailer=None) -> Outcome:
             row.to, row.subject, row.body_text, row.body_html = "", row.kind, "", ""
             row.reduced_at = row.sent_at
             fields += ["to", "to_hash", "subject", "body_text", "body_html", "reduced_at"]
-        row.save(update_fields=[*fields, "last_error", "updated_at"])
+        if row.kind in REDUCE_ON_SEND:
+            row.save(update_fields=[*fields, "last_error", "updated_at"])
+        else:
+            # The statement Model.save(update_fields=...) would run, compiled once: this runs
+            # once per email of a fan-out.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _MARK_SENT_SQL,
+                    [row.status, row.sent_at, row.attempts, row.updated_at, row.pk],
+                )
         _announce(row)
         return Outcome("sent")
 
@@ -417,13 +460,22 @@ def _announce(row: OutboundEmail) -> None:
 
 
 def deliver_many(email_ids: Iterable[int]) -> dict[int, Outcome]:
-    """Send a chunk over one SMTP connection (reopened if the server drops it)."""
+    """Send a chunk over one SMTP connection (reopened if the server drops it). The chunk's
+    queued rows are read and decrypted in one query; each is then claimed, sent and marked in
+    a transaction of its own, as deliver() does: a worker killed mid-chunk resends at most the
+    one message the SMTP server had accepted before its row was marked."""
+    email_ids = list(email_ids)
+    try:
+        read = OutboundEmail.objects.in_bulk(email_ids)
+        read = {pk: row for pk, row in read.items() if row.status == OutboundEmail.Status.QUEUED}
+    except DecryptionError:
+        read = {}  # one row no configured key opens: each row read under its own claim
     outcomes: dict[int, Outcome] = {}
     mailer = mail.mailers.default
     _open(mailer)
     try:
         for email_id in email_ids:
-            outcome = deliver(email_id=email_id, mailer=mailer)
+            outcome = _deliver(email_id, mailer, read=read.get(email_id))
             outcomes[email_id] = outcome
             if outcome.status == "retry":
                 # The connection may be broken: start the next row on a fresh one.

@@ -209,11 +209,11 @@ def _start_smtp_server(
 
 @pytest.fixture
 def smtp_server(settings):
-    """An aiosmtpd server on a free port; Django's SMTP backend pointed at it."""
+    """An aiosmtpd server on a free port; the outbox's SMTP backend (production's) pointed at it."""
     sink, controller = _start_smtp_server()
     settings.MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "BACKEND": "outbox.backends.SmtpBackend",
             "OPTIONS": {"host": sink.host, "port": sink.port, "timeout": 5},
         }
     }

@@ -1074,3 +1074,34 @@ def test_an_invitation_to_an_open_letter_is_not_held(open_letter, owner):
 
     assert invitation.outbound_email_id is not None
     assert not services.held_invitations(open_letter).exists()
+
+
+SENT_AT = dt.datetime(2030, 3, 10, 12, 0, tzinfo=dt.UTC)
+EARLIER = dt.datetime(2030, 3, 1, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("status", list(St))
+@pytest.mark.parametrize("sent_before", [None, EARLIER])
+def test_a_sent_email_is_followed_by_its_invitation_in_every_state(
+    open_letter, owner, status, sent_before
+):
+    """follow_email_status's compiled UPDATE: queued or failed follow (sent, error cleared);
+    any other state keeps its status and error, and records the time only if it had none."""
+    invitation = invite(open_letter, owner)
+    Invitation.objects.filter(pk=invitation.pk).update(
+        status=status, sent_at=sent_before, last_error="451 try later"
+    )
+    other = invite(open_letter, owner, "other@tibetaction.example.net")
+
+    changed = services.follow_email_status(
+        email_id=invitation.outbound_email_id, status="sent", sent_at=SENT_AT
+    )
+
+    invitation.refresh_from_db()
+    follows = status in (St.QUEUED, St.FAILED)
+    assert changed == (1 if follows or sent_before is None else 0)
+    assert invitation.status == (St.SENT if follows else status)
+    assert invitation.last_error == ("" if follows else "451 try later")
+    assert invitation.sent_at == (SENT_AT if follows or sent_before is None else sent_before)
+    other.refresh_from_db()
+    assert (other.status, other.sent_at) == (St.QUEUED, None)

@@ -166,7 +166,7 @@ def test_an_unreachable_server_is_transient(settings):
     email = _queue()
     settings.MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "BACKEND": "outbox.backends.SmtpBackend",
             "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
         }
     }
