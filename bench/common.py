@@ -459,7 +459,9 @@ class Gunicorn(ServerProcess):
 class CeleryWorker(ServerProcess):
     """`celery -A config worker` as `make worker` runs it (prefork, concurrency 2)."""
 
-    def __init__(self, *, env: dict[str, str], log_path: Path, concurrency: int = 2) -> None:
+    def __init__(
+        self, *, env: dict[str, str], log_path: Path, concurrency: int = 2, number: int = 0
+    ) -> None:
         command = [
             sys.executable,
             "-m",
@@ -475,7 +477,7 @@ class CeleryWorker(ServerProcess):
             "--without-mingle",
             "--without-heartbeat",
             "--hostname",
-            f"bench-{os.getpid()}@%h",
+            f"bench-{os.getpid()}-{number}@%h",  # several workers on one broker: distinct names
         ]
         super().__init__("celery worker", command, env=env, log_path=log_path)
 

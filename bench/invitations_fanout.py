@@ -69,12 +69,12 @@ class CountingSink(common.SmtpSink):
 class FanoutCpuMeter(common.CpuMeter):
     """CPU per part: gunicorn, the Celery worker, and this process (which runs the SMTP sink)."""
 
-    def __init__(self, *, web_group: int, worker_group: int) -> None:
+    def __init__(self, *, web_group: int, worker_groups: set[int]) -> None:
         super().__init__(server_group=web_group)
-        self.worker_group = worker_group
+        self.worker_groups = worker_groups
 
     def _part(self, pid: int, group: int, cmdline: str) -> str:
-        if group == self.worker_group:
+        if group in self.worker_groups:
             return "celery worker"
         part = super()._part(pid, group, cmdline)
         return "this process (SMTP sink)" if part == "load generator" else part
@@ -177,7 +177,13 @@ def run_variant(args, *, name: str, chunk_size: int, stack_env: dict, sink: Coun
     connections.close_all()
     sink.reset()
     env = {**stack_env, "OUTBOX_CHUNK_SIZE": str(chunk_size)}
-    report: dict = {"variant": name, "outbox_chunk_size": chunk_size, "csv_bytes": len(content)}
+    report: dict = {
+        "variant": name,
+        "outbox_chunk_size": chunk_size,
+        "celery_workers": args.workers,
+        "processes_per_worker": args.concurrency,
+        "csv_bytes": len(content),
+    }
     logs = common.RESULTS_DIR
     with contextlib.ExitStack() as stack:
         server = stack.enter_context(
@@ -185,21 +191,31 @@ def run_variant(args, *, name: str, chunk_size: int, stack_env: dict, sink: Coun
                 port=args.port, env=env, log_path=logs / f"fanout-{chunk_size}-gunicorn.log"
             )
         )
-        worker = stack.enter_context(
-            common.CeleryWorker(
-                env=env, log_path=logs / f"fanout-{chunk_size}-worker.log", concurrency=2
+        workers = [
+            stack.enter_context(
+                common.CeleryWorker(
+                    env=env,
+                    log_path=logs / f"fanout-{chunk_size}-worker-{number}.log",
+                    concurrency=args.concurrency,
+                    number=number,
+                )
             )
-        )
+            for number in range(args.workers)
+        ]
         client = logged_in_client(args.port, owner)
         # Warm both gunicorn workers, so that their memory before the upload is a fair baseline.
         for _ in range(6):
             page = client.request("GET", f"/letters/{letter.slug}/invitations/import/", label="w")
             assert page.status == 200, page.status
-        time.sleep(2)  # the worker finishes starting
-        worker.check_alive()
+        time.sleep(2)  # the workers finish starting
+        for worker in workers:
+            worker.check_alive()
         pids = gunicorn_workers(server.process.pid)
         before = {pid: memory_kib(pid) for pid in pids}
-        cpu = FanoutCpuMeter(web_group=server.process.pid, worker_group=worker.process.pid)
+        cpu = FanoutCpuMeter(
+            web_group=server.process.pid,
+            worker_groups={worker.process.pid for worker in workers},
+        )
         cpu_before = cpu.snapshot()
 
         token = common.csrf_token(page.body)
@@ -226,7 +242,8 @@ def run_variant(args, *, name: str, chunk_size: int, stack_env: dict, sink: Coun
 
         deadline = time.monotonic() + args.timeout
         while sink.count < args.rows and time.monotonic() < deadline:
-            worker.check_alive()
+            for worker in workers:
+                worker.check_alive()
             time.sleep(0.05)
         delivered = time.perf_counter()
         sent_invitations = 0
@@ -268,6 +285,11 @@ def run_variant(args, *, name: str, chunk_size: int, stack_env: dict, sink: Coun
             upload_to_all_marked_sent_seconds=round(all_marked - start, 2),
             messages=sink.count,
             messages_per_second=round(sink.count / (delivered - clicked), 1),
+            # From the first message at the sink to the last: the workers alone, without the
+            # "send" request that comes before any message in the chunked variant.
+            delivery_messages_per_second=round(
+                sink.count / max(delivered - (sink.first_at or clicked), 1e-9), 1
+            ),
             smtp_connections=sink.connections,
             memory_during_upload_and_preview=grew(after_upload),
             memory_during_send=grew(after_send),
@@ -295,6 +317,15 @@ def parse_args(argv):
     parser.add_argument("--timeout", type=float, default=900.0, help="per variant, seconds")
     parser.add_argument(
         "--only", choices=["chunked", "per-message"], help="run one variant (default: both)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Celery worker processes started side by side on the one broker (scale-out)",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=2, help="processes (prefork) per Celery worker"
     )
     return parser.parse_args(argv)
 
