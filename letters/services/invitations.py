@@ -434,7 +434,7 @@ def follow_email_status(
                     "email_id": email_id,
                 },
             )
-            return cursor.rowcount
+            return int(cursor.rowcount)
     if status == OutboundEmail.Status.FAILED:
         return invitations.filter(status__in=[Status.QUEUED, Status.SENT]).update(
             status=Case(When(status=Status.QUEUED, then=Value(Status.FAILED)), default=F("status")),
