@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.locale import with_language
+from outbox.link_secrets import seal_merged
 from outbox.models import OutboundEmail
 from outbox.rendering import MailMerge, RenderedEmail
 from outbox.services import EmailSpec, address_hash, queue_email, queue_emails
@@ -368,13 +369,21 @@ class _MailMerge:
 
     def render(self, invitation: Invitation, secret: str) -> RenderedEmail | None:
         """None: render this one in full (its template alters a stand-in)."""
-        return self.merge.render(
-            {
-                "contact_name": invitation.contact_name,
-                "organisation_name": invitation.organisation_name,
-                "secret": secret,
-            }
-        )
+        return self.merge.render(self._values(invitation, secret))
+
+    def render_sealed(self, invitation: Invitation, secret: str) -> RenderedEmail | None:
+        """render(), its link secret already sealed where the merge allows it (the outbox
+        then stores it as it is, without looking for links in it)."""
+        values = self._values(invitation, secret)
+        return seal_merged(self.merge, values) or self.merge.render(values)
+
+    @staticmethod
+    def _values(invitation: Invitation, secret: str) -> dict[str, str]:
+        return {
+            "contact_name": invitation.contact_name,
+            "organisation_name": invitation.organisation_name,
+            "secret": secret,
+        }
 
 
 def _queue_many(specs: list[EmailSpec]) -> list[int]:
@@ -403,7 +412,7 @@ def _merged_specs(pairs: list[tuple[Invitation, str]], kind: str, make_spec) -> 
                 merge = merges[invitation.letter_id, language] = _MailMerge(
                     kind, invitation.letter, language
                 )
-            rendered = merge.render(invitation, secret)
+            rendered = merge.render_sealed(invitation, secret)
         specs.append(make_spec(invitation, secret, rendered=rendered))
     return specs
 

@@ -21,6 +21,14 @@ class RenderedEmail:
     html: str
 
 
+@dataclass(frozen=True)
+class SealedEmail(RenderedEmail):
+    """An email already sealed (outbox.link_secrets): placeholders where its link secrets go,
+    and the secrets, in placeholder order. The outbox stores it as it is."""
+
+    secrets: tuple[str, ...] = ()
+
+
 def render_email(
     kind: str, context: dict[str, Any], *, language: str | None = None
 ) -> RenderedEmail:
@@ -74,6 +82,9 @@ class MailMerge:
         self.kind = kind
         self.context_for = context_for
         self.fields = tuple(fields)
+        self.in_links = tuple(in_links)
+        # link_secrets.seal_merged's check of each skeleton, by its set of empty fields.
+        self.sealing: dict[frozenset[str], Any] = {}
         self.language = language
         self.stand_ins = [
             {field: (links if field in in_links else plain).format(field) for field in self.fields}
@@ -83,10 +94,15 @@ class MailMerge:
 
     def render(self, values: Mapping[str, str]) -> RenderedEmail | None:
         """This recipient's email, or None: render it in full (a template alters a stand-in)."""
-        skeleton = self._skeleton(frozenset(field for field in self.fields if not values[field]))
+        skeleton = self.skeleton(self.empty_fields(values))
         return None if skeleton is None else skeleton.fill(values)
 
-    def _skeleton(self, empty: frozenset[str]) -> "_Skeleton | None":
+    def empty_fields(self, values: Mapping[str, str]) -> frozenset[str]:
+        return frozenset(field for field in self.fields if not values[field])
+
+    def skeleton(self, empty: frozenset[str]) -> "_Skeleton | None":
+        """The email cut at its stand-ins, for values with these fields empty; None if a
+        template alters a stand-in."""
         if empty not in self.skeletons:
             first, second = (
                 render_email(

@@ -35,7 +35,7 @@ from core.locale import bcp47, supported
 
 from . import link_secrets
 from .models import OutboundEmail, address_hash
-from .rendering import RenderedEmail, render_email
+from .rendering import RenderedEmail, SealedEmail, render_email
 from .signals import delivery_requested, email_status_changed
 
 logger = logging.getLogger(__name__)
@@ -251,8 +251,12 @@ def request_delivery(*, email_ids: Iterable[int], countdown: int | None = None) 
 
 def _sealed(rendered: RenderedEmail) -> tuple[RenderedEmail, str]:
     """The email as stored (placeholders for its link secrets) and its secrets, encrypted
-    ("" when it has none)."""
-    sealed, secrets = link_secrets.seal(rendered)
+    ("" when it has none). One sealed already (link_secrets.seal_merged) is taken as it is."""
+    if isinstance(rendered, SealedEmail):
+        sealed = RenderedEmail(rendered.subject, rendered.text, rendered.html)
+        secrets = list(rendered.secrets)
+    else:
+        sealed, secrets = link_secrets.seal(rendered)
     return sealed, encrypt_str(json.dumps(secrets)) if secrets else ""
 
 

@@ -943,6 +943,72 @@ def test_a_merged_email_is_byte_for_byte_the_one_rendered_in_full(open_letter, k
         assert merged == full
 
 
+MERGE_NAMES = [
+    ("Pema Dolma", "Tibet Action Institute"),
+    ("", "Free Tibet"),
+    ('O\'Brien & "Sons" <b>', "Lawyers & Rights <Asia>"),
+    ("ئايشە", "ئۇيغۇر ياشلار تورى"),
+    ("陳大文", "香港民主委員會"),
+    ("{{secret:0}} {{secret:", "{{ secret:1}}"),  # placeholder-like text is defused alike
+]
+
+
+@pytest.mark.parametrize("kind", ["invitation", "invitation_reminder"])
+def test_a_merged_email_sealed_by_the_merge_is_stored_as_one_sealed_in_full(open_letter, kind):
+    """link_secrets.seal_merged against seal() of the email rendered in full: the same stored
+    text, the same secrets in the same order, for every contact."""
+    from letters import emails
+    from outbox import link_secrets
+    from outbox.rendering import RenderedEmail, SealedEmail, render_email
+
+    merge = emails._MailMerge(kind, open_letter)
+    for contact, organisation in MERGE_NAMES:
+        invitation = Invitation(
+            letter=open_letter,
+            contact_name=contact,
+            organisation_name=organisation,
+            email="x@y.org",
+        )
+        secret = tokens.invitation_secret(tokens.new_invitation_seed())
+
+        merged = merge.render_sealed(invitation, secret)
+        full = render_email(kind, emails._invitation_context(invitation, secret))
+
+        assert isinstance(merged, SealedEmail)
+        stored, secrets = link_secrets.seal(full)
+        assert RenderedEmail(merged.subject, merged.text, merged.html) == stored
+        assert list(merged.secrets) == secrets == [secret]
+        assert secret not in merged.text + merged.html + merged.subject
+        defused = full.text.replace("{{secret:", "{{ secret:")
+        assert link_secrets.fill(merged.text, merged.secrets) == defused
+
+
+def test_the_merge_seals_nothing_it_has_not_checked(open_letter, monkeypatch):
+    """A template whose link secret seal() would not find as the merge's field (here: a second
+    secret, not a field of the merge) is sealed the usual way, email by email."""
+    from letters import emails
+    from outbox import link_secrets, rendering
+
+    real = rendering.render_email
+    extra = emails._invitation_links("q" * 32)["sign_url"]  # another invitation's link
+
+    def with_another_link(kind, context, **kwargs):
+        rendered = real(kind, context, **kwargs)
+        return type(rendered)(rendered.subject, rendered.text + extra, rendered.html)
+
+    monkeypatch.setattr(rendering, "render_email", with_another_link)
+    merge = emails._MailMerge("invitation", open_letter)
+    invitation = Invitation(
+        letter=open_letter, contact_name="Pema", organisation_name="TAI", email="x@y.org"
+    )
+    secret = tokens.invitation_secret(tokens.new_invitation_seed())
+    rendered = merge.render_sealed(invitation, secret)
+    assert type(rendered) is rendering.RenderedEmail  # not sealed by the merge
+    assert secret in rendered.text
+    _stored, secrets = link_secrets.seal(rendered)
+    assert secrets == [secret, "q" * 32]  # the outbox's own seal() finds both
+
+
 def test_a_template_that_changes_a_stand_in_falls_back_to_full_rendering(open_letter, monkeypatch):
     from letters import emails
     from outbox import rendering
