@@ -1,0 +1,147 @@
+"""The empty sign form a visitor without a session sees is rendered once and kept (issue 16):
+every visitor still gets a CSRF token of their own that works, and the page changes with
+anything it shows — the text, the letter, the suggestions, the language — and is never kept
+for a page that belongs to one person (logged in, a session, an invitation, a form in error)."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from letters import services
+from letters.models import Letter, Signature
+from tests.factories import UserFactory
+from tests.letters.signing_helpers import open_mode_letter, sign_form_data, verified_organisation
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def letter(make_letter) -> Letter:
+    return open_mode_letter(make_letter)
+
+
+def _visitor() -> Client:
+    return Client(enforce_csrf_checks=True)
+
+
+def _page(client: Client, letter: Letter, **headers):
+    response = client.get(reverse("letters:sign", args=[letter.slug]), **headers)
+    assert response.status_code == 200
+    return response
+
+
+def _without_token(html: str) -> str:
+    return TOKEN.sub('name="csrfmiddlewaretoken" value=""', html)
+
+
+def test_visitors_get_the_kept_page_each_with_a_token_of_their_own_that_signs(letter):
+    first = _page(_visitor(), letter)
+    assert [t.name for t in first.templates][:1] == ["letters/sign.html"]  # rendered
+
+    visitors = [_visitor() for _ in range(3)]
+    pages = [_page(visitor, letter) for visitor in visitors]
+
+    assert all(page.templates == [] for page in pages)  # from the cache, not rendered
+    assert {_without_token(page.content.decode()) for page in pages} == {
+        _without_token(first.content.decode())
+    }
+    tokens = [TOKEN.findall(page.content.decode()) for page in pages]
+    assert all(len(set(found)) == 1 for found in tokens)
+    assert len({found[0] for found in tokens}) == 3  # masked anew for each visitor
+    for number, (visitor, found) in enumerate(zip(visitors, tokens, strict=True)):
+        answer = visitor.post(
+            reverse("letters:sign", args=[letter.slug]),
+            sign_form_data(
+                csrfmiddlewaretoken=found[0],
+                organisation_name=f"Kept Page Org {number}",
+                signer_email=f"signer{number}@keptpage.example.org",
+            ),
+        )
+        assert answer.status_code == 302, answer.content[:300]
+    assert Signature.objects.filter(letter=letter).count() == 3
+
+
+def test_a_token_of_the_kept_page_is_refused_to_another_visitor(letter):
+    _page(_visitor(), letter)
+    page = _page(_visitor(), letter)
+    stolen = TOKEN.findall(page.content.decode())[0]
+
+    answer = _visitor().post(
+        reverse("letters:sign", args=[letter.slug]),
+        sign_form_data(csrfmiddlewaretoken=stolen),
+    )
+
+    assert answer.status_code == 403
+    assert not Signature.objects.filter(letter=letter).exists()
+
+
+def test_a_new_text_shows_at_once(letter, owner):
+    _page(_visitor(), letter)
+    services.update_letter(
+        letter=letter, actor=owner, body="A new paragraph nobody has read.", substantive=True
+    )
+
+    page = _page(_visitor(), letter)
+
+    assert "A new paragraph nobody has read." in page.content.decode()
+
+
+def test_a_newly_verified_organisation_is_suggested_at_once(letter):
+    _page(_visitor(), letter)
+    verified_organisation("Uyghur Human Rights Project", "uhrp.example.org")
+
+    page = _page(_visitor(), letter)
+
+    assert "Uyghur Human Rights Project" in page.content.decode()
+
+
+def test_each_language_has_its_own_page(letter):
+    english = _page(_visitor(), letter).content.decode()
+    chinese = _page(_visitor(), letter, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert 'lang="zh-hans"' in chinese or 'lang="zh-Hans"' in chinese
+    assert _without_token(english) != _without_token(chinese)
+
+
+@pytest.mark.parametrize("who", ["member", "session", "query"])
+def test_a_page_of_one_person_is_rendered_for_them(letter, who):
+    _page(_visitor(), letter)
+    client = _visitor()
+    path = reverse("letters:sign", args=[letter.slug])
+    if who == "member":
+        client.force_login(UserFactory())
+    elif who == "session":
+        client.cookies["sessionid"] = "not-a-session"
+    else:
+        path += "?other=1"
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert [t.name for t in response.templates][:1] == ["letters/sign.html"]
+
+
+def test_a_form_in_error_is_rendered_and_not_kept(letter):
+    client = _visitor()
+    token = TOKEN.findall(_page(client, letter).content.decode())[0]
+
+    answer = client.post(
+        reverse("letters:sign", args=[letter.slug]),
+        sign_form_data(csrfmiddlewaretoken=token, signer_email="not an address"),
+    )
+
+    assert answer.status_code == 200
+    assert "not an address" in answer.content.decode()
+    assert "not an address" not in _page(_visitor(), letter).content.decode()
