@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
@@ -153,33 +153,39 @@ def queue_email(
     reply_to = reply_to_for(context, reply_to)
     if reply_to:
         validate_email(reply_to)
-    existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
-    if existing is not None:
-        return existing
     if not to.strip():
         # An address erased at its owner's request (or by retention): nothing to send, and
-        # nothing stored. The caller gets an unsaved row.
-        return OutboundEmail(kind=kind, to="", dedupe_key=dedupe_key)
+        # nothing stored. The caller gets the row queued before, or an unsaved one.
+        existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
+        return existing or OutboundEmail(kind=kind, to="", dedupe_key=dedupe_key)
     language = reader_language(language)
     sealed, secrets = _sealed(rendered or render_email(kind, context, language=language))
-    with transaction.atomic():  # a savepoint: a concurrent duplicate must not break the caller
-        email, created = OutboundEmail.objects.get_or_create(
-            dedupe_key=dedupe_key,
-            defaults={
-                "kind": kind,
-                "to": to,
-                "to_hash": address_hash(to),
-                "subject": sealed.subject,
-                "body_text": sealed.text,
-                "body_html": sealed.html,
-                "link_secrets": secrets,
-                "message_id": message_id_for(dedupe_key),
-                "language": language,
-                "batch": batch,
-                "reply_to": reply_to,
-                "next_attempt_at": timezone.now(),
-            },
-        )
+    # Inserted straight away (a savepoint, an INSERT): queueing a key twice is rare, and the
+    # unique constraint decides it — the second gets the first's row and sends nothing more.
+    # A concurrent duplicate must not break the caller's transaction: hence the savepoint.
+    created = True
+    try:
+        with transaction.atomic():
+            email = OutboundEmail.objects.create(
+                dedupe_key=dedupe_key,
+                kind=kind,
+                to=to,
+                to_hash=address_hash(to),
+                subject=sealed.subject,
+                body_text=sealed.text,
+                body_html=sealed.html,
+                link_secrets=secrets,
+                message_id=message_id_for(dedupe_key),
+                language=language,
+                batch=batch,
+                reply_to=reply_to,
+                next_attempt_at=timezone.now(),
+            )
+    except IntegrityError:
+        existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is None:
+            raise  # not the dedupe key's constraint
+        email, created = existing, False
     if created and enqueue:
         request_delivery(email_ids=[email.pk])
     return email
