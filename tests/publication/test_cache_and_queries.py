@@ -351,3 +351,107 @@ def test_the_manage_link_is_not_in_the_public_list(client, public_open_letter):
     page = client.get(public_open_letter.get_absolute_url()).content.decode()
 
     assert token not in page
+
+
+# --- A search: the list kept in the process, while the shared cache holds the same ----------
+
+
+def _search(client, letter: Letter, query: str):
+    response = client.get(letter.get_absolute_url(), {"q": query})
+    assert response.status_code == 200
+    return visible_text(response)
+
+
+def test_a_search_unpickles_the_list_once_per_process_not_twice_per_request(
+    client, public_open_letter, monkeypatch
+):
+    from django.core.cache import cache
+
+    from letters.selectors import publication
+
+    publication._KEPT.clear()
+    bulk_signatories(public_open_letter, 50)
+    _search(client, public_open_letter, "Bulk Organisation 0001")  # computed, kept
+    read = []
+
+    class Spy:  # the shared cache, its reads of whole lists noted
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+        def get_many(self, keys):
+            read.append(keys)
+            return cache.get_many(keys)
+
+    monkeypatch.setattr(publication, "cache", Spy())
+
+    for query in ("Bulk Organisation 0002", "Organisation 0003", "nobody"):
+        _search(client, public_open_letter, query)
+
+    assert read == []  # every list came from the process, after one small read of its token
+
+
+def test_a_signature_added_shows_in_the_next_search_though_the_process_kept_the_list(
+    client, public_open_letter, owner
+):
+    from letters.selectors import publication
+    from letters.services.publication import invalidate_public_list
+
+    publication._KEPT.clear()
+    sign_as(public_open_letter, "Tibet Watch")
+    assert "Tibet Watch" in _search(client, public_open_letter, "Tibet")
+    invalidate_public_list(letter_ids=[public_open_letter.pk])  # as every service does
+    sign_as(public_open_letter, "Tibetan Women's Association")
+
+    assert "Tibetan Women" in _search(client, public_open_letter, "Tibet")
+
+
+def test_a_list_the_shared_cache_dropped_is_read_anew_not_from_the_process(
+    client, public_open_letter
+):
+    """The same key, but the shared cache lost the list (a Redis restart, an eviction): the
+    process's copy is not used, since another process may have computed a newer one."""
+    from django.core.cache import cache
+
+    from letters.selectors import publication
+
+    publication._KEPT.clear()
+    sign_as(public_open_letter, "Tibet Watch")
+    assert "Tibet Watch" in _search(client, public_open_letter, "Tibet")
+    sign_as(public_open_letter, "Tibetan Women's Association")  # bypasses the services
+    cache.clear()
+
+    assert "Tibetan Women" in _search(client, public_open_letter, "Tibet")
+
+
+def test_the_process_keeps_a_bounded_number_of_names(public_open_letter, monkeypatch):
+    from letters.selectors import publication
+    from letters.selectors.publication import Signatory, SignatoryList
+
+    kept = publication._KeptLists()
+    monkeypatch.setattr(kept, "KEPT_NAMES", 10)
+
+    def a_list(names: int) -> SignatoryList:
+        return SignatoryList(
+            public=True,
+            named=tuple(
+                Signatory(
+                    name=f"Org {n}",
+                    slug=f"org-{n}",
+                    based_in="",
+                    signer="",
+                    lead=False,
+                    signed_on=None,
+                    version=1,
+                )
+                for n in range(names)
+            ),
+        )
+
+    for number in range(4):
+        kept.put(f"key{number}", "t", a_list(4))
+
+    assert kept.get("key0", "t") is None  # the least recently used first
+    assert kept.get("key1", "t") is None
+    assert kept.get("key2", "t") is not None
+    assert kept.get("key3", "t") is not None
+    assert kept.get("key3", "another token") is None
