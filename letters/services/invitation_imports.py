@@ -122,28 +122,47 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
         )
     preview = selectors.classify_import_rows(letter, invitation_import.rows)
     new_rows = [row for row in preview if row.state == selectors.RowState.NEW]
+    skipped = len(preview) - len(new_rows)
+    # What follows needs only the new rows: the file's rows (saved empty below) and the
+    # others' classification are let go before the chunks begin.
+    invitation_import.rows = []
+    del preview
 
-    named = organisation_services.create_unverified_organisations(
-        names=[
-            (row.organisation, row.based_in) for row in new_rows if row.match.organisation is None
-        ],
-        actor=actor,
-        reason=_("Named in an invitation"),
-    )
-
-    # In chunks, so that a 10,000-row file never holds 10,000 invitations and their emails in
-    # memory at once; still one transaction. The emails first (their key is the link's hash,
-    # not the invitation's id), so that each invitation is inserted once, pointing at its email.
+    # In chunks, so that a 10,000-row file never holds 10,000 invitations, their emails or
+    # their new organisations in memory at once; still one transaction. The organisations a
+    # chunk names are registered with it (kept after it only as id and name, for a later row
+    # naming the same one); then the emails (their key is the link's hash, not the
+    # invitation's id), so that each invitation is inserted once, pointing at its email.
+    named: dict[str, tuple[int, str]] = {}  # normalised name → (id, name) of a new one
+    organisations_created = 0
     invitation_ids: list[int] = []
     for rows in _chunks(new_rows, IMPORT_CHUNK):
+        unnamed = [
+            (row.organisation, row.based_in)
+            for row in rows
+            if row.match.organisation is None and normalise_name(row.organisation) not in named
+        ]
+        if unnamed:
+            registered = organisation_services.create_unverified_organisations(
+                names=unnamed, actor=actor, reason=_("Named in an invitation")
+            )
+            organisations_created += len(registered.created)
+            named.update((key, (o.pk, o.name)) for key, o in registered.by_name.items())
+            del registered
         pairs: list[tuple[Invitation, str]] = []
         for row in rows:
-            organisation = row.match.organisation or named.by_name[normalise_name(row.organisation)]
+            if row.match.organisation is not None:
+                organisation_id, organisation_name = (
+                    row.match.organisation.pk,
+                    row.match.organisation.name,
+                )
+            else:
+                organisation_id, organisation_name = named[normalise_name(row.organisation)]
             seed, secret, token_hash = new_link()
             invitation = Invitation(
                 letter=letter,
-                organisation_id=organisation.pk,
-                organisation_name=organisation.name,
+                organisation_id=organisation_id,
+                organisation_name=organisation_name,
                 contact_name=row.contact_name,
                 email=row.email,
                 email_index=email_index(row.email),
@@ -172,7 +191,6 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
     invitation_import.status = InvitationImport.Status.CONFIRMED
     invitation_import.invited_count = len(invitation_ids)
     invitation_import.confirmed_at = timezone.now()
-    invitation_import.rows = []
     invitation_import.save(
         update_fields=["status", "invited_count", "confirmed_at", "rows", "updated_at"]
     )
@@ -184,8 +202,8 @@ def confirm_import(*, invitation_import: InvitationImport, actor: User) -> list[
             "import_id": invitation_import.pk,
             "file": invitation_import.filename,
             "invited": len(invitation_ids),
-            "skipped": len(preview) - len(new_rows),
-            "organisations_created": len(named.created),
+            "skipped": skipped,
+            "organisations_created": organisations_created,
             "invitation_ids": invitation_ids,
         },
     )

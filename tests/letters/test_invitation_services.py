@@ -1058,6 +1058,10 @@ def test_an_import_larger_than_a_chunk_is_one_whole(open_letter, owner, monkeypa
         ("e@other.example.org", "Other"),
     ]
     assert OutboundEmail.objects.filter(kind="invitation").count() == 5
+    # Registered chunk by chunk, each once: "same org" in the second chunk is the first's
+    imported = AuditEvent.objects.get(action="invitations.imported")
+    assert (imported.data["organisations_created"], imported.data["skipped"]) == (4, 0)
+    assert AuditEvent.objects.filter(action="organisation.created").count() == 4
 
 
 # --- Invitations to a draft are held until it opens (issue 15, item 1) -------------------------
