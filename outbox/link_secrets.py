@@ -119,6 +119,8 @@ def seal_merged(merge: MailMerge, values: Mapping[str, str]) -> SealedEmail | No
     order = merge.sealing[empty]
     if order is _NOT_SEALABLE or any(quote(values[f], safe="") != values[f] for f in order):
         return None
+    if any(settings.SITE_URL in value for field, value in values.items() if field not in order):
+        return None  # a name holding one of our links: seal() looks at it, as for any email
     return _merged(merge, empty, values, order)
 
 

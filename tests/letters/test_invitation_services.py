@@ -1009,6 +1009,26 @@ def test_the_merge_seals_nothing_it_has_not_checked(open_letter, monkeypatch):
     assert secrets == [secret, "q" * 32]  # the outbox's own seal() finds both
 
 
+def test_a_name_holding_one_of_our_links_is_sealed_by_looking_at_it(open_letter):
+    """A contact's name is text the coordinator typed: should it hold a live link of the site,
+    the outbox's own seal() finds it, as in any email, rather than the merge's shortcut."""
+    from letters import emails
+    from outbox import link_secrets, rendering
+
+    merge = emails._MailMerge("invitation", open_letter)
+    other = emails._invitation_links("r" * 32)["sign_url"]
+    invitation = Invitation(
+        letter=open_letter, contact_name=f"Pema {other}", organisation_name="TAI", email="x@y.org"
+    )
+    secret = tokens.invitation_secret(tokens.new_invitation_seed())
+
+    rendered = merge.render_sealed(invitation, secret)
+
+    assert type(rendered) is rendering.RenderedEmail
+    _stored, secrets = link_secrets.seal(rendered)
+    assert "r" * 32 in secrets
+
+
 def test_a_template_that_changes_a_stand_in_falls_back_to_full_rendering(open_letter, monkeypatch):
     from letters import emails
     from outbox import rendering
