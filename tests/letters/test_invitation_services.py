@@ -915,42 +915,36 @@ def test_an_email_sent_after_the_invitation_was_answered_still_records_when(open
 # --- The mail merge of a fan-out ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["invitation", "invitation_reminder"])
-def test_a_merged_email_is_byte_for_byte_the_one_rendered_in_full(open_letter, kind):
-    from letters import emails
-    from outbox.rendering import render_email
-
-    merge = emails._MailMerge(kind, open_letter)
-    names = [
-        ("Pema Dolma", "Tibet Action Institute"),
-        ("", "Free Tibet"),
-        ('O\'Brien & "Sons" <b>', "Lawyers & Rights <Asia>"),
-        ("ئايشە", "ئۇيغۇر ياشلار تورى"),
-        ("陳大文", "香港民主委員會"),
-    ]
-    for contact, organisation in names:
-        invitation = Invitation(
-            letter=open_letter,
-            contact_name=contact,
-            organisation_name=organisation,
-            email="x@y.org",
-        )
-        secret = tokens.invitation_secret(tokens.new_invitation_seed())
-
-        merged = merge.render(invitation, secret)
-        full = render_email(kind, emails._invitation_context(invitation, secret))
-
-        assert merged == full
-
-
 MERGE_NAMES = [
     ("Pema Dolma", "Tibet Action Institute"),
     ("", "Free Tibet"),
     ('O\'Brien & "Sons" <b>', "Lawyers & Rights <Asia>"),
     ("ئايشە", "ئۇيغۇر ياشلار تورى"),
     ("陳大文", "香港民主委員會"),
-    ("{{secret:0}} {{secret:", "{{ secret:1}}"),  # placeholder-like text is defused alike
+    ("{{secret:0}} {{secret:", "{{ secret:1}}"),  # placeholder-like text (sealing defuses it)
 ]
+
+
+def _merge_cases(letter):
+    """An unsaved invitation for each of MERGE_NAMES, with a secret of its own."""
+    for contact, organisation in MERGE_NAMES:
+        invitation = Invitation(
+            letter=letter, contact_name=contact, organisation_name=organisation, email="x@y.org"
+        )
+        yield invitation, tokens.invitation_secret(tokens.new_invitation_seed())
+
+
+@pytest.mark.parametrize("kind", ["invitation", "invitation_reminder"])
+def test_a_merged_email_is_byte_for_byte_the_one_rendered_in_full(open_letter, kind):
+    from letters import emails
+    from outbox.rendering import render_email
+
+    merge = emails._MailMerge(kind, open_letter)
+    for invitation, secret in _merge_cases(open_letter):
+        merged = merge.render(invitation, secret)
+        full = render_email(kind, emails._invitation_context(invitation, secret))
+
+        assert merged == full
 
 
 @pytest.mark.parametrize("kind", ["invitation", "invitation_reminder"])
@@ -962,15 +956,7 @@ def test_a_merged_email_sealed_by_the_merge_is_stored_as_one_sealed_in_full(open
     from outbox.rendering import RenderedEmail, SealedEmail, render_email
 
     merge = emails._MailMerge(kind, open_letter)
-    for contact, organisation in MERGE_NAMES:
-        invitation = Invitation(
-            letter=open_letter,
-            contact_name=contact,
-            organisation_name=organisation,
-            email="x@y.org",
-        )
-        secret = tokens.invitation_secret(tokens.new_invitation_seed())
-
+    for invitation, secret in _merge_cases(open_letter):
         merged = merge.render_sealed(invitation, secret)
         full = render_email(kind, emails._invitation_context(invitation, secret))
 

@@ -14,6 +14,7 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from outbox import services
 from outbox.backends import SmtpBackend, fast_bytes
 from outbox.models import OutboundEmail
+from tests.outbox.test_outbox import _queue
 
 SUBJECTS = [
     "You are invited to sign: Raise human rights in Beijing",
@@ -176,20 +177,7 @@ def test_a_plain_email_message_goes_through_django(smtp_server):
 def test_a_chunk_marks_its_rows_as_one_row_at_a_time_would(smtp_server):
     """deliver_many reads its chunk at once and marks rows with compiled SQL: the rows end as
     deliver() leaves them, column by column."""
-    rows = [
-        services.queue_email(
-            kind="signature_withdrawn",
-            to=f"reader{n}@ngo.example.org",
-            context={
-                "signature": {"signer_name": "Pema"},
-                "organisation_name": "Tibetan Women's Association",
-                "letter": {"title": "Raise human rights"},
-                "letter_url": "https://undersigned.example.org/letters/x/",
-            },
-            dedupe_key=f"chunk:{n}",
-        )
-        for n in range(4)
-    ]
+    rows = [_queue(f"chunk:{n}", f"reader{n}@ngo.example.org") for n in range(4)]
     services.deliver(email_id=rows[0].pk)
     outcomes = services.deliver_many([row.pk for row in rows[1:]] + [rows[0].pk, 999999])
     assert [outcome.status for outcome in outcomes.values()] == ["sent"] * 3 + ["skipped"] * 2
