@@ -46,6 +46,7 @@ from .publication import (
     SignatoryGroup,
     SignatoryList,
     SignatorySummary,
+    SignPageStamp,
     delivery_of,
     embargo_lift_notified_count,
     letters_signed_publicly_by,
@@ -55,6 +56,7 @@ from .publication import (
     public_signatory_summary,
     publication_preview,
     recipient_signatories,
+    sign_page_stamp,
     signatory_cache_key,
 )
 from .signatures import (
@@ -122,7 +124,9 @@ __all__ = [
     "recipient_signatories",
     "signatory_cache_key",
     "LetterStamp",
+    "SignPageStamp",
     "public_letter_stamp",
+    "sign_page_stamp",
     "signature_counts",
     "signatures_for_coordinator",
     "signatures_of_member",

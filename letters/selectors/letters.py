@@ -51,12 +51,17 @@ def letter_for_page(letter: Letter) -> Letter:
     return letter
 
 
+def current_version_query(letter: Letter | OuterRef) -> QuerySet[LetterVersion]:
+    """The letter's current version (one row), as a query."""
+    return LetterVersion.objects.filter(letter=letter, is_current=True)
+
+
 def current_version_of(letter: Letter) -> LetterVersion:
     """Uses the prefetched current version when the selector loaded it."""
     prefetched = getattr(letter, "current_versions", None)
     if prefetched:
         return prefetched[0]
-    return letter.versions.select_related("author").get(is_current=True)
+    return current_version_query(letter).select_related("author").get()
 
 
 def _count_per_letter(queryset: QuerySet) -> Coalesce:

@@ -5,13 +5,24 @@ import datetime as dt
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, router
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import MD5, Cast, Coalesce, Concat
 from django.utils import timezone
 
 from .. import collation
@@ -246,25 +257,24 @@ class LetterStamp:
 
 _STAMP_FIELDS = ("pk", "list_version", "updated_at", "deadline", "status", "sign_on_mode")
 _SLUG = "\x00slug\x00"  # stands in for the slug while the query is compiled
-_stamp_sql: dict[str, tuple[str, list]] = {}
+_stamp_sql: dict[tuple[str, str], tuple[str, list]] = {}
 
 
-def public_letter_stamp(slug: str) -> LetterStamp | None:
-    """The stamp of the public (not draft) letter at `slug`, or None. Its SQL is compiled once
-    per process and database: the visitor's letter page, served from the cache, is this query
-    and one cache read (letters.views.letters.letter_detail), and compiling the ORM's query
-    cost more than running it (≈0.6 ms against ≈0.2 ms)."""
+def _compiled_row(name: str, build: Callable[[], QuerySet], slug: str) -> tuple | None:
+    """Run the query `build()` gives (filtered on slug=_SLUG) with `slug` put in. Its SQL is
+    compiled once per process and database under `name`: compiling the ORM's query cost more
+    than running it (≈0.6 ms against ≈0.2 ms)."""
     alias = router.db_for_read(Letter)
-    if alias not in _stamp_sql:
-        query = Letter.objects.public().filter(slug=_SLUG).values_list(*_STAMP_FIELDS)[:1].query
-        sql, params = query.get_compiler(alias).as_sql()
-        _stamp_sql[alias] = (sql, list(params))
-    sql, params = _stamp_sql[alias]
+    if (name, alias) not in _stamp_sql:
+        sql, params = build().query.get_compiler(alias).as_sql()
+        _stamp_sql[name, alias] = (sql, list(params))
+    sql, params = _stamp_sql[name, alias]
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, [slug if param == _SLUG else param for param in params])
-        row = cursor.fetchone()
-    if row is None:
-        return None
+        return cursor.fetchone()
+
+
+def _letter_stamp(row: Sequence) -> LetterStamp:
     pk, list_version, updated_at, deadline, status, sign_on_mode = row
     return LetterStamp(
         pk,
@@ -273,6 +283,107 @@ def public_letter_stamp(slug: str) -> LetterStamp | None:
         _aware(deadline) if deadline else None,
         status,
         sign_on_mode,
+    )
+
+
+def public_letter_stamp(slug: str) -> LetterStamp | None:
+    """The stamp of the public (not draft) letter at `slug`, or None: one small query. The
+    visitor's letter page, served from the cache, is this query and one cache read
+    (letters.views.letters.letter_detail)."""
+    row = _compiled_row(
+        "letter",
+        lambda: (
+            Letter.objects.public().filter(slug=_SLUG).order_by().values_list(*_STAMP_FIELDS)[:1]
+        ),
+        slug,
+    )
+    return None if row is None else _letter_stamp(row)
+
+
+@dataclass(frozen=True)
+class SignPageStamp:
+    """What the sign page a visitor without a session sees is made of, besides the letter's
+    stamp: its current version, its current translations and the names the form suggests,
+    each as a short text that changes whenever they do."""
+
+    letter: LetterStamp
+    version: str
+    translations: str
+    suggestions: str
+
+
+def _sign_page_query() -> QuerySet:
+    """The public letter at _SLUG, its stamp and SignPageStamp's texts: read with the same
+    querysets the page itself is rendered from (current_version_of, current_translations,
+    verified_organisation_names), so nothing here is a second rule of what the page shows."""
+    from organisations.models import Organisation
+
+    from .letters import current_version_query
+    from .signatures import verified_names_query
+    from .translations import current_translations_query
+
+    def text(value: str) -> Cast:
+        return Cast(value, TextField())
+
+    def joined(*parts) -> Concat:
+        pieces = [parts[0]]
+        for part in parts[1:]:
+            pieces += [Value(":"), part]
+        return Concat(*pieces, output_field=TextField())
+
+    # SQLite before 3.44 cannot order an aggregate: there the texts' order is the table's,
+    # which at worst makes a key differ and renders the page once more, never shows a stale one.
+    ordered = connections[router.db_for_read(Letter)].features.supports_aggregate_order_by_clause
+
+    def aggregate(expression, order: str) -> StringAgg:
+        return StringAgg(expression, Value("\n"), order_by=order if ordered else None)
+
+    version = (
+        current_version_query(OuterRef("pk"))
+        .order_by()
+        .annotate(stamp=joined(text("pk"), "content_hash"))
+        .values("stamp")[:1]
+    )
+    translations = (
+        current_translations_query(OuterRef("pk"))
+        .order_by()
+        .values("letter")
+        .annotate(
+            stamp=aggregate(joined(text("pk"), "language", "content_hash", text("source_id")), "pk")
+        )
+        .values("stamp")
+    )
+    suggestions = (
+        Organisation.objects.filter(pk__in=verified_names_query().values("pk"))
+        .order_by()
+        .annotate(everything=Value(1))  # a constant: one group, the whole list
+        .values("everything")
+        .annotate(stamp=MD5(aggregate("name", "name")))
+        .values("stamp")
+    )
+    return (
+        Letter.objects.public()
+        .filter(slug=_SLUG)
+        .order_by()
+        .annotate(
+            version_stamp=Subquery(version),
+            translations_stamp=Subquery(translations),
+            suggestions_stamp=Subquery(suggestions),
+        )
+        .values_list(*_STAMP_FIELDS, "version_stamp", "translations_stamp", "suggestions_stamp")[:1]
+    )
+
+
+def sign_page_stamp(slug: str) -> SignPageStamp | None:
+    """The sign page's stamp for the public letter at `slug`, or None: one query, from which
+    the page a visitor without a session sees is found in the cache
+    (letters.views.signing)."""
+    row = _compiled_row("sign-page", _sign_page_query, slug)
+    if row is None:
+        return None
+    *letter, version, translations, suggestions = row
+    return SignPageStamp(
+        _letter_stamp(letter), version or "", translations or "", suggestions or ""
     )
 
 

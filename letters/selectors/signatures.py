@@ -16,16 +16,20 @@ from ..models import (
 # --- Signatures ----------------------------------------------------------------------------------
 
 
-def verified_organisation_names(limit: int = 2000) -> list[str]:
-    """Names offered as suggestions on the sign form: only verified organisations, whose
-    presence on the platform is public anyway. Unverified ones are never listed."""
+SUGGESTED_NAMES = 2000
+
+
+def verified_names_query(limit: int = SUGGESTED_NAMES) -> QuerySet:
+    """The organisations whose names the sign form suggests, in order: only verified ones,
+    whose presence on the platform is public anyway. Unverified ones are never listed."""
     from organisations.models import Organisation
 
-    return list(
-        Organisation.objects.filter(is_verified=True)
-        .order_by("name")
-        .values_list("name", flat=True)[:limit]
-    )
+    return Organisation.objects.filter(is_verified=True).order_by("name")[:limit]
+
+
+def verified_organisation_names(limit: int = SUGGESTED_NAMES) -> list[str]:
+    """Names offered as suggestions on the sign form (verified_names_query)."""
+    return list(verified_names_query(limit).values_list("name", flat=True))
 
 
 def signatures_of_member(user: User) -> QuerySet[Signature]:

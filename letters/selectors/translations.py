@@ -3,18 +3,19 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import OuterRef, QuerySet
 
 from ..models import Letter, LetterTranslation, LetterVersion
 
 
+def current_translations_query(letter: Letter | OuterRef) -> QuerySet[LetterTranslation]:
+    """The letter's current translations, one per language that has one, as a query."""
+    return LetterTranslation.objects.filter(letter=letter, is_current=True)
+
+
 def current_translations(letter: Letter) -> dict[str, LetterTranslation]:
     """The current translation in each language that has one."""
-    return {
-        t.language: t
-        for t in LetterTranslation.objects.filter(letter=letter, is_current=True).select_related(
-            "source"
-        )
-    }
+    return {t.language: t for t in current_translations_query(letter).select_related("source")}
 
 
 def translation_history(letter: Letter, language: str) -> list[LetterTranslation]:

@@ -55,11 +55,13 @@ def _sign_page(
     letter: Letter,
     invitation: Invitation | None,
     secret: str = "",
+    stamp: selectors.SignPageStamp | None = None,
 ) -> HttpResponse:
     context = {
         "letter": letter,
         "invitation": invitation,
         "secret": secret,
+        "stamp": stamp,
         "accepting": letter.is_accepting_signatures
         and (invitation is not None or letter.sign_on_mode == Letter.SignOnMode.OPEN),
     }
@@ -146,51 +148,75 @@ def _render_sign(request, context: dict, *, form, member: bool, status: int = 20
         "member_form": member,
         "verified_names": [] if invited or member else selectors.verified_organisation_names(),
     }
-    if invited or member or form.is_bound or request.GET or not is_anonymous(request):
+    stamp = context["stamp"]
+    if stamp is None or invited or member or form.is_bound or request.GET:
         return render(request, "letters/sign.html", context, status=status)
-    return _visitor_sign_page(request, context)
+    return _keep_visitor_sign_page(request, context, stamp)
 
 
 # The empty sign form as a visitor without a session sees it is the same for all of them but
-# for its CSRF token: rendered once per letter, text and language (a third of a signature's
-# server time was this page), kept with a mark where the token goes, and each visitor's own
-# token put in. Under a key of everything else the page shows; the time limit is a backstop.
+# for its CSRF token: rendered once per letter, text, suggestions and language (a third of a
+# signature's server time was this page), kept with a mark where the token goes, and each
+# visitor's own token put in. It is found again from one query, the sign page's stamp
+# (selectors.sign_page_stamp), read before anything else: what is kept under a stamp is never
+# older than the stamp. The time limit is a backstop.
 SIGN_PAGE_CACHE_SECONDS = 10 * 60
-SIGN_PAGE_CACHE_SCHEMA = 1
+SIGN_PAGE_CACHE_SCHEMA = 2
 _TOKEN_MARK = "\ue003csrf\ue003"  # noqa: S105 - where the token goes, not a secret
 _TOKEN_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def _sign_page_key(context: dict) -> str:
-    letter, version, reading = context["letter"], context["version"], context["reading"]
-    shown = reading.translation
+def _visitor_stamp(request: HttpRequest, slug: str) -> selectors.SignPageStamp | None:
+    """The sign page's stamp when this request may be answered with the kept page: a visitor
+    without a session, no query string, a letter open to visitors' signatures. None
+    otherwise, and the view does its full work."""
+    if request.GET or not is_anonymous(request):
+        return None
+    stamp = selectors.sign_page_stamp(slug)
+    if stamp is None or not stamp.letter.open_to_visitors:
+        return None
+    return stamp
+
+
+def _sign_page_key(stamp: selectors.SignPageStamp) -> str:
+    letter = stamp.letter
     parts = [
         letter.pk,
+        letter.list_version,
         letter.updated_at.isoformat(),
         letter.deadline.isoformat() if letter.deadline else "",
-        version.pk,
-        version.content_hash,
-        f"{shown.pk}:{shown.content_hash}" if shown is not None else "",
-        ",".join(reading.available),
-        "\n".join(context["verified_names"]),
+        letter.status,
+        letter.sign_on_mode,
+        stamp.version,
+        stamp.translations,
+        stamp.suggestions,
         translation.get_language(),
     ]
     digest = hashlib.blake2b("\x00".join(map(str, parts)).encode(), digest_size=20).hexdigest()
     return f"sign-page:{SIGN_PAGE_CACHE_SCHEMA}:{letter.pk}:{digest}"
 
 
-def _visitor_sign_page(request: HttpRequest, context: dict) -> HttpResponse:
-    key = _sign_page_key(context)
-    page = cache.get(key)
+def _kept_sign_page(request: HttpRequest, stamp: selectors.SignPageStamp) -> HttpResponse | None:
+    page = cache.get(_sign_page_key(stamp))
     if page is None:
-        response = render(request, "letters/sign.html", context)
-        html = response.content.decode()
-        tokens_used = set(_TOKEN_INPUT.findall(html))
-        if len(tokens_used) != 1:
-            return response  # not the page this expects: sent as rendered, and not kept
-        cache.set(key, html.replace(tokens_used.pop(), _TOKEN_MARK), SIGN_PAGE_CACHE_SECONDS)
-        return response
+        return None
     return HttpResponse(page.replace(_TOKEN_MARK, get_token(request)))
+
+
+def _keep_visitor_sign_page(
+    request: HttpRequest, context: dict, stamp: selectors.SignPageStamp
+) -> HttpResponse:
+    response = render(request, "letters/sign.html", context)
+    html = response.content.decode()
+    tokens_used = set(_TOKEN_INPUT.findall(html))
+    if len(tokens_used) != 1:
+        return response  # not the page this expects: sent as rendered, and not kept
+    cache.set(
+        _sign_page_key(stamp),
+        html.replace(tokens_used.pop(), _TOKEN_MARK),
+        SIGN_PAGE_CACHE_SECONDS,
+    )
+    return response
 
 
 def _bound_form(request, use_member_form, invitation, member_orgs):
@@ -255,9 +281,13 @@ def _submit(request, form, context: dict, *, invitation: Invitation | None, memb
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
-    """The public sign page of a letter (open sign-on mode)."""
+    """The public sign page of a letter (open sign-on mode). A visitor without a session gets
+    the kept page when there is one: one query and one cache read."""
+    stamp = _visitor_stamp(request, slug)
+    if stamp is not None and (kept := _kept_sign_page(request, stamp)) is not None:
+        return kept
     letter = get_visible_letter(request.user, slug)
-    return _sign_page(request, letter=letter, invitation=None)
+    return _sign_page(request, letter=letter, invitation=None, stamp=stamp)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -3,12 +3,14 @@ every visitor still gets a CSRF token of their own that works, and the page chan
 anything it shows — the text, the letter, the suggestions, the language — and is never kept
 for a page that belongs to one person (logged in, a session, an invitation, a form in error)."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from letters import services
 from letters.models import Letter, Signature
@@ -145,3 +147,74 @@ def test_a_form_in_error_is_rendered_and_not_kept(letter):
     assert answer.status_code == 200
     assert "not an address" in answer.content.decode()
     assert "not an address" not in _page(_visitor(), letter).content.decode()
+
+
+def test_the_kept_page_is_one_query_and_one_cache_read(letter, django_assert_num_queries):
+    _page(_visitor(), letter)  # rendered and kept
+
+    with django_assert_num_queries(1):  # the sign page's stamp (selectors.sign_page_stamp)
+        page = _page(_visitor(), letter)
+
+    assert page.templates == []
+
+
+def test_a_new_translation_shows_at_once_and_so_does_its_next_one(letter, owner):
+    chinese = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    _page(_visitor(), letter, **chinese)
+    services.save_translation(
+        letter=letter, actor=owner, language="zh-hans", title="公开信", body="第一版译文。"
+    )
+
+    assert "第一版译文" in _page(_visitor(), letter, **chinese).content.decode()
+    # The English page offers the new language too.
+    assert 'hreflang="zh-Hans"' in _page(_visitor(), letter).content.decode()
+
+    services.save_translation(
+        letter=letter, actor=owner, language="zh-hans", title="公开信", body="第二版译文。"
+    )
+
+    page = _page(_visitor(), letter, **chinese).content.decode()
+    assert "第二版译文" in page
+    assert "第一版译文" not in page
+
+
+def test_a_renamed_or_unverified_suggestion_changes_at_once(letter):
+    organisation = verified_organisation("Uyghur Human Rights Project", "uhrp.example.org")
+    _page(_visitor(), letter)
+    # A change that no save() sees (no timestamp moves): the names themselves are the key.
+    type(organisation).objects.filter(pk=organisation.pk).update(name="Campaign for Uyghurs")
+
+    page = _page(_visitor(), letter).content.decode()
+    assert "Campaign for Uyghurs" in page
+    assert "Uyghur Human Rights Project" not in page
+
+    type(organisation).objects.filter(pk=organisation.pk).update(is_verified=False)
+
+    assert "Campaign for Uyghurs" not in _page(_visitor(), letter).content.decode()
+
+
+@pytest.mark.parametrize("change", ["closed", "deadline passed", "by invitation only"])
+def test_a_letter_no_longer_open_to_visitors_is_never_served_the_kept_form(letter, change):
+    kept = _page(_visitor(), letter)
+    assert 'name="organisation_name"' in kept.content.decode()
+    if change == "closed":
+        services.close_letter(letter=letter, actor=None)
+    elif change == "deadline passed":
+        # As the clock passing it would: no save(), the stamp's deadline is the same.
+        Letter.objects.filter(pk=letter.pk).update(
+            deadline=timezone.now() - dt.timedelta(minutes=1)
+        )
+    else:
+        Letter.objects.filter(pk=letter.pk).update(sign_on_mode=Letter.SignOnMode.INVITATION)
+
+    page = _page(_visitor(), letter).content.decode()
+
+    assert 'name="organisation_name"' not in page
+    assert "is not collecting signatures" in page or "Signing is by invitation" in page
+
+
+def test_no_such_letter_and_a_draft_are_not_found(make_letter):
+    draft = make_letter(status=Letter.Status.DRAFT)
+
+    assert _visitor().get(reverse("letters:sign", args=["no-such-letter"])).status_code == 404
+    assert _visitor().get(reverse("letters:sign", args=[draft.slug])).status_code == 404
