@@ -10,6 +10,7 @@ from django.http import Http404
 from accounts.models import User
 from accounts.roles import is_coordinator, is_moderator
 
+from . import selectors
 from .models import Letter, LetterCoordinator
 
 
@@ -49,7 +50,10 @@ def can_moderate(user: User | AnonymousUser, letter: Letter) -> bool:
 
 def get_visible_letter(user: User | AnonymousUser, slug: str) -> Letter:
     """The letter at `slug` if `user` may read it; 404 otherwise (drafts included)."""
-    letter = Letter.objects.visible_to(user).filter(slug=slug).first()
+    if not user.is_authenticated:  # what the public may read: one query compiled once
+        letter = selectors.public_letter(slug)
+    else:
+        letter = Letter.objects.visible_to(user).filter(slug=slug).first()
     if letter is None:
         raise Http404
     return letter

@@ -17,6 +17,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
+from core.compiled import CompiledQuery
 
 from ..models import (
     Invitation,
@@ -56,12 +57,22 @@ def current_version_query(letter: Letter | OuterRef) -> QuerySet[LetterVersion]:
     return LetterVersion.objects.filter(letter=letter, is_current=True)
 
 
+_LETTER_ID = -(2**62)  # stands in for the letter's key while the query is compiled
+_current_version = CompiledQuery(
+    lambda: current_version_query(_LETTER_ID).order_by()[:1], {"letter": _LETTER_ID}
+)
+
+
 def current_version_of(letter: Letter) -> LetterVersion:
-    """Uses the prefetched current version when the selector loaded it."""
+    """Uses the prefetched current version when the selector loaded it; otherwise one query,
+    compiled once (core.compiled: signing reads it for every signature)."""
     prefetched = getattr(letter, "current_versions", None)
     if prefetched:
         return prefetched[0]
-    return current_version_query(letter).select_related("author").get()
+    version = _current_version.instance(LetterVersion, letter=letter.pk)
+    if version is None:
+        raise LetterVersion.DoesNotExist(f"letter {letter.pk} has no current version")
+    return version
 
 
 def _count_per_letter(queryset: QuerySet) -> Coalesce:

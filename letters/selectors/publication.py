@@ -5,7 +5,7 @@ import datetime as dt
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -24,6 +24,8 @@ from django.db.models import (
 )
 from django.db.models.functions import MD5, Cast, Coalesce, Concat
 from django.utils import timezone
+
+from core.compiled import CompiledQuery
 
 from .. import collation
 from ..models import (
@@ -256,22 +258,7 @@ class LetterStamp:
 
 
 _STAMP_FIELDS = ("pk", "list_version", "updated_at", "deadline", "status", "sign_on_mode")
-_SLUG = "\x00slug\x00"  # stands in for the slug while the query is compiled
-_stamp_sql: dict[tuple[str, str], tuple[str, list]] = {}
-
-
-def _compiled_row(name: str, build: Callable[[], QuerySet], slug: str) -> tuple | None:
-    """Run the query `build()` gives (filtered on slug=_SLUG) with `slug` put in. Its SQL is
-    compiled once per process and database under `name`: compiling the ORM's query cost more
-    than running it (≈0.6 ms against ≈0.2 ms)."""
-    alias = router.db_for_read(Letter)
-    if (name, alias) not in _stamp_sql:
-        sql, params = build().query.get_compiler(alias).as_sql()
-        _stamp_sql[name, alias] = (sql, list(params))
-    sql, params = _stamp_sql[name, alias]
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, [slug if param == _SLUG else param for param in params])
-        return cursor.fetchone()
+_SLUG = "\x00slug\x00"  # stands in for the slug while the query is compiled (core.compiled)
 
 
 def _letter_stamp(row: Sequence) -> LetterStamp:
@@ -290,14 +277,23 @@ def public_letter_stamp(slug: str) -> LetterStamp | None:
     """The stamp of the public (not draft) letter at `slug`, or None: one small query. The
     visitor's letter page, served from the cache, is this query and one cache read
     (letters.views.letters.letter_detail)."""
-    row = _compiled_row(
-        "letter",
-        lambda: (
-            Letter.objects.public().filter(slug=_SLUG).order_by().values_list(*_STAMP_FIELDS)[:1]
-        ),
-        slug,
-    )
+    row = _public_letter_stamp.row(Letter, slug=slug)
     return None if row is None else _letter_stamp(row)
+
+
+_public_letter_stamp = CompiledQuery(
+    lambda: Letter.objects.public().filter(slug=_SLUG).order_by().values_list(*_STAMP_FIELDS)[:1],
+    {"slug": _SLUG},
+)
+_public_letter = CompiledQuery(
+    lambda: Letter.objects.public().filter(slug=_SLUG).order_by()[:1], {"slug": _SLUG}
+)
+
+
+def public_letter(slug: str) -> Letter | None:
+    """The public (not draft) letter at `slug`, or None: what anyone may read, in one query
+    compiled once (core.compiled). permissions.get_visible_letter's answer for a visitor."""
+    return _public_letter.instance(Letter, slug=slug)
 
 
 @dataclass(frozen=True)
@@ -374,11 +370,14 @@ def _sign_page_query() -> QuerySet:
     )
 
 
+_sign_page_stamp = CompiledQuery(_sign_page_query, {"slug": _SLUG})
+
+
 def sign_page_stamp(slug: str) -> SignPageStamp | None:
     """The sign page's stamp for the public letter at `slug`, or None: one query, from which
     the page a visitor without a session sees is found in the cache
     (letters.views.signing)."""
-    row = _compiled_row("sign-page", _sign_page_query, slug)
+    row = _sign_page_stamp.row(Letter, slug=slug)
     if row is None:
         return None
     *letter, version, translations, suggestions = row
