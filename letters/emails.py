@@ -4,6 +4,8 @@ outbox sends after commit. Each email's dedupe key makes queueing it twice harml
 import copy
 import datetime as dt
 import itertools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
@@ -68,22 +70,117 @@ def _signature_context(signature: Signature) -> dict:
     }
 
 
+def _confirmation_context(signature: Signature, token: str) -> dict:
+    return {
+        **_signature_context(signature),
+        "confirm_url": _url(
+            "letters:signature-confirm", token=token, language=language_of(signature)
+        ),
+        "confirmation_days": settings.SIGNATURE_CONFIRMATION_DAYS,
+    }
+
+
 def confirmation_request(signature: Signature) -> OutboundEmail:
     """Double opt-in, and the signer's receipt: it names the version and its SHA-256."""
     token = tokens.make_signature_token(signature_id=signature.pk, purpose=tokens.CONFIRM)
+    rendered = _merged_confirmation(signature, token)
     return queue_email(
         kind="signature_confirm",
         to=signature.signer_email,
-        context={
-            **_signature_context(signature),
-            "confirm_url": _url(
-                "letters:signature-confirm", token=token, language=language_of(signature)
-            ),
-            "confirmation_days": settings.SIGNATURE_CONFIRMATION_DAYS,
-        },
+        # Merged, the context is only the Reply-To's: the letter's public contact address.
+        context={"letter": signature.letter}
+        if rendered is not None
+        else _confirmation_context(signature, token),
         dedupe_key=f"signature:{signature.pk}:confirm",
         language=language_of(signature),
+        rendered=rendered,
     )
+
+
+# The confirmation email of a visitor's submission goes through the outbox's mail merge too
+# (issue 16: rendering it was a fifth of a signature's CPU): one skeleton per letter, text,
+# visibility and language, kept in the process, and each signer's name, the name they typed
+# for their organisation and their two links put in. The stand-in signature the skeleton is
+# rendered from holds nothing but what its key holds, so a skeleton can carry nothing of the
+# signer it was first made for. tests/letters/test_confirmation_merge.py compares it with the
+# email rendered in full, byte for byte and sealed.
+_CONFIRMATION_FIELDS = ("signer_name", "organisation_name", "confirm", "manage")
+_CONFIRMATION_MERGES_KEPT = 64
+_confirmation_merges: OrderedDict[tuple, MailMerge] = OrderedDict()
+_confirmation_merges_lock = threading.Lock()
+
+
+def _confirmation_merge(signature: Signature) -> MailMerge:
+    letter, version = signature.letter, signature.version
+    language = language_of(signature)
+    key = (
+        settings.SITE_URL,
+        settings.SIGNATURE_CONFIRMATION_DAYS,
+        letter.pk,
+        letter.slug,
+        letter.title,
+        letter.public_contact_email,
+        version.pk,
+        version.number,
+        signature.version_hash,
+        signature.visibility,
+        signature.language,
+        language,
+    )
+    with _confirmation_merges_lock:
+        merge = _confirmation_merges.get(key)
+        if merge is not None:
+            _confirmation_merges.move_to_end(key)
+            return merge
+
+    def context_for(values) -> dict:
+        stand_in = Signature(
+            letter=letter,
+            version=version,
+            version_hash=signature.version_hash,
+            visibility=signature.visibility,
+            language=signature.language,
+            signer_name=values["signer_name"],
+            proposed_organisation_name=values["organisation_name"],
+        )
+        return {
+            **_confirmation_context(stand_in, values["confirm"]),
+            "organisation_name": values["organisation_name"],
+            "manage_url": _url(
+                "letters:signature-manage", token=values["manage"], language=language
+            ),
+        }
+
+    merge = MailMerge(
+        "signature_confirm",
+        context_for,
+        fields=_CONFIRMATION_FIELDS,
+        in_links=("confirm", "manage"),
+        language=language,
+    )
+    with _confirmation_merges_lock:
+        _confirmation_merges[key] = merge
+        while len(_confirmation_merges) > _CONFIRMATION_MERGES_KEPT:
+            _confirmation_merges.popitem(last=False)
+    return merge
+
+
+def _merged_confirmation(signature: Signature, confirm_token: str) -> RenderedEmail | None:
+    """The confirmation email through the merge, sealed where it can be; None: render it in
+    full (an organisation already chosen, or a template that alters a stand-in)."""
+    if (
+        signature.organisation_id is not None
+        or signature.status != Signature.Status.PENDING_CONFIRMATION
+    ):
+        return None
+    merge = _confirmation_merge(signature)
+    values = {
+        "signer_name": signature.signer_name,
+        "organisation_name": signature.name_for_signer,
+        "confirm": confirm_token,
+        "manage": tokens.make_signature_token(signature_id=signature.pk, purpose=tokens.MANAGE),
+    }
+    return seal_merged(merge, values) or merge.render(values)
 
 
 def signature_receipt(signature: Signature) -> OutboundEmail:

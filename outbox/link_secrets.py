@@ -117,7 +117,9 @@ def seal_merged(merge: MailMerge, values: Mapping[str, str]) -> SealedEmail | No
     if empty not in merge.sealing:
         merge.sealing[empty] = _check_sealing(merge, empty)
     order = merge.sealing[empty]
-    if order is _NOT_SEALABLE or any(quote(values[f], safe="") != values[f] for f in order):
+    # A value is put in as it is: only one a reversed URL holds unchanged (URL-safe, or a
+    # signed token's ":" separators, which a path keeps) is sealed here.
+    if order is _NOT_SEALABLE or any(quote(values[f], safe=":") != values[f] for f in order):
         return None
     if any(settings.SITE_URL in value for field, value in values.items() if field not in order):
         return None  # a name holding one of our links: seal() looks at it, as for any email
