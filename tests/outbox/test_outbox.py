@@ -256,6 +256,35 @@ def test_worker_sends_a_queued_email_after_commit(celery_worker, smtp_server):
 
 
 @pytest.mark.services
+def test_delivery_keeps_no_result_in_redis_and_the_web_process_subscribes_to_none(
+    celery_worker, smtp_server, redis_url
+):
+    """Nobody reads a delivery task's result: the worker stores none, and the process that
+    published it (a web worker) does not subscribe to its result channel, which it did for
+    every email and kept (issue 16)."""
+    import redis
+    from celery import _state
+
+    from config.celery import app
+
+    email = _queue("k:no-result")
+    was = _state.task_join_will_block()
+    _state._set_task_join_will_block(False)  # as in a web process (a worker's is True)
+    try:
+        result = send_emails.apply_async(([email.pk],))
+    finally:
+        _state._set_task_join_will_block(was)
+    client = redis.Redis.from_url(redis_url)
+    wait_for(lambda: OutboundEmail.objects.get(pk=email.pk).status == "sent", message="email sent")
+    # Acknowledged (acks_late) only once the task has returned and any result was stored.
+    wait_for(lambda: client.hlen("unacked") == 0, message="the task acknowledged")
+
+    assert client.exists(f"celery-task-meta-{result.id}") == 0
+    assert not any(result.id in str(key) for key in app.backend.result_consumer.subscribed_to)
+    assert smtp_server.message_ids() == [email.message_id]
+
+
+@pytest.mark.services
 def test_the_sweeper_re_enqueues_a_row_whose_task_was_lost(celery_worker, smtp_server):
     email = _queue("k:lost")  # enqueue=False: as if Redis was down at commit time
     OutboundEmail.objects.filter(pk=email.pk).update(
