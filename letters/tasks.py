@@ -55,7 +55,7 @@ def purge_expired_personal_data() -> int:
     return services.purge_expired_personal_data().signatures
 
 
-@shared_task(name="letters.render_letter_pdf")
+@shared_task(name="letters.render_letter_pdf", ignore_result=True)  # see outbox.send_emails
 def render_letter_pdf(letter_id: int, edition: str, language: str) -> bool:
     """Asked for by letters.dispatch: render one PDF of the letter as it is now and store it
     for the requests (exports.render_stored_pdf). Idempotent: if the stored PDF is already

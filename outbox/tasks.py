@@ -15,6 +15,10 @@ logger = logging.getLogger(__name__)
 
 @shared_task(
     name="outbox.send_emails",
+    # Nobody reads its result: without this, every publish from a web process subscribed to
+    # the task's result channel in Redis (a round trip, and a subscription the process kept),
+    # and the worker stored a result for a day (issue 16).
+    ignore_result=True,
     acks_late=True,
     reject_on_worker_lost=True,
     # The database dropped the connection (a restart, a failover): try again in seconds, on a
