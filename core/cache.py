@@ -25,7 +25,7 @@ be down in this process, so that they too skip it instead of waiting on it.
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -84,6 +84,20 @@ def _redis_errors() -> tuple[type[BaseException], ...]:
 
     # ConnectionError and TimeoutError of redis-py; OSError for a socket that died mid-read.
     return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+
+# core.cache.ResilientRedisCache.count_first_over: count each key in turn (INCR, then EXPIRE),
+# and stop at the first over its limit; its 1-based index, or 0.
+_COUNT_SCRIPT = """
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  redis.call('EXPIRE', key, ARGV[2 * i - 1])
+  if count > tonumber(ARGV[2 * i]) then
+    return i
+  end
+end
+return 0
+"""
 
 
 class ResilientRedisCache(RedisCache):
@@ -191,16 +205,42 @@ class ResilientRedisCache(RedisCache):
             value, _expiry_set = pipeline.execute()
             return int(value)
 
-        def local_count() -> int:
-            if self.local.add(key, 1, timeout):
-                return 1
-            try:
-                return self.local.incr(key)
-            except ValueError:  # expired between the two
-                self.local.add(key, 1, timeout)
-                return 1
+        return self._call(redis_count, lambda: self._local_count(key, timeout))
 
-        return self._call(redis_count, local_count)
+    def _local_count(self, key: str, timeout: int) -> int:
+        if self.local.add(key, 1, timeout):
+            return 1
+        try:
+            return self.local.incr(key)
+        except ValueError:  # expired between the two
+            self.local.add(key, 1, timeout)
+            return 1
+
+    def count_first_over(self, counters: Sequence[tuple[str, int, int]]) -> int | None:
+        """Count one at each (key, timeout, limit), in order, stopping at the first counter
+        that goes over its limit: its index, or None when none did. The counters after it
+        are not counted. One round trip to Redis (a script: INCR and EXPIRE per counter);
+        the rate limits that apply together (core.ratelimit.hit_all)."""
+
+        def redis_counts() -> int | None:
+            client = self._cache.get_client(counters[0][0], write=True)
+            script = self.__dict__.get("_count_script")
+            if script is None:  # EVALSHA, and EVAL once if Redis does not know it yet
+                script = self.__dict__["_count_script"] = client.register_script(_COUNT_SCRIPT)
+            over = script(
+                keys=[self.make_and_validate_key(key) for key, _timeout, _limit in counters],
+                args=[value for _key, timeout, limit in counters for value in (timeout, limit)],
+                client=client,
+            )
+            return int(over) - 1 if over else None
+
+        def local_counts() -> int | None:
+            for index, (key, timeout, limit) in enumerate(counters):
+                if self._local_count(key, timeout) > limit:
+                    return index
+            return None
+
+        return self._call(redis_counts, local_counts)
 
     def ping(self) -> None:
         """One round trip to Redis, past the breaker (for /healthz); raises if it fails, and

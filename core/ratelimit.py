@@ -45,3 +45,18 @@ def hit(scope: str, key: str, limit: Limit) -> bool:
         cache.add(cache_key, 1, timeout=limit.seconds + 5)
         return True
     return count <= limit.count
+
+
+def hit_all(*attempts: tuple[str, str, Limit]) -> bool:
+    """hit() for each (scope, key, limit) in turn, stopping at the first that is exceeded
+    (those after it do not count the attempt: a client over its own limit cannot use up a
+    letter's). False when one is exceeded. With Redis, one round trip for them all."""
+    now = int(time.time())
+    counters = [
+        (f"rl:{scope}:{key}:{now // limit.seconds}", limit.seconds + 5, limit.count)
+        for scope, key, limit in attempts
+    ]
+    count_first_over = getattr(cache, "count_first_over", None)
+    if count_first_over is not None:
+        return count_first_over(counters) is None
+    return all(hit(scope, key, limit) for scope, key, limit in attempts)

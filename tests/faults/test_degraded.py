@@ -72,6 +72,54 @@ def test_a_rate_limit_counts_in_redis_in_one_round_trip(redis_server, redis_cach
     assert 60 < client.ttl(key) <= 65
 
 
+def _commands(client, before) -> dict[str, int]:
+    after = client.info("commandstats")
+    calls = {
+        name: after[name]["calls"] - before.get(name, {}).get("calls", 0)
+        for name in after
+        if name.startswith("cmdstat_")
+        and after[name]["calls"] != before.get(name, {}).get("calls", 0)
+    }
+    for own in ("cmdstat_info", "cmdstat_hello", "cmdstat_client|setinfo"):
+        calls.pop(own, None)  # this test's own, and the cache's connection handshake
+    return calls
+
+
+def test_limits_that_apply_together_count_in_one_round_trip(redis_server, redis_cache):
+    """The sign form's two limits (the client's, the letter's): one script call each time,
+    and a client over its own limit is not counted against the letter's."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    own, shared = ratelimit.Limit(count=2, seconds=60), ratelimit.Limit(count=10, seconds=60)
+    ratelimit.hit_all(("warm", "x", own))  # the script is loaded once (EVALSHA, then EVAL)
+    before = client.info("commandstats")
+
+    results = [ratelimit.hit_all(("client", "one", own), ("letter", "7", shared)) for _ in range(4)]
+
+    calls = _commands(client, before)
+    assert results == [True, True, False, False]
+    assert calls.pop("cmdstat_evalsha") == 4  # one round trip per attempt
+    assert set(calls) <= {"cmdstat_incr", "cmdstat_expire"}
+    [letter_key] = client.keys("*rl:letter:7:*")
+    assert int(client.get(letter_key)) == 2  # the refused attempts did not count against it
+    [client_key] = client.keys("*rl:client:one:*")
+    assert 60 < client.ttl(client_key) <= 65
+
+
+def test_limits_that_apply_together_still_limit_with_redis_killed(redis_server, redis_cache):
+    own, shared = ratelimit.Limit(count=2, seconds=60), ratelimit.Limit(count=3, seconds=60)
+    redis_server.kill()
+
+    first = [ratelimit.hit_all(("client", "a", own), ("letter", "7", shared)) for _ in range(3)]
+    # Another client: its own limit is fresh, the letter's has counted 2 of 3.
+    second = [ratelimit.hit_all(("client", "b", own), ("letter", "7", shared)) for _ in range(2)]
+
+    assert first == [True, True, False]
+    assert second == [True, False]
+    assert core_cache.redis_unavailable()
+
+
 def test_a_hung_redis_costs_one_short_timeout_then_nothing(redis_server, redis_cache):
     redis_cache.set("fragment", "x")
     redis_server.hang()
