@@ -198,3 +198,71 @@ def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert json.loads(response.content)["status"] == "down"
+
+
+def test_the_cache_keeps_one_redis_client_and_it_outlives_a_restart(
+    redis_server, redis_cache, monkeypatch
+):
+    """Django's cache made a redis-py client for every operation (issue 16): now one per
+    connection pool, and the same one serves again once Redis is back after a restart."""
+    import redis
+
+    made = []
+    real_init = redis.Redis.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(1)
+        real_init(self, *args, **kwargs)
+
+    redis_cache.set("warm", 1)
+    monkeypatch.setattr(redis.Redis, "__init__", counting)
+
+    for n in range(5):
+        redis_cache.set(f"k{n}", n)
+        assert redis_cache.get(f"k{n}") == n
+    assert made == []
+
+    redis_server.kill()
+    redis_server.start()
+    made.clear()  # start() made one, to wait for the server's answer
+    core_cache.breaker.reset()
+    redis_cache.set("after", "restart")
+
+    assert redis_cache.get("after") == "restart"
+    assert made == []
+
+
+def test_the_broker_keeps_one_redis_client_per_pool_and_a_new_one_with_a_new_pool(
+    redis_server, monkeypatch
+):
+    """kombu made a redis-py client for every message it published (issue 16): the channel
+    keeps one per connection pool, and makes a new one when kombu replaces its pool (as it
+    does after a connection loss)."""
+    import redis
+    from kombu import Connection
+
+    queue = "test-kept-client"
+    made = []
+    real_init = redis.Redis.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(1)
+        real_init(self, *args, **kwargs)
+
+    with Connection(redis_server.url, transport="core.redis_transport:Transport") as connection:
+        simple = connection.SimpleQueue(queue)
+        simple.put({"n": 0})
+        monkeypatch.setattr(redis.Redis, "__init__", counting)
+        for n in range(1, 6):
+            simple.put({"n": n})
+        assert made == []
+
+        simple.channel._disconnect_pools()  # what kombu does when the connection is lost
+        simple.put({"n": 6})
+        assert len(made) == 1  # a client on the new pool
+        simple.put({"n": 7})
+        assert len(made) == 1
+
+    monkeypatch.undo()
+    client = redis.Redis.from_url(redis_server.url)
+    assert client.llen(queue) == 8
