@@ -67,6 +67,8 @@ def letter_index(request: HttpRequest) -> HttpResponse:
 def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if (page := publication.cached_visitor_page(request, slug)) is not None:
         return page
+    if (page := publication.cached_visitor_search(request, slug)) is not None:
+        return page
     letter = permissions.get_visible_letter(request.user, slug)
     # Visitors without a session all see the same page: served from the cache, one query.
     page_key = publication.anonymous_page_key(request, letter)
@@ -87,27 +89,33 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     absolute_url = settings.SITE_URL + letter.get_absolute_url()
     # From the cache: no query however many signed (publication.signatories_section).
     signatories = selectors.public_signatory_summary(letter)
-    response = render(
-        request,
-        "letters/letter_detail.html",
-        {
-            "letter": page_letter,
-            "version": version,
-            "versions": selectors.versions_of(letter),
-            "role": role,
-            "signatories": signatories,
-            # Named as leads only from the public list: accepted, approved and public.
-            "leads": selectors.public_leads_named(letter),
-            "signatories_html": publication.signatories_section(request, letter, version.number),
-            "can_see_records": role is not None or is_moderator(request.user),
-            "og_description": description,
-            "absolute_url": absolute_url,
-            "reading": reading,
-            "shown": shown,
-            # The page in each language (hreflang), and the letter's texts to choose from.
-            "alternates": alternates(absolute_url),
-            "texts": alternates(letter.get_absolute_url(), reading.available),
-        },
+
+    def render_page(request: HttpRequest, signatories_html: str) -> HttpResponse:
+        return render(
+            request,
+            "letters/letter_detail.html",
+            {
+                "letter": page_letter,
+                "version": version,
+                "versions": selectors.versions_of(letter),
+                "role": role,
+                "signatories": signatories,
+                # Named as leads only from the public list: accepted, approved and public.
+                "leads": selectors.public_leads_named(letter),
+                "signatories_html": signatories_html,
+                "can_see_records": role is not None or is_moderator(request.user),
+                "og_description": description,
+                "absolute_url": absolute_url,
+                "reading": reading,
+                "shown": shown,
+                # The page in each language (hreflang), and the letter's texts to choose from.
+                "alternates": alternates(absolute_url),
+                "texts": alternates(letter.get_absolute_url(), reading.available),
+            },
+        )
+
+    response = render_page(
+        request, publication.signatories_section(request, letter, version.number)
     )
     if page_key is not None:
         # Kept, and sent to this visitor too, compressed (core.compression).
@@ -115,7 +123,9 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
         cache.set(page_key, compressed, settings.SIGNATORY_LIST_CACHE_SECONDS)
         return compression.page_response(request, compressed)
     if publication.is_anonymous(request):
-        # A search of the list: not kept, but a visitor's page has no secret to compress.
+        # A search of the list: the page around it is kept (publication.keep_search_page), and
+        # a visitor's page has no secret to compress.
+        publication.keep_search_page(request, letter, version.number, render_page)
         return compression.page_response(request, compression.compress(response.content))
     return response
 

@@ -10,6 +10,9 @@ Who may get what (docs/decisions.md, "Publication"):
 - embed: anyone, for letters that are not drafts; the only page that may be framed.
 """
 
+import copy
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -28,6 +31,7 @@ from django.views.decorators.http import require_safe
 from accounts.models import User
 from accounts.roles import is_moderator
 from core import compression
+from core.locale import alternates
 
 from .. import exports, permissions, selectors
 from ..models import Letter
@@ -106,6 +110,87 @@ def cached_visitor_page(request: HttpRequest, slug: str) -> HttpResponse | None:
         return None  # a draft or no such letter: the view answers 404 as always
     compressed = cache.get(_page_key(stamp, ORDER_BY_PLACE, 1))
     return compression.page_response(request, compressed) if compressed is not None else None
+
+
+# --- A visitor's search of the list, in the page kept around it --------------------------------
+
+# A search changes the list section and the language links (which carry the query string),
+# nothing else of the page: the rest is kept, with a mark where the section goes, rendered for
+# a stand-in query string, and each search puts in its own section and links (issue 16: the
+# page around the matches was most of a search's time).
+SEARCH_PARAMETERS = frozenset({"q", "order", "lang"})
+_SECTION_MARK = "\ue004signatories\ue004"
+_SHELL_QUERY = "keptsearchpage"
+
+
+def _is_visitor_search(request: HttpRequest) -> bool:
+    if not is_anonymous(request) or not set(request.GET) <= SEARCH_PARAMETERS:
+        return False
+    return bool(_listing_parameters(request)[1])
+
+
+def _shell_key(letter: Letter) -> str:
+    return (
+        f"{selectors.signatory_cache_key(letter)}:search-shell:{int(letter.deadline_passed)}:"
+        f"{translation.get_language()}"
+    )
+
+
+def _shell_request(request: HttpRequest) -> HttpRequest:
+    shell = copy.copy(request)
+    shell.META = {**request.META, "QUERY_STRING": _SHELL_QUERY}
+    return shell
+
+
+def _language_links(request: HttpRequest) -> list[str]:
+    """The language switcher's links for this request, as the page's HTML holds them."""
+    return [f'href="{escape(language["url"])}"' for language in alternates(request.get_full_path())]
+
+
+def cached_visitor_search(request: HttpRequest, slug: str) -> HttpResponse | None:
+    """A visitor's search of the list (`?q=`, and `order`, `lang`) in the kept page: one
+    query (the letter, compiled once), the kept page and the list from the cache, and only
+    the matches rendered. None when it is not that request or the page is not kept yet: the
+    view does its full work, and keeps the page (keep_search_page)."""
+    if not _is_visitor_search(request):
+        return None
+    letter = selectors.public_letter(slug)
+    if letter is None:
+        return None
+    kept = cache.get(_shell_key(letter))
+    if kept is None:
+        return None
+    html, current_number = kept
+    for kept_link, link in zip(
+        _language_links(_shell_request(request)), _language_links(request), strict=True
+    ):
+        html = html.replace(kept_link, link)
+    html = html.replace(_SECTION_MARK, signatories_section(request, letter, current_number), 1)
+    return compression.page_response(request, compression.compress(html.encode()))
+
+
+def keep_search_page(
+    request: HttpRequest,
+    letter: Letter,
+    current_number: int,
+    render_page: Callable[[HttpRequest, str], HttpResponse],
+) -> None:
+    """After the view rendered a visitor's search in full: render the page once more with the
+    section's mark, for the stand-in query string, and keep it if the query string is in the
+    language links and nowhere else (a template that puts it elsewhere is never kept)."""
+    if not _is_visitor_search(request):
+        return
+    shell_request = _shell_request(request)
+    html = render_page(shell_request, SafeString(_SECTION_MARK)).content.decode()
+    links = _language_links(shell_request)
+    if html.count(_SECTION_MARK) != 1 or any(html.count(link) != 1 for link in links):
+        return
+    rest = html
+    for link in links:
+        rest = rest.replace(link, "")
+    if _SHELL_QUERY in rest:
+        return
+    cache.set(_shell_key(letter), (html, current_number), settings.SIGNATORY_LIST_CACHE_SECONDS)
 
 
 def signatories_section(request: HttpRequest, letter: Letter, current_number: int) -> SafeString:
