@@ -222,6 +222,9 @@ def test_the_page_says_when_and_to_whom_it_was_delivered(client, owner, closed_l
         "Delivered on 2 March 2026 to the Secretary of State (by hand, at the State Department)."
         in text_of(response).replace("<bdi>", "").replace("</bdi>", "")
     )
+    # Typed in whatever language the coordinator wrote it: isolated, so that a right-to-left
+    # page (Uyghur) does not reorder its words and brackets with the sentence around it.
+    assert "(<bdi>by hand, at the State Department</bdi>)" in response.content.decode()
 
 
 # --- The publish page -------------------------------------------------------------------------
