@@ -143,6 +143,8 @@ def test_every_approved_signer_is_emailed_once(owner, closed_with_signatures):
         ro.body_text
     )
     assert f"Delivered to: {letter.recipient} (by email)" in ro.body_text
+    # Typed by the coordinators in their language: isolated in a right-to-left reader's email.
+    assert f"<bdi>{letter.recipient}</bdi> (<bdi>by email</bdi>)" in ro.body_html
     counted = emails.get(to_hash=address_hash(signatures["counted_only"].signer_email))
     assert "counted, never named" in counted.body_text
     # Nobody else: not the pending one, not the one who withdrew
