@@ -46,33 +46,8 @@ def test_a_killed_redis_reads_as_a_miss_and_counts_locally(redis_server, redis_c
     assert [ratelimit.hit("test", "client", limit) for _ in range(3)] == [True, True, False]
 
 
-def test_a_rate_limit_counts_in_redis_in_one_round_trip(redis_server, redis_cache):
-    """Issue 16: INCR and EXPIRE in one pipeline, where add-then-incr took three commands."""
-    import redis
-
-    client = redis.Redis.from_url(redis_server.url)
-    before = client.info("commandstats")
-    limit = ratelimit.Limit(count=2, seconds=60)
-
-    results = [ratelimit.hit("test", "client", limit) for _ in range(3)]
-
-    after = client.info("commandstats")
-    calls = {
-        name: after[name]["calls"] - before.get(name, {}).get("calls", 0)
-        for name in after
-        if name.startswith("cmdstat_")
-        and after[name]["calls"] != before.get(name, {}).get("calls", 0)
-    }
-    for own in ("cmdstat_info", "cmdstat_hello", "cmdstat_client|setinfo"):
-        calls.pop(own, None)  # this test's own, and the cache's connection handshake
-    assert results == [True, True, False]
-    # redis-py's incr is INCRBY: one INCRBY and one EXPIRE per attempt, nothing else.
-    assert calls == {"cmdstat_incrby": 3, "cmdstat_expire": 3}
-    [key] = client.keys("*rl:test:client:*")
-    assert 60 < client.ttl(key) <= 65
-
-
 def _commands(client, before) -> dict[str, int]:
+    """The Redis commands run since `before` (INFO commandstats), by name, with their count."""
     after = client.info("commandstats")
     calls = {
         name: after[name]["calls"] - before.get(name, {}).get("calls", 0)
@@ -83,6 +58,24 @@ def _commands(client, before) -> dict[str, int]:
     for own in ("cmdstat_info", "cmdstat_hello", "cmdstat_client|setinfo"):
         calls.pop(own, None)  # this test's own, and the cache's connection handshake
     return calls
+
+
+def test_a_rate_limit_counts_in_redis_in_one_round_trip(redis_server, redis_cache):
+    """Issue 16: INCR and EXPIRE in one pipeline, where add-then-incr took three commands."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    before = client.info("commandstats")
+    limit = ratelimit.Limit(count=2, seconds=60)
+
+    results = [ratelimit.hit("test", "client", limit) for _ in range(3)]
+
+    calls = _commands(client, before)
+    assert results == [True, True, False]
+    # redis-py's incr is INCRBY: one INCRBY and one EXPIRE per attempt, nothing else.
+    assert calls == {"cmdstat_incrby": 3, "cmdstat_expire": 3}
+    [key] = client.keys("*rl:test:client:*")
+    assert 60 < client.ttl(key) <= 65
 
 
 def test_limits_that_apply_together_count_in_one_round_trip(redis_server, redis_cache):

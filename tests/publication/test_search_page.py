@@ -28,13 +28,6 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def letter(make_letter) -> Letter:
     letter = make_letter(S.OPEN, signatories_public_while_open=True)
