@@ -311,11 +311,9 @@ class SignPageStamp:
 def _sign_page_query() -> QuerySet:
     """The public letter at _SLUG, its stamp and SignPageStamp's texts: read with the same
     querysets the page itself is rendered from (current_version_of, current_translations,
-    verified_organisation_names), so nothing here is a second rule of what the page shows."""
-    from organisations.models import Organisation
-
+    suggestable_organisations), so nothing here is a second rule of what the page shows."""
     from .letters import current_version_query
-    from .signatures import verified_names_query
+    from .signatures import suggestable_organisations
     from .translations import current_translations_query
 
     def text(value: str) -> Cast:
@@ -349,12 +347,15 @@ def _sign_page_query() -> QuerySet:
         )
         .values("stamp")
     )
+    # Every suggestable name, in the order of their keys: the list the form suggests (the first
+    # names in alphabetical order) cannot change without this changing, and ordering by key
+    # spares the database two sorts by collation (half the query's time with 2,000 names).
     suggestions = (
-        Organisation.objects.filter(pk__in=verified_names_query().values("pk"))
+        suggestable_organisations()
         .order_by()
         .annotate(everything=Value(1))  # a constant: one group, the whole list
         .values("everything")
-        .annotate(stamp=MD5(aggregate("name", "name")))
+        .annotate(stamp=MD5(aggregate("name", "pk")))
         .values("stamp")
     )
     return (

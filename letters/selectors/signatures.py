@@ -19,17 +19,18 @@ from ..models import (
 SUGGESTED_NAMES = 2000
 
 
-def verified_names_query(limit: int = SUGGESTED_NAMES) -> QuerySet:
-    """The organisations whose names the sign form suggests, in order: only verified ones,
-    whose presence on the platform is public anyway. Unverified ones are never listed."""
+def suggestable_organisations() -> QuerySet:
+    """The organisations whose names the sign form may suggest: only verified ones, whose
+    presence on the platform is public anyway. Unverified ones are never listed."""
     from organisations.models import Organisation
 
-    return Organisation.objects.filter(is_verified=True).order_by("name")[:limit]
+    return Organisation.objects.filter(is_verified=True)
 
 
 def verified_organisation_names(limit: int = SUGGESTED_NAMES) -> list[str]:
-    """Names offered as suggestions on the sign form (verified_names_query)."""
-    return list(verified_names_query(limit).values_list("name", flat=True))
+    """Names offered as suggestions on the sign form, in order: the first `limit` of
+    suggestable_organisations."""
+    return list(suggestable_organisations().order_by("name").values_list("name", flat=True)[:limit])
 
 
 def signatures_of_member(user: User) -> QuerySet[Signature]:
