@@ -323,10 +323,10 @@ def public_csv(signatories: SignatoryList) -> Iterator[str]:
     return csv_lines(header, rows(), comments=comments)
 
 
-def coordinator_csv(letter: Letter) -> Iterator[str]:
-    """Every signature on the list (approved; for a published letter also those withdrawn
-    after delivery), with the signer's contact details and how their authority was
-    established. Streams rows straight from the database."""
+def _on_the_record(letter: Letter) -> Iterator[tuple[Signature, str]]:
+    """Every signature on the list (approved; for a published letter, also those withdrawn
+    after delivery) with its status in words, by organisation name: what the coordinators'
+    exports hold (coordinator_csv, osdi_signatures)."""
     delivery = selectors.delivery_of(letter)
     if delivery is None:
         signatures = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
@@ -337,6 +337,21 @@ def coordinator_csv(letter: Letter) -> Iterator[str]:
             letter=letter, status__in=[Signature.Status.APPROVED, Signature.Status.WITHDRAWN]
         )
         on_record = {entry["signature"] for entry in delivery.signatories}
+    # Withheld signatures' organisations are encrypted: loaded, then ordered, here.
+    queryset = signatures.with_organisations().select_related("version").order_by("pk")
+    for s in sorted(queryset, key=lambda s: (s.organisation.name.casefold(), s.pk)):
+        if on_record is not None and s.pk not in on_record:
+            continue  # withdrawn before delivery: never on the letter
+        if s.status == Signature.Status.WITHDRAWN:
+            yield s, _("withdrawn after delivery")
+        else:
+            yield s, _("approved")
+
+
+def coordinator_csv(letter: Letter) -> Iterator[str]:
+    """Every signature on the list (approved; for a published letter also those withdrawn
+    after delivery), with the signer's contact details and how their authority was
+    established. Streams rows straight from the database."""
     header = [
         _("Organisation"),
         _("Based in"),
@@ -354,15 +369,7 @@ def coordinator_csv(letter: Letter) -> Iterator[str]:
     authority = dict(Signature.Authority.choices)
 
     def rows() -> Iterator[list[object]]:
-        # Withheld signatures' organisations are encrypted: loaded, then ordered, here.
-        queryset = signatures.with_organisations().select_related("version").order_by("pk")
-        for s in sorted(queryset, key=lambda s: (s.organisation.name.casefold(), s.pk)):
-            if on_record is not None and s.pk not in on_record:
-                continue  # withdrawn before delivery: never on the letter
-            if s.status == Signature.Status.WITHDRAWN:
-                status = _("withdrawn after delivery")
-            else:
-                status = _("approved")
+        for s, status in _on_the_record(letter):
             yield [
                 s.organisation.name,
                 s.organisation.based_in,
@@ -378,6 +385,65 @@ def coordinator_csv(letter: Letter) -> Iterator[str]:
             ]
 
     return csv_lines(header, rows())
+
+
+OSDI_ORIGIN = "Undersigned"
+
+
+def osdi_signatures(letter: Letter) -> dict:
+    """The coordinators' list in the shape of the Open Supporter Data Interface (OSDI), the
+    format of Action Network and the CRMs that read it: the letter as an `osdi:petition`,
+    each signature on the record as an `osdi:signature` with its signer embedded as an
+    `osdi:person`. The same signatures and details as coordinator_csv.
+
+    OSDI splits a name into given and family names; a name as the signer typed it cannot be
+    split for every language (Chinese, Tibetan and Uyghur names among them), so it is kept
+    whole as `given_name`. What OSDI has no field for (title, organisation's visibility,
+    authority, version) is in `custom_fields`, under names of this site."""
+    signatures = []
+    for s, status in _on_the_record(letter):
+        signed = s.confirmed_at or s.created_at
+        person: dict = {
+            "given_name": s.signer_name,
+            "employer": s.organisation.name,
+            "email_addresses": [{"address": s.signer_email, "primary": True}]
+            if s.signer_email
+            else [],
+            "custom_fields": {"job_title": s.signer_title},
+        }
+        if s.organisation.based_in:
+            person["postal_addresses"] = [{"locality": s.organisation.based_in}]
+        signatures.append(
+            {
+                "identifiers": [f"undersigned:signature-{s.pk}"],
+                "origin_system": OSDI_ORIGIN,
+                "created_date": s.created_at.isoformat(),
+                "modified_date": s.updated_at.isoformat(),
+                "action_date": signed.isoformat(),
+                "custom_fields": {
+                    "organisation": s.organisation.name,
+                    "organisation_based_in": s.organisation.based_in,
+                    "visibility": s.visibility,
+                    "signer_name_shown_publicly": s.show_signer_name,
+                    "authority": s.authority,
+                    "version_signed": s.version.number,
+                    "version_sha256": s.version_hash,
+                    "status": status,
+                },
+                "_embedded": {"osdi:person": person},
+            }
+        )
+    return {
+        "identifiers": [f"undersigned:letter-{letter.slug}"],
+        "origin_system": OSDI_ORIGIN,
+        "created_date": letter.created_at.isoformat(),
+        "modified_date": letter.updated_at.isoformat(),
+        "title": letter.title,
+        "browser_url": settings.SITE_URL + letter.get_absolute_url(),
+        "target": [{"name": letter.recipient}],
+        "total_signatures": len(signatures),
+        "_embedded": {"osdi:signatures": signatures},
+    }
 
 
 # --- Words ------------------------------------------------------------------------------------

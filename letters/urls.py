@@ -133,6 +133,11 @@ urlpatterns = [
         publication.signatories_csv_coordinator,
         name="csv-coordinator",
     ),
+    path(
+        "<str:slug>/signatories-osdi.json",
+        publication.signatories_osdi_coordinator,
+        name="osdi-coordinator",
+    ),
     path("<str:slug>/publication/", publication.publication, name="publication"),
     path("<str:slug>/embed/", publication.embed, name="embed"),
 ]

@@ -375,6 +375,8 @@ CASES = [
     Case("letters:pdf-recipient", lambda w: {"slug": w.published.slug}, LETTER_RECORDS),
     Case("letters:pdf-recipient", draft_slug, LETTER_COORDINATORS, "draft"),
     Case("letters:csv-coordinator", lambda w: {"slug": w.open.slug}, LETTER_RECORDS),
+    Case("letters:osdi-coordinator", lambda w: {"slug": w.open.slug}, LETTER_RECORDS),
+    Case("letters:osdi-coordinator", draft_slug, LETTER_COORDINATORS, "draft"),
     Case("letters:publication", lambda w: {"slug": w.closed.slug}, LETTER_RECORDS),
     Case("letters:publication", draft_slug, LETTER_COORDINATORS, "draft"),
     Case("letters:embed", lambda w: {"slug": w.open.slug}, EVERYONE, "open"),

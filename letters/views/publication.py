@@ -17,7 +17,13 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -368,6 +374,23 @@ def signatories_csv_coordinator(request: HttpRequest, slug: str) -> StreamingHtt
     letter = _letter_for_records(request.user, slug)
     response = _csv_response(
         exports.coordinator_csv(letter), _filename(letter, "signatories-confidential.csv")
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_safe
+def signatories_osdi_coordinator(request: HttpRequest, slug: str) -> HttpResponse:
+    """The coordinators' list as OSDI JSON (exports.osdi_signatures), for the CRMs NGOs use:
+    the same people and details as the confidential CSV, for the same people."""
+    letter = _letter_for_records(request.user, slug)
+    response = JsonResponse(
+        exports.osdi_signatures(letter), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Type"] = "application/hal+json; charset=utf-8"
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_filename(letter, "signatories-confidential-osdi.json")}"'
     )
     response["Cache-Control"] = "private, no-store"
     return response

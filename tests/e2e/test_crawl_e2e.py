@@ -397,6 +397,7 @@ EXCLUDED = {
     "letters:pdf-recipient": "PDF download",
     "letters:csv": "CSV download",
     "letters:csv-coordinator": "CSV download",
+    "letters:osdi-coordinator": "JSON download (OSDI)",
     "letters:signature-withdraw": "POST only (the member's withdraw button on My signatures)",
     "letters:signatures-approve": "POST only (delegated review's buttons)",
     "letters:signatures-reject": "POST only: the reason form is on the signatures page",

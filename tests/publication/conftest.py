@@ -157,3 +157,19 @@ def visible_text(response) -> str:
 
     text = re.sub(r"<[^>]+>", " ", body_of(response))
     return " ".join(html.unescape(text).split())
+
+
+@pytest.fixture
+def published_with_list(make_letter, owner, hidden_and_named):
+    """A published letter signed with every visibility (hidden_and_named) and by names in
+    Chinese, Tibetan and Uyghur."""
+    from letters import services
+
+    letter = make_letter(S.CLOSED)
+    signatures = hidden_and_named(letter)
+    for name, place in ((CJK_NAME, "Hong Kong"), (TIBETAN_NAME, "Tibet"), (UYGHUR_NAME, "")):
+        sign_as(letter, name, based_in=place)
+    services.publish_letter(
+        letter=letter, actor=owner, delivered_to="The Secretary of State", method="by hand"
+    )
+    return Letter.objects.get(pk=letter.pk), signatures

@@ -20,18 +20,6 @@ pytestmark = pytest.mark.django_db
 S = Letter.Status
 
 
-@pytest.fixture
-def published_with_list(make_letter, owner, hidden_and_named):
-    letter = make_letter(S.CLOSED)
-    signatures = hidden_and_named(letter)
-    for name, place in ((CJK_NAME, "Hong Kong"), (TIBETAN_NAME, "Tibet"), (UYGHUR_NAME, "")):
-        sign_as(letter, name, based_in=place)
-    services.publish_letter(
-        letter=letter, actor=owner, delivered_to="The Secretary of State", method="by hand"
-    )
-    return Letter.objects.get(pk=letter.pk), signatures
-
-
 def _rows(response) -> list[list[str]]:
     text = body_of(response)
     assert text.startswith("\ufeff")  # spreadsheets read it as UTF-8
