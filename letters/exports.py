@@ -401,7 +401,7 @@ def osdi_signatures(letter: Letter) -> dict:
     whole as `given_name`. What OSDI has no field for (title, organisation's visibility,
     authority, version) is in `custom_fields`, under names of this site."""
     signatures = []
-    for s, status in _on_the_record(letter):
+    for s, _status in _on_the_record(letter):
         signed = s.confirmed_at or s.created_at
         person: dict = {
             "given_name": s.signer_name,
@@ -428,7 +428,10 @@ def osdi_signatures(letter: Letter) -> dict:
                     "authority": s.authority,
                     "version_signed": s.version.number,
                     "version_sha256": s.version_hash,
-                    "status": status,
+                    # A code, not the CSV's words: read by a machine, in any language.
+                    "status": "withdrawn_after_delivery"
+                    if s.status == Signature.Status.WITHDRAWN
+                    else s.status,
                 },
                 "_embedded": {"osdi:person": person},
             }

@@ -118,3 +118,27 @@ def test_the_publication_page_offers_it(client, owner, published_with_list):
     page = client.get(reverse("letters:publication", args=[letter.slug])).content.decode()
 
     assert reverse("letters:osdi-coordinator", args=[letter.slug]) in page
+
+
+def test_a_withdrawal_after_delivery_is_a_code_in_every_language(
+    client, owner, published_with_list
+):
+    from letters import services
+
+    letter, signatures = published_with_list
+    services.withdraw_signature(signature=signatures["public"])
+    client.force_login(owner)
+
+    response = client.get(
+        reverse("letters:osdi-coordinator", args=[letter.slug]), {"lang": "zh-hans"}
+    )
+
+    records = {
+        r["identifiers"][0]: r for r in json.loads(response.content)["_embedded"]["osdi:signatures"]
+    }
+    withdrawn = records[f"undersigned:signature-{signatures['public'].pk}"]
+    assert withdrawn["custom_fields"]["status"] == "withdrawn_after_delivery"
+    assert {r["custom_fields"]["status"] for r in records.values()} == {
+        "approved",
+        "withdrawn_after_delivery",
+    }
