@@ -5,8 +5,9 @@ and the embeddable count for partner websites.
 Who may get what (docs/decisions.md, "Publication"):
 - public PDF: whoever may read the letter; its list only when the list is public.
 - public CSV: whoever may read the letter, once the list is public; 404 under embargo.
-- recipient PDF, coordinator CSV, publication page: the letter's coordinators, and moderators
-  (who read everything, DESIGN.md §7); 404 for anyone else, login first for visitors.
+- recipient PDF, coordinator CSV and its OSDI JSON, publication page: the letter's
+  coordinators, and moderators (who read everything, DESIGN.md §7); 404 for anyone else,
+  login first for visitors.
 - embed: anyone, for letters that are not drafts; the only page that may be framed.
 """
 
