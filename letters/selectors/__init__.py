@@ -60,6 +60,7 @@ from .publication import (
     sign_page_stamp,
     signatory_cache_key,
 )
+from .responses import responses_of
 from .signatures import (
     signature_counts,
     signatures_for_coordinator,
@@ -75,6 +76,7 @@ from .translations import (
 )
 
 __all__ = [
+    "responses_of",
     "lead_requests_of",
     "public_leads_named",
     "search_eligible_leads",
