@@ -2,6 +2,7 @@
 (letters.services.publish_letter) records it."""
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -93,9 +94,6 @@ class ResponseForm(forms.Form):
         label=_("The response as a PDF"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
-        help_text=_(
-            "Optional. A PDF of at most 10 MB, without password, scripts or embedded files."
-        ),
     )
     email_signers = forms.BooleanField(
         label=_("Email every organisation that signed"),
@@ -110,6 +108,9 @@ class ResponseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.document_pages = 0
         self.fields["received_on"].initial = timezone.localdate()
+        self.fields["document"].help_text = _(
+            "Optional. A PDF of at most %(mb)d MB, without a password, scripts or embedded files."
+        ) % {"mb": settings.RESPONSE_PDF_MAX_BYTES // (1024 * 1024)}
 
     def clean_document(self):
         upload = self.cleaned_data.get("document")

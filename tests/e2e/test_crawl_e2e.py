@@ -398,6 +398,7 @@ EXCLUDED = {
     "letters:csv": "CSV download",
     "letters:csv-coordinator": "CSV download",
     "letters:osdi-coordinator": "JSON download (OSDI)",
+    "letters:response-document": "PDF download (a recipient's response)",
     "letters:signature-withdraw": "POST only (the member's withdraw button on My signatures)",
     "letters:signatures-approve": "POST only (delegated review's buttons)",
     "letters:signatures-reject": "POST only: the reason form is on the signatures page",
