@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +47,7 @@ def _touch(letter: Letter) -> None:
     Letter.objects.filter(pk=letter.pk).update(updated_at=timezone.now())
 
 
-def signers_to_tell(letter: Letter):
+def signers_to_tell(letter: Letter) -> QuerySet[Signature]:
     """Who is emailed about a response: the letter's approved signatures — not withdrawn,
     rejected or unconfirmed ones."""
     return (
@@ -65,7 +66,7 @@ def record_response(
     received_on: dt.date,
     from_whom: str = "",
     text: str = "",
-    document: ContentFile | None = None,
+    document: "ContentFile[bytes] | None" = None,
     document_pages: int = 0,
     email_signers: bool = False,
 ) -> LetterResponse:
@@ -97,12 +98,13 @@ def record_response(
         text=text,
         recorded_by=actor,
     )
+    stored = ""
     if document is not None:
         response.document_size = document.size
         response.document_pages = document_pages
         response.document.save(document.name or "response.pdf", document, save=False)
         # A failure below must not leave the file behind.
-        stored = response.document.name
+        stored = response.document.name or ""
         storage = response.document.storage
     try:
         response.save()
@@ -121,7 +123,7 @@ def record_response(
         }
         record_event(action=Action.LETTER_RESPONSE_RECORDED, actor=actor, target=letter, data=data)
     except BaseException:
-        if document is not None:
+        if stored:
             storage.delete(stored)
         raise
     return response

@@ -21,6 +21,8 @@ STORED_VALUES = {
     "letter.settings_changed",
     "letter.translation_saved",
     "letter.summary_corrected",
+    "letter.response_recorded",
+    "letter.response_deleted",
     "letter.opened",
     "letter.closed",
     "letter.reopened",
