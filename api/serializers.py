@@ -208,7 +208,22 @@ class InvitationPageSerializer(serializers.Serializer):
     results = InvitationSerializer(many=True)
 
 
+@extend_schema_field(OpenApiTypes.URI)
+class _RecordsUrl(serializers.Field):
+    """One of the letter's records in this API, absolute."""
+
+    def __init__(self, name: str, **kwargs):
+        self.url_name = name
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, letter: Letter) -> str:
+        return settings.SITE_URL + reverse(self.url_name, kwargs={"slug": letter.slug})
+
+
 class CoordinatedLetterSerializer(LetterSummarySerializer):
+    api_url = _ApiUrl(help_text="The public letter (404 while it is a draft).")
+    signatures_url = _RecordsUrl("api:signatures")
+    invitations_url = _RecordsUrl("api:invitations")
     role = serializers.CharField(help_text="owner or editor")
     invited = serializers.IntegerField(source="invited_count")
     awaiting_review = serializers.IntegerField(source="review_count")
