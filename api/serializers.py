@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from letters.models import Invitation, Letter, Signature
+from letters.models import Invitation, Letter, LetterResponse, Signature
 
 
 @extend_schema_field(OpenApiTypes.URI)
@@ -89,6 +89,29 @@ class DeliverySerializer(serializers.Serializer):
     sha256 = serializers.CharField(source="version.content_hash")
 
 
+class ResponseSerializer(serializers.Serializer):
+    """A recipient's response, or the coordinators' update, as the letter page shows it."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=LetterResponse.Kind.choices)
+    received_on = serializers.DateField()
+    from_whom = serializers.CharField()
+    text = serializers.CharField(help_text="Markdown.")
+    document_url = serializers.SerializerMethodField()
+    document_pages = serializers.IntegerField()
+    document_size = serializers.IntegerField(help_text="Bytes.")
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_document_url(self, response: LetterResponse) -> str | None:
+        """The PDF on the site, if there is one."""
+        if not response.document:
+            return None
+        return settings.SITE_URL + reverse(
+            "letters:response-document", args=[self.context["letter"].slug, response.pk]
+        )
+
+
 class LetterDetailSerializer(LetterSummarySerializer):
     public_contact_email = serializers.EmailField()
     accepting_signatures = serializers.BooleanField(source="is_accepting_signatures")
@@ -98,6 +121,12 @@ class LetterDetailSerializer(LetterSummarySerializer):
     signatories = SummarySerializer(source="api_signatories")
     delivery = DeliverySerializer(allow_null=True, source="api_delivery")
     versions = VersionSerializer(many=True, source="api_versions")
+    responses = ResponseSerializer(
+        many=True,
+        source="api_responses",
+        help_text="After delivery: the recipient's responses and the coordinators' updates, "
+        "newest first.",
+    )
 
 
 class SignatorySerializer(serializers.Serializer):

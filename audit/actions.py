@@ -38,6 +38,11 @@ class Action(models.TextChoices):
     )
     LETTER_EMBARGO_LIFT_CANCELLED = "letter.embargo_lift_cancelled", _("Embargo lift cancelled")
     LETTER_EMBARGO_LIFTED = "letter.embargo_lifted", _("Embargo lifted: the list is public")
+    LETTER_RESPONSE_RECORDED = (
+        "letter.response_recorded",
+        _("Response or update recorded on the published letter"),
+    )
+    LETTER_RESPONSE_DELETED = "letter.response_deleted", _("Response or update deleted")
     LETTER_COORDINATOR_ADDED = "letter.coordinator_added", _("Coordinator added")
     LETTER_COORDINATOR_REMOVED = "letter.coordinator_removed", _("Coordinator removed")
     LETTER_COORDINATOR_ROLE_CHANGED = (

@@ -413,6 +413,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_PIXELS = 4000 * 4000
+# A recipient's response as a PDF (letters.documents).
+RESPONSE_PDF_MAX_BYTES = env.int("RESPONSE_PDF_MAX_BYTES", default=10 * 1024 * 1024)
+RESPONSE_PDF_MAX_PAGES = 200
 
 # --- Security -------------------------------------------------------------------------------
 # Every asset is served by the app itself: no CDN, no web fonts, no analytics (DESIGN.md §2).

@@ -22,7 +22,7 @@ from organisations import services as organisation_services
 from organisations.models import EmailDomain, Membership, Organisation, same_name_q
 
 from . import services as letter_services
-from .models import Letter, Signature
+from .models import Letter, LetterResponse, Signature
 
 DEMO_PASSWORD = "undersigned-demo"  # noqa: S105 - printed on purpose; DEBUG-only demo data
 DEMO_DOMAIN = "demo.undersigned.test"
@@ -385,6 +385,18 @@ def _ensure_letters(
             delivered_on=timezone.localdate() - timedelta(days=2),
             delivered_to="Universities UK, for the Vice-Chancellors",
             method="by email, and by hand at its London office",
+        )
+        # Its recipient answered (issue 17): shown on its page; the demo emails nobody.
+        letter_services.record_response(
+            letter=published,
+            actor=coordinator,
+            kind=LetterResponse.Kind.RESPONSE,
+            received_on=timezone.localdate() - timedelta(days=1),
+            from_whom="Universities UK, office of the Chief Executive",
+            text="Thank you for your letter. We have shared it with our members' international "
+            "offices and will ask each university to name a contact for students who report "
+            "harassment or surveillance.\n\nWe would welcome a meeting with the signatories "
+            "in the new year.",
         )
 
     embargoed = existing.get(EMBARGOED_LETTER_TITLE)

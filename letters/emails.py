@@ -595,6 +595,47 @@ def letter_published(signatures, *, letter, delivery, on_record=None) -> int:
     return queued
 
 
+def letter_response(signatures, *, letter, response) -> int:
+    """Tell every approved signer of a published letter about its recipient's response or a
+    follow-up update, in their language: one email per signature, queued in bulk inside
+    record_response's transaction. It names no organisation but the reader's own."""
+    letter_url = _letter_urls(letter)
+    queued = 0
+    for chunk in itertools.batched(signatures, PUBLISHED_QUEUE_CHUNK):
+        queued += len(
+            queue_emails(
+                EmailSpec(
+                    kind="letter_response",
+                    to=signature.signer_email,
+                    context={
+                        "signature": signature,
+                        "letter": letter,
+                        "organisation_name": signature.organisation.name,
+                        "response": response,
+                        "letter_url": letter_url(signature.language or letter.language),
+                        "document_url": _url(
+                            "letters:response-document", slug=letter.slug, pk=response.pk
+                        )
+                        if response.document
+                        else "",
+                        "manage_url": _url(
+                            "letters:signature-manage",
+                            token=tokens.make_signature_token(
+                                signature_id=signature.pk, purpose=tokens.MANAGE
+                            ),
+                            language=signature.language or letter.language,
+                        ),
+                    },
+                    dedupe_key=f"signature:{signature.pk}:response:{response.pk}",
+                    batch=f"letter:{letter.pk}:response:{response.pk}",
+                    language=signature.language or letter.language,
+                )
+                for signature in chunk
+            )
+        )
+    return queued
+
+
 def lead_requests(request, admins) -> list[int]:
     """Ask an organisation's admins whether it leads the letter: a link to the page where one
     of them, logged in, accepts or declines (the link alone decides nothing)."""

@@ -15,6 +15,7 @@ from .views import (
     letters,
     moderation,
     publication,
+    responses,
     signing,
     translations,
 )
@@ -139,5 +140,17 @@ urlpatterns = [
         name="osdi-coordinator",
     ),
     path("<str:slug>/publication/", publication.publication, name="publication"),
+    # After delivery: the recipient's response and follow-up updates.
+    path("<str:slug>/responses/", responses.response_list, name="responses"),
+    path(
+        "<str:slug>/responses/<int:pk>/delete/",
+        responses.response_delete,
+        name="response-delete",
+    ),
+    path(
+        "<str:slug>/responses/<int:pk>/response.pdf",
+        responses.response_document,
+        name="response-document",
+    ),
     path("<str:slug>/embed/", publication.embed, name="embed"),
 ]

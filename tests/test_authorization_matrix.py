@@ -18,7 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from api import services as api_services
 from letters import services as letter_services
 from letters import tokens
-from letters.models import LeadRequest, Letter, LetterCoordinator, Signature
+from letters.documents import clean_response_pdf
+from letters.models import LeadRequest, Letter, LetterCoordinator, LetterResponse, Signature
 from organisations import services as organisation_services
 from organisations.models import EmailDomain, MembershipInvitation
 from tests.factories import (
@@ -29,6 +30,7 @@ from tests.factories import (
     make_coordinator,
     make_moderator,
 )
+from tests.letters import response_helpers
 
 ROLES = (
     "anonymous",
@@ -78,6 +80,7 @@ class World:
     email_domain: EmailDomain
     editor_row: LetterCoordinator
     lead_request: LeadRequest
+    response: LetterResponse
 
 
 @pytest.fixture
@@ -118,6 +121,16 @@ def world(db) -> World:
     letter_services.open_letter(letter=published, actor=coordinator)
     letter_services.close_letter(letter=published, actor=coordinator)
     letter_services.publish_letter(letter=published, actor=coordinator)
+    document, pages = clean_response_pdf(response_helpers.upload(response_helpers.pdf_bytes()))
+    response = letter_services.record_response(
+        letter=published,
+        actor=coordinator,
+        kind=LetterResponse.Kind.RESPONSE,
+        received_on=published.delivery.delivered_on,
+        from_whom="The Secretary's office",
+        document=document,
+        document_pages=pages,
+    )
     letter("Someone else's letter", author=other_coordinator)
 
     signature = letter_services.sign_letter(
@@ -169,6 +182,7 @@ def world(db) -> World:
         lead_request=LeadRequest.objects.create(
             letter=open_letter, organisation=organisation, requested_by=coordinator
         ),
+        response=response,
     )
 
 
@@ -320,6 +334,25 @@ CASES = [
     Case("letters:edit", draft_slug, LETTER_COORDINATORS),
     Case("letters:settings", draft_slug, LETTER_COORDINATORS),
     Case("letters:summary", lambda w: {"slug": w.published.slug}, LETTER_COORDINATORS),
+    # After delivery: coordinators record responses; anyone who reads the letter reads them.
+    Case("letters:responses", lambda w: {"slug": w.published.slug}, LETTER_COORDINATORS),
+    Case("letters:responses", lambda w: {"slug": w.open.slug}, LETTER_COORDINATORS, "open"),
+    Case(
+        "letters:response-delete",
+        lambda w: {"slug": w.published.slug, "pk": w.response.pk},
+        LETTER_COORDINATORS,
+    ),
+    Case(
+        "letters:response-document",
+        lambda w: {"slug": w.published.slug, "pk": w.response.pk},
+        EVERYONE,
+    ),
+    Case(
+        "letters:response-document",
+        lambda w: {"slug": w.open.slug, "pk": w.response.pk},
+        _row(404, 404, 404, 404, 404, 404, 404, 404),
+        "another letter's",
+    ),
     Case("letters:coordinators", draft_slug, LETTER_COORDINATORS),
     Case(
         "letters:coordinator-role",

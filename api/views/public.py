@@ -57,7 +57,8 @@ class LetterDetail(PublicEndpoint):
         description=(
             "The letter as its public page shows it: the current text, its versions with "
             "their SHA-256, the lead organisations named, the numbers of the public list of "
-            "signatories, and the delivery record once published."
+            "signatories, the delivery record once published, and the responses and updates "
+            "recorded after it."
         ),
         parameters=[SLUG],
         responses=public_responses(serializers.LetterDetailSerializer),
@@ -78,7 +79,8 @@ class LetterDetail(PublicEndpoint):
         letter.api_signatories = summary
         # The delivery record as the page's list shows it: only with a public list.
         letter.api_delivery = selectors.delivery_of(letter) if summary.public else None
-        data = serializers.LetterDetailSerializer(letter).data
+        letter.api_responses = list(selectors.responses_of(letter))
+        data = serializers.LetterDetailSerializer(letter, context={"letter": letter}).data
         return with_etag(Response(data), tag)
 
 

@@ -2,10 +2,12 @@
 (letters.services.publish_letter) records it."""
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import LetterDelivery
+from ..documents import clean_response_pdf
+from ..models import LetterDelivery, LetterResponse
 
 
 class PublishForm(forms.Form):
@@ -59,3 +61,70 @@ class PublishForm(forms.Form):
                 )
             )
         return delivered_on
+
+
+class ResponseForm(forms.Form):
+    """The recipient's response, or a follow-up update, recorded on a published letter."""
+
+    kind = forms.ChoiceField(
+        label=_("What is it?"),
+        choices=LetterResponse.Kind.choices,
+        initial=LetterResponse.Kind.RESPONSE,
+        widget=forms.RadioSelect,
+    )
+    received_on = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("When the response was received, or when the update happened."),
+    )
+    from_whom = forms.CharField(
+        label=_("From"),
+        max_length=LetterResponse._meta.get_field("from_whom").max_length,
+        required=False,
+        help_text=_("Who responded, e.g. “the Secretary's private office”. Needed for a response."),
+    )
+    text = forms.CharField(
+        label=_("Text"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 10, "dir": "auto"}),
+        help_text=_("The response or the update, in Markdown. Optional if you upload a PDF."),
+    )
+    document = forms.FileField(
+        label=_("The response as a PDF"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+    email_signers = forms.BooleanField(
+        label=_("Email every organisation that signed"),
+        required=False,
+        help_text=_(
+            "Each approved signer gets one email in their language. Organisations that "
+            "withdrew are not emailed."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.document_pages = 0
+        self.fields["received_on"].initial = timezone.localdate()
+        self.fields["document"].help_text = _(
+            "Optional. A PDF of at most %(mb)d MB, without a password, scripts or embedded files."
+        ) % {"mb": settings.RESPONSE_PDF_MAX_BYTES // (1024 * 1024)}
+
+    def clean_document(self):
+        upload = self.cleaned_data.get("document")
+        if not upload:
+            return None
+        clean, self.document_pages = clean_response_pdf(upload)
+        return clean
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            not self.errors
+            and not (cleaned.get("text") or "").strip()
+            and not cleaned.get("document")
+        ):
+            raise forms.ValidationError(_("Give the text of the response, or upload it as a PDF."))
+        return cleaned

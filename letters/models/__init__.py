@@ -13,6 +13,7 @@ from .letters import (
     open_signatory,
     seal_signatory,
 )
+from .responses import LetterResponse
 from .signatures import PendingSignature, Signature, attach_organisations, organisation_index_for
 from .translations import LetterTranslation
 
@@ -25,6 +26,7 @@ __all__ = [
     "LetterCoordinator",
     "LetterDelivery",
     "LetterQuerySet",
+    "LetterResponse",
     "LetterTranslation",
     "LetterVersion",
     "PendingSignature",

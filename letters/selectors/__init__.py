@@ -62,6 +62,7 @@ from .publication import (
     signatory_cache_key,
     signatures_on_the_record,
 )
+from .responses import responses_of
 from .signatures import (
     signature_counts,
     signatures_for_coordinator,
@@ -77,6 +78,7 @@ from .translations import (
 )
 
 __all__ = [
+    "responses_of",
     "lead_requests_of",
     "public_leads_named",
     "search_eligible_leads",

@@ -102,6 +102,10 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 "signatories": signatories,
                 # Named as leads only from the public list: accepted, approved and public.
                 "leads": selectors.public_leads_named(letter),
+                # After delivery: the recipient's response and follow-up updates.
+                "responses": list(selectors.responses_of(letter))
+                if letter.status == Letter.Status.PUBLISHED
+                else [],
                 "signatories_html": signatories_html,
                 "can_see_records": role is not None or is_moderator(request.user),
                 "og_description": description,

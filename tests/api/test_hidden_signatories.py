@@ -126,3 +126,35 @@ def test_the_records_name_everyone_for_the_letters_coordinator(client, letters, 
     for secret in ("Recipient Only Rights Group", "Counted Only Underground Network"):
         assert secret.encode() in body
     assert b"co.contact@underground.example.net" in body
+
+
+def test_the_letter_shows_its_responses_as_its_page_does(client, owner, letters):
+    # Given a response recorded on the published letter after delivery
+    from letters import services
+    from letters.models import LetterResponse
+
+    url = reverse("api:letter", args=[letters.published.slug])
+    tag = client.get(url)["ETag"]
+    services.record_response(
+        letter=letters.published,
+        actor=owner,
+        kind=LetterResponse.Kind.RESPONSE,
+        received_on=letters.published.published_at.date(),
+        from_whom="The Secretary's office",
+        text="We have read your letter.",
+    )
+
+    # When a client holding the earlier answer asks again
+    response = client.get(url, HTTP_IF_NONE_MATCH=tag)
+
+    # Then it gets the new answer, with the response, as the page shows it
+    assert response.status_code == 200
+    [answer] = json.loads(response.content)["responses"]
+    assert answer["kind"] == "response"
+    assert answer["from_whom"] == "The Secretary's office"
+    assert answer["text"] == "We have read your letter."
+    assert answer["document_url"] is None
+    assert (
+        "The Secretary&#x27;s office"
+        in client.get(letters.published.get_absolute_url()).content.decode()
+    )

@@ -175,8 +175,8 @@ def test_public_answers_take_the_same_queries_however_many_signed(
     #   1. the letter's stamp (selectors.public_letter_stamp: the ETag is made of it)
     #   2. the letter  3. its current version  4. its lead organisations (prefetch)
     #   5. the approved signatures, one row each (then the list is cached)
-    #   6. every version, for their SHA-256
-    with django_assert_num_queries(6):
+    #   6. every version, for their SHA-256  7. the responses and updates after delivery
+    with django_assert_num_queries(7):
         client.get(detail)
     # The list from the cache: the stamp and the letter
     with django_assert_num_queries(2):

@@ -408,6 +408,7 @@ EXCLUDED = {
     "api:invitations": "JSON (read API, token only)",
     "api:my-letters": "JSON (read API, token only)",
     "api-token-revoke": "POST only (the Revoke button on the API tokens page)",
+    "letters:response-document": "PDF download (a recipient's response)",
     "letters:signature-withdraw": "POST only (the member's withdraw button on My signatures)",
     "letters:signatures-approve": "POST only (delegated review's buttons)",
     "letters:signatures-reject": "POST only: the reason form is on the signatures page",
