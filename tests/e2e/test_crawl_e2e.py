@@ -140,6 +140,7 @@ def _world() -> dict:
         "seed": seed,
         "draft": draft,
         "published": published,
+        "response": published.responses.get(),  # the demo's recipient answered
         "embargoed": embargoed,
         "crawl": crawl,
         "free_tibet": free_tibet,
@@ -332,6 +333,8 @@ def visits(w: dict) -> list[Visit]:
         ("letters:translations", f"{letter}/translations/"),
         ("letters:translation-edit", f"{letter}/translations/bo/"),
         ("letters:publication", f"/letters/{published}/publication/"),
+        ("letters:responses", f"/letters/{published}/responses/"),
+        ("letters:response-delete", f"/letters/{published}/responses/{w['response'].pk}/delete/"),
         ("letters:open", f"/letters/{draft}/open/"),
         ("letters:close", f"{letter}/close/"),
         ("letters:reopen", f"/letters/{embargoed}/reopen/"),
@@ -343,6 +346,8 @@ def visits(w: dict) -> list[Visit]:
     add("coordinator", "letters:invitation-create", f"{letter}/invitations/new/", action=_submit,
         label="form in error")  # fmt: skip
     add("coordinator", "letters:publish", f"/letters/{embargoed}/publish/", action=_submit,
+        label="form in error")  # fmt: skip
+    add("coordinator", "letters:responses", f"/letters/{published}/responses/", action=_submit,
         label="form in error")  # fmt: skip
 
     # The moderator (Traditional Chinese): the admin, and the letter's pages moderators read

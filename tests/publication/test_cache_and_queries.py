@@ -109,7 +109,8 @@ def test_a_published_letter_page_takes_the_same_queries_from_10_to_10000(
     #   3. the delivery record with its frozen list and version
     #   4. the signatures withdrawn since (marked on the record)
     #   5–8. current version, lead organisations, versions, translations
-    with django_assert_num_queries(8):
+    #   9. its responses and updates (issue 17)
+    with django_assert_num_queries(9):
         client.get(url)
     with django_assert_num_queries(1):
         response = client.get(url)
