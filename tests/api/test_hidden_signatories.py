@@ -158,3 +158,35 @@ def test_the_letter_shows_its_responses_as_its_page_does(client, owner, letters)
         "The Secretary&#x27;s office"
         in client.get(letters.published.get_absolute_url()).content.decode()
     )
+
+
+def test_an_organisation_that_withdrew_after_delivery_is_counted_never_named(
+    client, owner, published_with_list, secrets_by_role
+):
+    """It may be withdrawing for its safety: public answers count it, as the page does; its
+    coordinators' records keep it, marked."""
+    from letters import services
+
+    letter, signatures = published_with_list
+    url = reverse("api:signatories", args=[letter.slug])
+    tag = client.get(url)["ETag"]
+
+    services.withdraw_signature(signature=signatures["public_no_name"])
+
+    response = client.get(url, HTTP_IF_NONE_MATCH=tag)
+    assert response.status_code == 200  # the withdrawal changed the list's stamp
+    body = json.loads(response.content)
+    assert "Hong Kong Watch" not in response.content.decode()
+    assert body["withdrawn_after_delivery"] == 1
+    detail = json.loads(client.get(reverse("api:letter", args=[letter.slug])).content)
+    assert "Hong Kong Watch" not in json.dumps(detail, ensure_ascii=False)
+    assert detail["signatories"]["withdrawn_after_delivery"] == 1
+    records = json.loads(
+        client.get(
+            reverse("api:signatures", args=[letter.slug]), **auth(secrets_by_role["coordinator"])
+        ).content
+    )["results"]
+    marked = [
+        r["organisation"]["name"] for r in records if r["status"] == "withdrawn_after_delivery"
+    ]
+    assert marked == ["Hong Kong Watch"]
