@@ -79,6 +79,8 @@ class Action(models.TextChoices):
     COORDINATOR_REQUESTED = "account.coordinator_requested", _("Asked to coordinate letters")
     COORDINATOR_GRANTED = "account.coordinator_granted", _("Coordinator role granted")
     COORDINATOR_DECLINED = "account.coordinator_declined", _("Request to coordinate declined")
+    API_TOKEN_CREATED = "account.api_token_created", _("Personal API token created")
+    API_TOKEN_REVOKED = "account.api_token_revoked", _("Personal API token revoked")
     # Organisations
     ORGANISATION_CREATED = "organisation.created", _("Organisation registered")
     DATA_COPY_SENT = "data.copy_sent", _("A copy of a signer's data emailed to them")

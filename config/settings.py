@@ -91,6 +91,9 @@ INSTALLED_APPS = [
     "audit",
     "outbox",
     "letters",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -501,6 +504,43 @@ SIGN_RATE_PER_CLIENT = env.int("SIGN_RATE_PER_CLIENT", default=10)
 SIGN_RATE_PER_LETTER = env.int("SIGN_RATE_PER_LETTER", default=120)
 # Behind a reverse proxy that sets X-Forwarded-For (and strips a client's own), trust it.
 RATELIMIT_TRUST_X_FORWARDED_FOR = env.bool("RATELIMIT_TRUST_X_FORWARDED_FOR", default=False)
+
+# --- Read API (api/, README "Read API") --------------------------------------------------------
+# Requests per minute: anonymous clients per client address (hashed, in the cache only), each
+# personal token on its own.
+API_RATE_ANONYMOUS_PER_MINUTE = env.int("API_RATE_ANONYMOUS_PER_MINUTE", default=60)
+API_RATE_TOKEN_PER_MINUTE = env.int("API_RATE_TOKEN_PER_MINUTE", default=300)
+REST_FRAMEWORK = {
+    # A personal token, or nobody: no session, so no cross-site request reads as a user.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    # JSON only: no browsable API (its pages would load scripts and need a CSP of their own).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "UNAUTHENTICATED_TOKEN": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Undersigned read API",
+    "DESCRIPTION": (
+        "Public letters and exactly what their public pages show; for coordinators and "
+        "moderators with a personal token, their letters' signatures and invitations."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": False,
+    # Each set of states its own name in the schema (else: a generated "StatusFdfEnum").
+    "ENUM_NAME_OVERRIDES": {
+        "LetterStatusEnum": "letters.models.Letter.Status",
+        "SignatureStatusEnum": "letters.models.Signature.Status",
+        "InvitationStatusEnum": "letters.models.Invitation.Status",
+        "RecordStatusEnum": ["approved", "withdrawn_after_delivery"],
+        "SignOnModeEnum": "letters.models.Letter.SignOnMode",
+    },
+}
 
 # --- Benchmarks -------------------------------------------------------------------------------
 # The bare baseline views of bench/ (a fixed string; one INSERT) under /bench/. Only the

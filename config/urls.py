@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
 from accounts import views as account_views
+from api.urls import account_urlpatterns as api_account_urlpatterns
 from letters.views import account_data
 
 from . import views
@@ -29,9 +30,13 @@ urlpatterns = [
     ),
     path("accounts/data/delete/", account_data.account_delete, name="account-delete"),
     path("accounts/name/", account_views.account_name, name="account-name"),
+    # Personal API tokens (api.views.tokens; before allauth's).
+    *api_account_urlpatterns,
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("organisations.urls")),
     path("letters/", include("letters.urls")),
+    # The read API and its OpenAPI schema (api/; README "Read API").
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

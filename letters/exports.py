@@ -324,24 +324,9 @@ def public_csv(signatories: SignatoryList) -> Iterator[str]:
 
 
 def _on_the_record(letter: Letter) -> Iterator[tuple[Signature, str]]:
-    """Every signature on the list (approved; for a published letter, also those withdrawn
-    after delivery) with its status in words, by organisation name: what the coordinators'
-    exports hold (coordinator_csv, osdi_signatures)."""
-    delivery = selectors.delivery_of(letter)
-    if delivery is None:
-        signatures = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
-        on_record = None
-    else:
-        # The record is the frozen list: approved then, whatever happened since.
-        signatures = Signature.objects.filter(
-            letter=letter, status__in=[Signature.Status.APPROVED, Signature.Status.WITHDRAWN]
-        )
-        on_record = {entry["signature"] for entry in delivery.signatories}
-    # Withheld signatures' organisations are encrypted: loaded, then ordered, here.
-    queryset = signatures.with_organisations().select_related("version").order_by("pk")
-    for s in sorted(queryset, key=lambda s: (s.organisation.name.casefold(), s.pk)):
-        if on_record is not None and s.pk not in on_record:
-            continue  # withdrawn before delivery: never on the letter
+    """Every signature on the list (selectors.signatures_on_the_record) with its status in
+    words: what the coordinators' exports hold (coordinator_csv, osdi_signatures)."""
+    for s in selectors.signatures_on_the_record(letter):
         if s.status == Signature.Status.WITHDRAWN:
             yield s, _("withdrawn after delivery")
         else:

@@ -65,3 +65,17 @@ def get_coordinated_letter(user: User | AnonymousUser, slug: str) -> Letter:
     if letter is None or not can_edit_letter(user, letter):
         raise Http404
     return letter
+
+
+def get_letter_for_records(user: User | AnonymousUser, slug: str) -> Letter:
+    """The letter at `slug` if `user` may read its records (signers' contacts, invitations,
+    the recipient edition): its coordinators, whatever its state; moderators, unless it is a
+    draft (DESIGN.md §7, "read"). 404 otherwise: a draft's existence never leaks."""
+    letter = Letter.objects.filter(slug=slug).first()
+    if letter is None:
+        raise Http404
+    if can_edit_letter(user, letter):
+        return letter
+    if is_moderator(user) and not letter.is_draft:
+        return letter
+    raise Http404

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from api import services as api_services
 from letters import services as letter_services
 from letters import tokens
 from letters.documents import clean_response_pdf
@@ -191,6 +192,9 @@ class Case:
     kwargs: Callable[[World], dict]
     expect: tuple  # one answer per role, in ROLES order
     label: str = ""
+    # The read API (api/): each role asks with a personal API token of its own, not a session
+    # (the API reads no cookie: with a session, every role would be anonymous to it).
+    via_token: bool = False
 
     @property
     def id(self) -> str:
@@ -214,6 +218,12 @@ LETTER_RECORDS = _row(LOGIN, 404, 404, 404, 200, 404, 200, 200)
 ORG_MANAGERS = _row(404, 404, 403, 200, 404, 404, 200, 200)
 ORG_MEMBERS = _row(404, 404, 200, 200, 404, 404, 200, 200)
 ORG_POST_ONLY = _row(405, 405, 405, 405, 405, 405, 405, 405)
+# The read API: a letter's records for its coordinators and moderators (not drafts); no token
+# is 401, a letter out of the token's reach 404 like one that does not exist.
+API_RECORDS = _row(401, 404, 404, 404, 200, 404, 200, 200)
+API_RECORDS_DRAFT = _row(401, 404, 404, 404, 200, 404, 404, 404)
+API_TOKEN = _row(401, 200, 200, 200, 200, 200, 200, 200)
+NOBODY = _row(404, 404, 404, 404, 404, 404, 404, 404)
 
 no_kwargs = lambda w: {}  # noqa: E731
 draft_slug = lambda w: {"slug": w.draft.slug}  # noqa: E731
@@ -460,6 +470,19 @@ CASES = [
         _row(LOGIN, 404, 404, 404, 403, 404, 405, 405),
         "review not delegated",
     ),
+    # The read API (tests/api walks it from its schema with revoked, expired and made-up
+    # tokens too). Its tokens' account page is under accounts/: tests/api/test_tokens.py.
+    Case("api:schema", no_kwargs, EVERYONE, via_token=True),
+    Case("api:letters", no_kwargs, EVERYONE, via_token=True),
+    Case("api:letter", lambda w: {"slug": w.open.slug}, EVERYONE, "open", via_token=True),
+    Case("api:letter", draft_slug, NOBODY, "draft", via_token=True),
+    Case("api:signatories", lambda w: {"slug": w.open.slug}, EVERYONE, via_token=True),
+    Case("api:signatories", draft_slug, NOBODY, "draft", via_token=True),
+    Case("api:signatures", lambda w: {"slug": w.open.slug}, API_RECORDS, via_token=True),
+    Case("api:signatures", draft_slug, API_RECORDS_DRAFT, "draft", via_token=True),
+    Case("api:invitations", lambda w: {"slug": w.open.slug}, API_RECORDS, via_token=True),
+    Case("api:invitations", draft_slug, API_RECORDS_DRAFT, "draft", via_token=True),
+    Case("api:my-letters", no_kwargs, API_TOKEN, via_token=True),
 ]
 
 
@@ -481,9 +504,13 @@ def test_get_answers_each_role_as_the_matrix_says(client, world, case):
 
     for role in ROLES:
         client.logout()
-        if role != "anonymous":
+        headers = {}
+        if role != "anonymous" and case.via_token:
+            secret = api_services.create_token(user=world.users[role], name="matrix").secret
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+        elif role != "anonymous":
             client.force_login(world.users[role])
-        response = client.get(url)
+        response = client.get(url, **headers)
         answers[role] = (
             LOGIN
             if response.status_code == 302

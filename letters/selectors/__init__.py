@@ -20,6 +20,7 @@ from .letters import (
     dashboard_letters,
     letter_for_page,
     public_index,
+    public_index_stamp,
     versions_of,
 )
 from .merge import Conflict, MergePlan, plan_merge
@@ -59,6 +60,7 @@ from .publication import (
     recipient_signatories,
     sign_page_stamp,
     signatory_cache_key,
+    signatures_on_the_record,
 )
 from .responses import responses_of
 from .signatures import (
@@ -120,12 +122,14 @@ __all__ = [
     "plan_merge",
     "public_edition",
     "public_index",
+    "public_index_stamp",
     "public_signatories",
     "public_signatory_summary",
     "embargo_lift_notified_count",
     "publication_preview",
     "recipient_signatories",
     "signatory_cache_key",
+    "signatures_on_the_record",
     "LetterStamp",
     "SignPageStamp",
     "public_letter",

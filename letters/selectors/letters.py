@@ -6,8 +6,10 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -35,6 +37,18 @@ def public_index() -> QuerySet[Letter]:
         .annotate(went_public=Coalesce("published_at", "opened_at", "created_at"))
         .order_by(F("went_public").desc(), "-pk")
     )
+
+
+def public_index_stamp() -> tuple[int, str]:
+    """What changes whenever the public index may: how many letters it lists, and the latest
+    change of any letter the public may read (every change of a letter sets updated_at). One
+    query: the read API answers a repeated request for the index with 304 on it."""
+    found = Letter.objects.public().aggregate(
+        listed=Count("pk", filter=Q(status__in=[Letter.Status.OPEN, Letter.Status.PUBLISHED])),
+        changed=Max("updated_at"),
+    )
+    changed = found["changed"]
+    return found["listed"], changed.isoformat() if changed else ""
 
 
 def letter_for_page(letter: Letter) -> Letter:

@@ -507,6 +507,30 @@ def delivery_of(letter: Letter) -> LetterDelivery | None:
     return LetterDelivery.objects.select_related("version").filter(letter=letter).first()
 
 
+def signatures_on_the_record(letter: Letter) -> list[Signature]:
+    """Every signature on the list (approved; for a published letter, also those withdrawn
+    after delivery, status WITHDRAWN), with its organisation and version, by organisation
+    name: what the coordinators' exports and the read API hold. Three queries."""
+    delivery = delivery_of(letter)
+    if delivery is None:
+        signatures = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
+        on_record = None
+    else:
+        # The record is the frozen list: approved then, whatever happened since.
+        signatures = Signature.objects.filter(
+            letter=letter, status__in=[Signature.Status.APPROVED, Signature.Status.WITHDRAWN]
+        )
+        on_record = {entry["signature"] for entry in delivery.signatories}
+    # Withheld signatures' organisations are encrypted: loaded, then ordered, here.
+    queryset = signatures.with_organisations().select_related("version").order_by("pk")
+    return [
+        s
+        for s in sorted(queryset, key=lambda s: (s.organisation.name.casefold(), s.pk))
+        # Withdrawn before delivery: never on the letter.
+        if on_record is None or s.pk in on_record
+    ]
+
+
 def _signatory_list(letter: Letter, edition: str) -> SignatoryList:
     delivery = delivery_of(letter)
     if delivery is not None:

@@ -36,7 +36,6 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from accounts.models import User
-from accounts.roles import is_moderator
 from core import compression
 from core.locale import alternates
 
@@ -279,14 +278,7 @@ def _render_section(
 def _letter_for_records(user: User, slug: str) -> Letter:
     """The letter if `user` coordinates it, or is a moderator and it is not a draft; 404
     otherwise (a draft's existence never leaks)."""
-    letter = Letter.objects.filter(slug=slug).first()
-    if letter is None:
-        raise Http404
-    if permissions.can_edit_letter(user, letter):
-        return letter
-    if is_moderator(user) and not letter.is_draft:
-        return letter
-    raise Http404
+    return permissions.get_letter_for_records(user, slug)
 
 
 def _filename(letter: Letter, suffix: str) -> str:

@@ -16,6 +16,8 @@ STORED_VALUES = {
     "account.coordinator_requested",
     "account.coordinator_granted",
     "account.coordinator_declined",
+    "account.api_token_created",
+    "account.api_token_revoked",
     "letter.created",
     "letter.version_saved",
     "letter.settings_changed",

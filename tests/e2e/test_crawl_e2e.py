@@ -291,6 +291,7 @@ def visits(w: dict) -> list[Visit]:
         ("mfa_index", "/accounts/2fa/"),
         ("account-data", "/accounts/data/"),
         ("account-delete", "/accounts/data/delete/"),
+        ("api-tokens", "/accounts/api-tokens/"),
     ):
         add("signer", name, path)
     add("signer", "account-name", "/accounts/name/", action=_save_name, label="flash message")
@@ -403,6 +404,15 @@ EXCLUDED = {
     "letters:csv": "CSV download",
     "letters:csv-coordinator": "CSV download",
     "letters:osdi-coordinator": "JSON download (OSDI)",
+    # The read API: JSON for programs (tests/api walks every endpoint from its schema)
+    "api:schema": "JSON: the OpenAPI schema",
+    "api:letters": "JSON (read API)",
+    "api:letter": "JSON (read API)",
+    "api:signatories": "JSON (read API)",
+    "api:signatures": "JSON (read API, token only)",
+    "api:invitations": "JSON (read API, token only)",
+    "api:my-letters": "JSON (read API, token only)",
+    "api-token-revoke": "POST only (the Revoke button on the API tokens page)",
     "letters:response-document": "PDF download (a recipient's response)",
     "letters:signature-withdraw": "POST only (the member's withdraw button on My signatures)",
     "letters:signatures-approve": "POST only (delegated review's buttons)",
