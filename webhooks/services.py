@@ -285,7 +285,8 @@ def backoff(attempts: int) -> int:
     a fifth more at random so that the deliveries of one outage do not all return at once."""
     base: int = settings.WEBHOOKS_RETRY_BASE_SECONDS
     delay = min(base * 2 ** max(attempts - 1, 0), int(settings.WEBHOOKS_RETRY_MAX_SECONDS))
-    return delay + random_source.randbelow(max(delay // 5, 0) + 1)
+    jitter: int = random_source.randbelow(max(delay // 5, 0) + 1)
+    return int(delay + jitter)
 
 
 def headers_for(delivery: WebhookDelivery, *, secret: str, timestamp: int) -> dict[str, str]:
@@ -411,6 +412,7 @@ def _count_failure(endpoint: WebhookEndpoint) -> bool:
                 url=endpoint.url,
                 reason=reason,
                 failures=failures,
+                disabled_at=now,
             )
     except Exception:  # a receiver's bug must not undo the disabling
         logger.exception("endpoint_disabled receiver failed for endpoint %s", endpoint.pk)

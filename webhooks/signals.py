@@ -9,7 +9,7 @@ fails is logged and never undoes the disabling.
 from django.dispatch import Signal
 
 # sender=WebhookEndpoint; kwargs: endpoint_id (int), letter_id (int), url (str), reason (str),
-# failures (int).
+# failures (int), disabled_at (datetime).
 endpoint_disabled = Signal()
 
 # Inside the app only: services ask for deliveries to be handed to the worker, and

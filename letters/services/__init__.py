@@ -85,6 +85,14 @@ from .signatures import (
     withdraw_signature,
 )
 from .translations import save_translation
+from .webhooks import (
+    add_webhook,
+    delete_webhook,
+    disable_webhook,
+    enable_webhook,
+    ping_webhook,
+    retry_webhook_delivery,
+)
 
 __all__ = [
     "DeletionPlan",
@@ -155,4 +163,10 @@ __all__ = [
     "set_coordinator_role",
     "update_letter",
     "correct_summary",
+    "add_webhook",
+    "delete_webhook",
+    "disable_webhook",
+    "enable_webhook",
+    "ping_webhook",
+    "retry_webhook_delivery",
 ]
