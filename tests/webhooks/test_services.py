@@ -71,9 +71,7 @@ def test_create_refuses_a_private_destination_in_production_settings(open_letter
     assert not WebhookEndpoint.objects.exists()
 
 
-def test_create_refuses_the_same_url_twice_and_more_than_the_limit(
-    open_letter, receiver, settings
-):
+def test_create_refuses_the_same_url_twice_and_more_than_the_limit(open_letter, receiver, settings):
     settings.WEBHOOKS_MAX_PER_LETTER = 2
     _endpoint(open_letter, receiver.url)
 
@@ -312,9 +310,7 @@ def test_a_destination_refused_at_send_time_is_not_contacted(open_letter, receiv
 def test_a_delivery_of_a_disabled_endpoint_is_abandoned(open_letter, receiver):
     endpoint, _ = _endpoint(open_letter, receiver.url)
     delivery = _queued(open_letter)
-    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-        active=False, disabled_at=timezone.now()
-    )
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=False, disabled_at=timezone.now())
 
     assert services.deliver(delivery_id=delivery.pk).status == "abandoned"
     assert receiver.requests == []
