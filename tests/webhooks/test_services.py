@@ -41,13 +41,15 @@ def _queued(letter, event=Event.LETTER_CLOSED) -> WebhookDelivery:
 def test_create_returns_the_secret_once_and_stores_it_encrypted(open_letter, receiver, owner):
     endpoint, secret = _endpoint(open_letter, receiver.url, created_by=owner)
 
-    assert secret.startswith("whsec_") and len(secret) > 40
+    assert secret.startswith("whsec_")
+    assert len(secret) > 40
     assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == secret
     with connection.cursor() as cursor:
         cursor.execute("SELECT secret FROM webhooks_webhookendpoint WHERE id = %s", [endpoint.pk])
         stored = cursor.fetchone()[0]
     assert secret not in stored
-    assert endpoint.events == [Event.LETTER_CLOSED] and endpoint.active
+    assert endpoint.events == [Event.LETTER_CLOSED]
+    assert endpoint.active
     assert endpoint.created_by == owner
 
 
@@ -196,9 +198,13 @@ def test_an_unknown_event_is_a_programming_error(open_letter):
 def test_an_event_rolled_back_with_its_transaction_leaves_nothing(open_letter, receiver):
     _endpoint(open_letter, receiver.url)
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.queue_event(letter_id=open_letter.pk, event=Event.LETTER_CLOSED, payload={})
-        raise RuntimeError("the business change failed")
+    def change_that_fails() -> None:
+        with transaction.atomic():
+            services.queue_event(letter_id=open_letter.pk, event=Event.LETTER_CLOSED, payload={})
+            raise RuntimeError("the business change failed")
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
 
     assert not WebhookDelivery.objects.exists()
 
@@ -223,7 +229,8 @@ def test_a_delivery_is_signed_sent_once_and_its_body_cleared(open_letter, receiv
     assert received.headers["Host"] == f"127.0.0.1:{receiver.server.server_address[1]}"
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("sent", 1, 200)
-    assert delivery.body == "" and delivery.delivered_at is not None
+    assert delivery.body == ""
+    assert delivery.delivered_at is not None
 
 
 def test_a_500_schedules_a_retry_with_backoff(open_letter, receiver, settings):
