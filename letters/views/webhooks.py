@@ -85,7 +85,7 @@ def webhook_ping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(
-            request, _("A test event is on its way. Its delivery is listed below the webhooks.")
+            request, _("A test event is on its way: its delivery is listed here.")
         )
     return redirect("letters:webhook-deliveries", slug=letter.slug)
 
