@@ -48,7 +48,9 @@ def test_production_settings_refuse_loopback_even_when_asked():
 
     assert result.returncode == 0, result.stderr
     lines = [
-        line for line in result.stdout.splitlines() if not line.endswith("(use -v 2 for details).")
+        line
+        for line in result.stdout.splitlines()
+        if line and not line.endswith("(use -v 2 for details).")
     ]
     assert lines == [
         "allow_loopback False",
