@@ -13,7 +13,7 @@ import json
 import logging
 import secrets as random_source
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -199,18 +199,27 @@ def retry_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
 # --- Events: queued in the caller's transaction ------------------------------------------------
 
 
+Payload = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class EventSpec:
     event: str  # webhooks.events.Event
-    payload: dict[str, Any]  # the body's fields beside id, type and occurred_at
+    # The body's fields beside id, type and occurred_at; or a function that makes them, called
+    # only when an endpoint subscribed (a withheld organisation's name costs a query).
+    payload: Payload
     event_id: uuid.UUID | None = None  # a new one by default
+
+
+def _payload_of(spec: EventSpec) -> dict[str, Any]:
+    return spec.payload() if callable(spec.payload) else spec.payload
 
 
 def queue_event(
     *,
     letter_id: int,
     event: str,
-    payload: dict[str, Any],
+    payload: Payload,
     event_id: uuid.UUID | None = None,
 ) -> list[int]:
     """Queue `event` for every active endpoint of the letter subscribed to it, in the caller's
@@ -238,7 +247,9 @@ def queue_events(*, letter_id: int, events: Iterable[EventSpec]) -> list[int]:
         if not subscribed:
             continue
         event_id = spec.event_id or uuid.uuid4()
-        body = _body(event_id=event_id, event=spec.event, occurred_at=now, payload=spec.payload)
+        body = _body(
+            event_id=event_id, event=spec.event, occurred_at=now, payload=_payload_of(spec)
+        )
         rows += [
             WebhookDelivery(
                 endpoint=endpoint,

@@ -232,7 +232,11 @@ def sign_letter(
         invitation.responded_at = now
         invitation.save(update_fields=["status", "responded_at", "updated_at"])
         _place_invitation_organisation(signature)
-        emit(letter=letter, event=Event.INVITATION_ACCEPTED, data=invitation_data(invitation))
+        emit(
+            letter=letter,
+            event=Event.INVITATION_ACCEPTED,
+            data=lambda: invitation_data(invitation),
+        )
     record_event(
         action=Action.SIGNATURE_SUBMITTED,
         actor=signature.submitted_by,

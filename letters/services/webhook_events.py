@@ -6,7 +6,7 @@ and, for signatures and invitations, the organisation's name — which the coord
 their export already. Never a signer's name, email, IP address or any link's secret.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from webhooks import services as webhooks
@@ -19,12 +19,19 @@ def letter_reference(letter: Letter) -> dict[str, Any]:
     return {"letter": {"id": letter.pk, "slug": letter.slug, "status": letter.status}}
 
 
-def emit(*, letter: Letter, event: Event, data: dict[str, Any] | None = None) -> list[int]:
+Data = dict[str, Any] | Callable[[], dict[str, Any]] | None
+
+
+def emit(*, letter: Letter, event: Event, data: Data = None) -> list[int]:
     """Queue `event` for the letter's endpoints subscribed to it, in the caller's
-    transaction. One query when nobody subscribed."""
-    return webhooks.queue_event(
-        letter_id=letter.pk, event=event, payload={**letter_reference(letter), **(data or {})}
-    )
+    transaction. One query when nobody subscribed: `data` may be a function, called only
+    when someone did."""
+
+    def payload() -> dict[str, Any]:
+        extra = data() if callable(data) else data
+        return {**letter_reference(letter), **(extra or {})}
+
+    return webhooks.queue_event(letter_id=letter.pk, event=event, payload=payload)
 
 
 def signature_data(signature: Signature) -> dict[str, Any]:
@@ -49,7 +56,7 @@ def invitation_data(invitation: Invitation) -> dict[str, Any]:
 
 
 def emit_signature(*, signature: Signature, event: Event) -> list[int]:
-    return emit(letter=signature.letter, event=event, data=signature_data(signature))
+    return emit(letter=signature.letter, event=event, data=lambda: signature_data(signature))
 
 
 def emit_signatures(*, signatures: Iterable[Signature], event: Event) -> list[int]:
@@ -63,14 +70,16 @@ def emit_signatures(*, signatures: Iterable[Signature], event: Event) -> list[in
         queued += webhooks.queue_events(
             letter_id=letter.pk,
             events=[
-                webhooks.EventSpec(
-                    event=event, payload={**letter_reference(letter), **signature_data(s)}
-                )
+                webhooks.EventSpec(event=event, payload=_signature_payload(letter, s))
                 for s in group
             ],
         )
     return queued
 
 
+def _signature_payload(letter: Letter, signature: Signature) -> Callable[[], dict[str, Any]]:
+    return lambda: {**letter_reference(letter), **signature_data(signature)}
+
+
 def emit_invitation(*, invitation: Invitation, event: Event) -> list[int]:
-    return emit(letter=invitation.letter, event=event, data=invitation_data(invitation))
+    return emit(letter=invitation.letter, event=event, data=lambda: invitation_data(invitation))

@@ -84,9 +84,7 @@ def webhook_ping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request, _("A test event is on its way: its delivery is listed here.")
-        )
+        messages.success(request, _("A test event is on its way: its delivery is listed here."))
     return redirect("letters:webhook-deliveries", slug=letter.slug)
 
 
