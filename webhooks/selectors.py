@@ -1,14 +1,22 @@
 """Reads the coordinators' webhook pages depend on."""
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from .models import WebhookDelivery, WebhookEndpoint
 
 
 def endpoints_of(letter_id: int) -> QuerySet[WebhookEndpoint]:
+    """The letter's endpoints, without their secrets, each with `last_error`: the error of its
+    latest attempted delivery ("" when that one went through). One query."""
+    latest = (
+        WebhookDelivery.objects.filter(endpoint=OuterRef("pk"), attempts__gt=0)
+        .order_by("-updated_at", "-pk")
+        .values("last_error")[:1]
+    )
     return (
         WebhookEndpoint.objects.filter(letter_id=letter_id)
         .defer("secret")
+        .annotate(latest_error=Subquery(latest))
         .order_by("created_at", "pk")
     )
 
@@ -21,16 +29,3 @@ def deliveries_of(letter_id: int) -> QuerySet[WebhookDelivery]:
         .defer("body", "endpoint__secret")
         .order_by("-created_at", "-pk")
     )
-
-
-def last_errors(letter_id: int) -> dict[int, str]:
-    """Each endpoint's latest error, if its latest finished attempt failed."""
-    errors: dict[int, str] = {}
-    for endpoint_id, error in (
-        WebhookDelivery.objects.filter(endpoint__letter_id=letter_id)
-        .exclude(last_error="")
-        .order_by("endpoint_id", "-updated_at")
-        .values_list("endpoint_id", "last_error")
-    ):
-        errors.setdefault(endpoint_id, error)
-    return errors

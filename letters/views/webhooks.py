@@ -24,10 +24,8 @@ DELIVERIES_PER_PAGE = 50
 
 def _page(request: HttpRequest, letter, form: WebhookForm) -> HttpResponse:
     endpoints = list(webhook_selectors.endpoints_of(letter.pk))
-    errors = webhook_selectors.last_errors(letter.pk)
     labels = dict(Event.choices)
     for endpoint in endpoints:
-        endpoint.last_error = errors.get(endpoint.pk, "")
         endpoint.event_labels = [labels.get(name, name) for name in endpoint.events]
     return render(
         request,

@@ -187,3 +187,32 @@ def test_the_deliveries_page_takes_the_same_queries_for_3_or_30(
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+
+
+def test_the_webhooks_page_takes_the_same_queries_for_1_or_5_endpoints(
+    client, owner, open_letter, receiver, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _login(client, owner)
+    url = reverse("letters:webhooks", kwargs={"slug": open_letter.slug})
+    counts = []
+    for total in (1, 5):
+        while WebhookEndpoint.objects.count() < total:
+            endpoint, _ = webhook_services.create_endpoint(
+                letter_id=open_letter.pk,
+                url=f"{receiver.url}&n={WebhookEndpoint.objects.count()}",
+                events=["letter.closed"],
+            )
+            WebhookDelivery.objects.create(
+                endpoint=endpoint, event_id=uuid.uuid4(), event="letter.closed",
+                status="failed", attempts=8, last_error="HTTP 500",
+            )  # fmt: skip
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(len(queries))
+
+    assert response.content.decode().count("HTTP 500") == 5
+    assert counts[0] == counts[1]
