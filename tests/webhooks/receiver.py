@@ -33,6 +33,7 @@ class Receiver:
     hang_seconds: float = 3.0
     delay: float = 0.0  # every answer this much later
     answers: list[int] = field(default_factory=list)  # answer these statuses first, in order
+    drip_next: int = 0  # answer a byte at a time (never tripping a read timeout), this often
     requests: list[Received] = field(default_factory=list)
     accepted: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,6 +53,19 @@ class Receiver:
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's API
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.lock:
+                    drip = receiver.drip_next > 0
+                    receiver.drip_next -= drip
+                if drip:
+                    try:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                        for _ in range(100):  # 20 s of headers, a byte every 0.2 s
+                            self.wfile.write(b"X")
+                            self.wfile.flush()
+                            time.sleep(0.2)
+                    except OSError:
+                        pass  # the sender cut it
+                    return
                 with receiver.lock:
                     hang = receiver.hang_next > 0
                     receiver.hang_next -= hang

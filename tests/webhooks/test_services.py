@@ -3,6 +3,7 @@ receiver (tests/webhooks/receiver.py) called in-process."""
 
 import datetime as dt
 import json
+import time
 import uuid
 
 import pytest
@@ -284,6 +285,21 @@ def test_a_timeout_is_retried(open_letter, receiver):
 
     delivery.refresh_from_db()
     assert (delivery.last_error, delivery.last_status_code) == ("Timed out", None)
+
+
+def test_a_receiver_answering_a_byte_at_a_time_is_cut_at_the_deadline(open_letter, receiver):
+    # Read timeout 0.5 s, connect 0.5 s: the whole attempt may take 1.5 s, though each byte
+    # arrives well within the read timeout.
+    endpoint, secret = _endpoint(open_letter, receiver.url)
+    receiver.secret, receiver.drip_next = secret, 1
+    delivery = _queued(open_letter)
+    started = time.monotonic()
+
+    assert services.deliver(delivery_id=delivery.pk).status == "retry"
+
+    assert time.monotonic() - started < 5
+    delivery.refresh_from_db()
+    assert delivery.last_error == "Timed out"
 
 
 def test_the_last_attempt_fails_the_delivery(open_letter, receiver, settings):
