@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "core",
     "audit",
     "outbox",
+    "webhooks",
     "letters",
     "rest_framework",
     "drf_spectacular",
@@ -252,6 +253,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "letters.purge_invitation_imports",
         "schedule": 60 * 60,
     },
+    # Webhook deliveries whose task was lost go out within WEBHOOKS_LOST_AFTER_SECONDS + this.
+    "requeue-stuck-webhooks": {
+        "task": "webhooks.requeue_stuck_deliveries",
+        "schedule": env.int("WEBHOOKS_SWEEP_SECONDS", default=15),
+    },
+    "reduce-webhook-deliveries": {
+        "task": "webhooks.reduce_deliveries",
+        "schedule": 60 * 60,
+    },
 }
 # Moderators' digest of the signatures awaiting review: at most one per moderator every
 # MODERATION_DIGEST_HOURS (0 turns it off), none when nothing awaits. Beat looks every hour;
@@ -273,6 +283,26 @@ OUTBOX_BODY_RETENTION_HOURS = env.int("OUTBOX_BODY_RETENTION_HOURS", default=72)
 # A queued email whose task has not run this long after the broker's queue emptied has lost it
 # (a broker outage, a killed worker): the sweeper above queues it again (outbox.services).
 OUTBOX_LOST_AFTER_SECONDS = env.int("OUTBOX_LOST_AFTER_SECONDS", default=30)
+# Coordinators' webhooks (README "Webhooks"). Timeouts of one attempt, in seconds.
+WEBHOOKS_CONNECT_TIMEOUT = env.float("WEBHOOKS_CONNECT_TIMEOUT", default=3.0)
+WEBHOOKS_READ_TIMEOUT = env.float("WEBHOOKS_READ_TIMEOUT", default=5.0)
+# Attempts of one delivery (retried on 5xx, 408, 425, 429, timeouts and connection errors),
+# the first retry after WEBHOOKS_RETRY_BASE_SECONDS, doubling, capped well below the broker's
+# visibility_timeout (1 h).
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)
+WEBHOOKS_RETRY_BASE_SECONDS = env.int("WEBHOOKS_RETRY_BASE_SECONDS", default=30)
+WEBHOOKS_RETRY_MAX_SECONDS = env.int("WEBHOOKS_RETRY_MAX_SECONDS", default=30 * 60)
+# An endpoint is disabled after this many failed attempts in a row (its coordinators are told).
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=20)
+WEBHOOKS_MAX_PER_LETTER = env.int("WEBHOOKS_MAX_PER_LETTER", default=5)
+# A queued delivery this late has lost its task: the sweeper hands it over again.
+WEBHOOKS_LOST_AFTER_SECONDS = env.int("WEBHOOKS_LOST_AFTER_SECONDS", default=30)
+# A failed delivery keeps its body (for "retry now") this long; every row goes after the days.
+WEBHOOKS_BODY_RETENTION_HOURS = env.int("WEBHOOKS_BODY_RETENTION_HOURS", default=72)
+WEBHOOKS_DELIVERY_RETENTION_DAYS = env.int("WEBHOOKS_DELIVERY_RETENTION_DAYS", default=30)
+# Tests only: plain http:// to 127.0.0.1/::1 (a receiver the test starts). Never outside DEBUG,
+# whatever the environment says: production refuses loopback like any private address.
+WEBHOOKS_ALLOW_LOOPBACK = DEBUG and env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 # Invitations from a CSV: the largest file and the most contacts one upload may hold.
 INVITATION_CSV_MAX_BYTES = env.int("INVITATION_CSV_MAX_BYTES", default=2 * 1024 * 1024)
 INVITATION_CSV_MAX_ROWS = env.int("INVITATION_CSV_MAX_ROWS", default=10_000)

@@ -749,3 +749,28 @@ def erasure_request(signature: Signature, *, token: str, withdraw: bool, state: 
         dedupe_key=f"signature:{signature.pk}:erase:{int(withdraw)}:{state}",
         language=language_of(signature),
     )
+
+
+def webhook_disabled(*, letter: Letter, coordinators, url: str, reason: str, key: str) -> list[int]:
+    """Tell each coordinator of the letter that one of its webhooks was disabled after
+    repeated failures, and where to enable it again."""
+    return queue_emails(
+        EmailSpec(
+            kind="webhook_disabled",
+            to=user.email,
+            context={
+                "letter": letter,
+                "user": user,
+                "url": url,
+                "reason": reason,
+                "webhooks_url": _url(
+                    "letters:webhooks",
+                    slug=letter.slug,
+                    language=_account_language(user, letter),
+                ),
+            },
+            dedupe_key=f"webhook-disabled:{key}:{user.pk}",
+            language=_account_language(user, letter),
+        )
+        for user in coordinators
+    )

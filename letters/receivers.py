@@ -3,6 +3,7 @@ call to a service: no logic lives here."""
 
 from .services.invitations import follow_email_status
 from .services.publication import invalidate_lists_naming
+from .services.webhooks import tell_coordinators_webhook_disabled
 
 
 def organisation_details_changed(sender, *, organisation, fields, **kwargs) -> None:
@@ -16,3 +17,12 @@ def invitation_email_status_changed(sender, *, email_id, kind, status, error, **
         follow_email_status(
             email_id=email_id, status=status, error=error, sent_at=kwargs.get("sent_at")
         )
+
+
+def webhook_endpoint_disabled(
+    sender, *, endpoint_id, letter_id, url, reason, disabled_at, **kwargs
+) -> None:
+    """The webhooks app gave up on an endpoint: its letter's coordinators are told by email."""
+    tell_coordinators_webhook_disabled(
+        letter_id=letter_id, endpoint_id=endpoint_id, url=url, reason=reason, at=disabled_at
+    )

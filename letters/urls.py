@@ -18,6 +18,7 @@ from .views import (
     responses,
     signing,
     translations,
+    webhooks,
 )
 
 app_name = "letters"
@@ -114,6 +115,22 @@ urlpatterns = [
     path("<str:slug>/reopen/", letters.letter_reopen, name="reopen"),
     path("<str:slug>/publish/", letters.letter_publish, name="publish"),
     path("<str:slug>/versions/", letters.letter_versions, name="versions"),
+    # The coordinators' webhooks (README "Webhooks").
+    path("<str:slug>/webhooks/", webhooks.webhook_list, name="webhooks"),
+    path(
+        "<str:slug>/webhooks/deliveries/",
+        webhooks.webhook_deliveries,
+        name="webhook-deliveries",
+    ),
+    path(
+        "<str:slug>/webhooks/deliveries/<int:pk>/retry/",
+        webhooks.webhook_retry,
+        name="webhook-retry",
+    ),
+    path("<str:slug>/webhooks/<int:pk>/test/", webhooks.webhook_ping, name="webhook-ping"),
+    path("<str:slug>/webhooks/<int:pk>/disable/", webhooks.webhook_disable, name="webhook-disable"),
+    path("<str:slug>/webhooks/<int:pk>/enable/", webhooks.webhook_enable, name="webhook-enable"),
+    path("<str:slug>/webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook-delete"),
     path("<str:slug>/translations/", translations.translation_list, name="translations"),
     path(
         "<str:slug>/translations/<str:language>/",

@@ -254,6 +254,33 @@ def _erasure_token(w: World) -> dict:
     return {"token": token}
 
 
+def _draft_endpoint(w: World):
+    """A webhook of the draft (made directly: its URL is not what is under test)."""
+    from webhooks.models import WebhookEndpoint
+
+    endpoint, _ = WebhookEndpoint.objects.get_or_create(
+        letter=w.draft,
+        url="https://hooks.example.org/undersigned",
+        defaults={"secret": "whsec_matrix", "events": ["letter.closed"]},
+    )
+    return endpoint
+
+
+def _webhook(w: World) -> dict:
+    return {"slug": w.draft.slug, "pk": _draft_endpoint(w).pk}
+
+
+def _webhook_delivery(w: World) -> dict:
+    import uuid
+
+    from webhooks.models import WebhookDelivery
+
+    delivery = WebhookDelivery.objects.create(
+        endpoint=_draft_endpoint(w), event_id=uuid.uuid4(), event="letter.closed", status="failed"
+    )
+    return {"slug": w.draft.slug, "pk": delivery.pk}
+
+
 def _pending_import(w: World):
     """A CSV upload awaiting confirmation on the open letter, by its coordinator."""
     from letters.contact_lists import ParsedFile
@@ -364,6 +391,17 @@ CASES = [
         lambda w: {"slug": w.draft.slug, "pk": w.editor_row.pk},
         LETTER_COORDINATORS,
     ),
+    # Webhooks: the letter's coordinators only, not moderators (letters/services/webhooks.py)
+    Case("letters:webhooks", draft_slug, LETTER_COORDINATORS),
+    Case(
+        "letters:webhooks", lambda w: {"slug": w.published.slug}, LETTER_COORDINATORS, "published"
+    ),
+    Case("letters:webhook-deliveries", draft_slug, LETTER_COORDINATORS),
+    Case("letters:webhook-delete", _webhook, LETTER_COORDINATORS),
+    Case("letters:webhook-ping", _webhook, POST_ONLY),
+    Case("letters:webhook-disable", _webhook, POST_ONLY),
+    Case("letters:webhook-enable", _webhook, POST_ONLY),
+    Case("letters:webhook-retry", _webhook_delivery, POST_ONLY),
     Case("letters:open", draft_slug, LETTER_COORDINATORS),
     Case("letters:close", lambda w: {"slug": w.open.slug}, LETTER_COORDINATORS),
     Case("letters:reopen", lambda w: {"slug": w.closed.slug}, LETTER_COORDINATORS),

@@ -87,6 +87,14 @@ from .signatures import (
     withdraw_signature,
 )
 from .translations import save_translation
+from .webhooks import (
+    add_webhook,
+    delete_webhook,
+    disable_webhook,
+    enable_webhook,
+    ping_webhook,
+    retry_webhook_delivery,
+)
 
 __all__ = [
     "AlreadySigned",
@@ -97,6 +105,7 @@ __all__ = [
     "WideningNeedsConfirmation",
     "accept_lead",
     "add_coordinator",
+    "add_webhook",
     "approve_signature",
     "cancel_embargo_lift",
     "cancel_import",
@@ -113,8 +122,11 @@ __all__ = [
     "decline_lead",
     "delete_account",
     "delete_response",
+    "delete_webhook",
     "deletion_plan",
+    "disable_webhook",
     "email_data_copy",
+    "enable_webhook",
     "erase_signer",
     "expire_invitations",
     "expire_unconfirmed_signatures",
@@ -128,6 +140,7 @@ __all__ = [
     "merge_organisations",
     "narrow_visibility",
     "open_letter",
+    "ping_webhook",
     "publish_letter",
     "purge_expired_personal_data",
     "purge_stale_imports",
@@ -144,6 +157,7 @@ __all__ = [
     "request_widening",
     "resend_failed_invitations",
     "resend_invitation",
+    "retry_webhook_delivery",
     "revoke_invitation",
     "save_translation",
     "send_held_invitations",

@@ -27,11 +27,13 @@ from core.errors import DomainError, NotAllowed, TransitionError
 from core.locale import supported
 from organisations.models import Organisation
 from outbox.models import OutboundEmail
+from webhooks.events import Event
 
 from .. import contact_lists, emails, selectors, tokens
 from ..models import Invitation, Letter
 from ..models.invitations import email_index
 from ..permissions import can_edit_letter
+from .webhook_events import emit_invitation
 
 Status = Invitation.Status
 # Held invitations are emailed in chunks of this many at the opening (memory stays flat).
@@ -332,6 +334,7 @@ def decline_invitation(*, invitation: Invitation, reason: str = "") -> Invitatio
         # invitation (issue 12); the audit trail keeps no personal data.
         data={"letter_id": invitation.letter_id, "reason_given": bool(invitation.decline_reason)},
     )
+    emit_invitation(invitation=invitation, event=Event.INVITATION_DECLINED)
     return invitation
 
 

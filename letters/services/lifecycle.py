@@ -21,6 +21,7 @@ from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
 from core.locale import supported
 from organisations.models import Organisation
+from webhooks.events import Event
 
 from .. import selectors
 from ..models import Letter, LetterCoordinator, LetterDelivery, LetterVersion, content_hash
@@ -28,6 +29,7 @@ from ..permissions import can_edit_letter, can_manage_coordinators
 from .invitations import send_held_invitations
 from .publication import invalidate_public_list, record_delivery
 from .signatures import request_reconfirmations
+from .webhook_events import emit
 
 S = Letter.Status
 
@@ -301,6 +303,7 @@ def open_letter(*, letter: Letter, actor: User) -> Letter:
         target=letter,
         data={"held_invitations_sent": held} if held else None,
     )
+    emit(letter=letter, event=Event.LETTER_OPENED)
     return letter
 
 
@@ -315,6 +318,7 @@ def close_letter(*, letter: Letter, actor: User | None, reason: str = "") -> Let
     letter.closed_at = timezone.now()
     letter.save(update_fields=["status", "closed_at", "updated_at"])
     record_event(action=Action.LETTER_CLOSED, actor=actor, target=letter, reason=reason)
+    emit(letter=letter, event=Event.LETTER_CLOSED)
     return letter
 
 
@@ -336,6 +340,7 @@ def reopen_letter(*, letter: Letter, actor: User, deadline: dt.datetime | None) 
         target=letter,
         data={"deadline": deadline.isoformat() if deadline else None},
     )
+    emit(letter=letter, event=Event.LETTER_OPENED, data={"reopened": True})
     return letter
 
 
@@ -383,6 +388,7 @@ def publish_letter(
             "older_versions": older_versions,
         },
     )
+    emit(letter=letter, event=Event.LETTER_PUBLISHED)
     return letter
 
 

@@ -19,11 +19,13 @@ from accounts.models import User
 from audit.actions import Action
 from audit.services import Event, record_events
 from core.errors import DomainError, NotAllowed, TransitionError
+from webhooks.events import Event as WebhookEvent
 
 from .. import emails
 from ..models import Letter, Signature
 from ..permissions import can_moderate
 from .publication import invalidate_public_list
+from .webhook_events import emit_signatures
 
 Status = Signature.Status
 
@@ -158,6 +160,10 @@ def decide_signatures(
             )
             for s in to_decide
         ]
+    )
+    emit_signatures(
+        signatures=to_decide,
+        event=WebhookEvent.SIGNATURE_APPROVED if approve else WebhookEvent.SIGNATURE_REJECTED,
     )
     emails.decisions(to_decide)
     if approve:

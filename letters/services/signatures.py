@@ -26,12 +26,14 @@ from organisations import services as organisation_services
 from organisations.models import Organisation, same_name_q
 from organisations.names import normalise_name
 from organisations.selectors import admin_emails_of, is_member, writes_from_verified_domain
+from webhooks.events import Event
 
 from .. import emails, selectors, tokens
 from ..models import Invitation, Letter, LetterTranslation, LetterVersion, Signature
 from ..models.invitations import normalised_email
 from ..models.signatures import ORGANISATION_COLUMNS
 from .publication import invalidate_public_list
+from .webhook_events import emit, emit_signature, invitation_data
 
 Status = Signature.Status
 
@@ -230,6 +232,11 @@ def sign_letter(
         invitation.responded_at = now
         invitation.save(update_fields=["status", "responded_at", "updated_at"])
         _place_invitation_organisation(signature)
+        emit(
+            letter=letter,
+            event=Event.INVITATION_ACCEPTED,
+            data=lambda: invitation_data(invitation),
+        )
     record_event(
         action=Action.SIGNATURE_SUBMITTED,
         actor=signature.submitted_by,
@@ -437,7 +444,9 @@ def _confirm(signature: Signature, *, now: dt.datetime, member: bool = False) ->
         target=signature,
         data={"letter_id": signature.letter_id, "status": to},
     )
+    emit_signature(signature=signature, event=Event.SIGNATURE_CONFIRMED)
     if to == Status.APPROVED:
+        emit_signature(signature=signature, event=Event.SIGNATURE_APPROVED)
         record_event(
             action=Action.SIGNATURE_AUTO_APPROVED,
             organisation=signature.public_organisation,
@@ -531,6 +540,7 @@ def withdraw_signature(*, signature: Signature, actor: User | None = None) -> Si
         target=signature,
         data={"letter_id": signature.letter_id},
     )
+    emit_signature(signature=signature, event=Event.SIGNATURE_WITHDRAWN)
     emails.signature_withdrawn(signature)
     emails.signature_changed(signature, withdrawn=True, include_signer=False)
     invalidate_public_list(letter_ids=[signature.letter_id])

@@ -135,6 +135,7 @@ def _world() -> dict:
         .first()
     )
     token = tokens.make_signature_token
+    webhook = _webhook_of(seed)
     return {
         "users": users,
         "seed": seed,
@@ -161,8 +162,36 @@ def _world() -> dict:
         ),
         "erase": _erasure_token(approved),
         "invitation": invitation,
+        "webhook": webhook,
         "secret": tokens.current_invitation_secret(invitation.token_seed, invitation.token_hash),
     }
+
+
+def _webhook_of(letter):
+    """A webhook of the letter with a failed delivery (made directly: the demo's address does
+    not resolve here, and the SSRF rule would refuse to save it)."""
+    import uuid
+
+    from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        letter=letter,
+        url="https://crm.example.org/hooks/undersigned",
+        secret="whsec_crawl",
+        events=["signature.approved", "letter.published"],
+        consecutive_failures=2,
+    )
+    WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_id=uuid.uuid4(),
+        event="signature.approved",
+        status="failed",
+        attempts=8,
+        last_status_code=503,
+        last_error="HTTP 503: Service Unavailable",
+        body="{}",
+    )
+    return endpoint
 
 
 def _erasure_token(signature) -> str:
@@ -340,8 +369,13 @@ def visits(w: dict) -> list[Visit]:
         ("letters:reopen", f"/letters/{embargoed}/reopen/"),
         ("letters:publish", f"/letters/{embargoed}/publish/"),
         ("letters:lift-embargo", f"{letter}/make-list-public/"),
+        ("letters:webhooks", f"{letter}/webhooks/"),
+        ("letters:webhook-deliveries", f"{letter}/webhooks/deliveries/"),
+        ("letters:webhook-delete", f"{letter}/webhooks/{w['webhook'].pk}/delete/"),
     ):
         add("coordinator", name, path)
+    add("coordinator", "letters:webhooks", f"{letter}/webhooks/", action=_submit,
+        label="form in error")  # fmt: skip
     add("coordinator", "letters:create", "/letters/new/", action=_submit, label="form in error")
     add("coordinator", "letters:invitation-create", f"{letter}/invitations/new/", action=_submit,
         label="form in error")  # fmt: skip
@@ -414,6 +448,10 @@ EXCLUDED = {
     "api:my-letters": "JSON (read API, token only)",
     "api-token-revoke": "POST only (the Revoke button on the API tokens page)",
     "letters:response-document": "PDF download (a recipient's response)",
+    "letters:webhook-ping": "POST only (a button on the webhooks page)",
+    "letters:webhook-disable": "POST only (a button on the webhooks page)",
+    "letters:webhook-enable": "POST only (a button on the webhooks page)",
+    "letters:webhook-retry": "POST only (a button on the deliveries page)",
     "letters:signature-withdraw": "POST only (the member's withdraw button on My signatures)",
     "letters:signatures-approve": "POST only (delegated review's buttons)",
     "letters:signatures-reject": "POST only: the reason form is on the signatures page",

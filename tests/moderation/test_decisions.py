@@ -91,8 +91,10 @@ def test_bulk_approve_takes_the_same_queries_for_5_or_50(
     #  actions; the changelist the action runs in: 6 the letter filter's counts, 7 its count
     #  (its page is not read), 8 the letter filter again (the action's queryset); then
     #  decide_signatures: 9 savepoint, 10 the rows locked, 11 the user's groups (may they
-    #  moderate), 12 the update, 13 the audit events (one insert), 14 the emails (one insert),
-    #  15 their ids, 16 the letter's public list version, 17 release savepoint
+    #  moderate), 12 the update, 13 the audit events (one insert), 14 the letter's active
+    #  webhook endpoints (one per letter, however many signatures: README "Webhooks"),
+    #  15 the emails (one insert), 16 their ids, 17 the letter's public list version,
+    #  18 release savepoint
     with django_assert_num_queries(EXPECTED_APPROVE_QUERIES):
         response = approve(client, ids)
 
@@ -102,7 +104,7 @@ def test_bulk_approve_takes_the_same_queries_for_5_or_50(
     assert OutboundEmail.objects.filter(kind="signature_approved").count() == count
 
 
-EXPECTED_APPROVE_QUERIES = 17
+EXPECTED_APPROVE_QUERIES = 18
 
 
 def test_approve_from_a_signatures_own_page_returns_to_the_queue(client, moderator, pending):

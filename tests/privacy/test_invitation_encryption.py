@@ -281,7 +281,9 @@ def test_the_migration_encrypts_existing_invitations_and_back(letter, coordinato
     services.decline_invitation(invitation=invitation, reason="Not now")
     pending = upload(letter, coordinator, HEADER + "Org A,Ann,ann@a.example.org,Paris\n")
     before = "letters", "0013_signature_organisation_sealed"
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("letters")
+    # Every app's latest: going back in letters unapplies the apps that depend on it
+    # (webhooks), and the way forward must apply them again.
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
 
     MigrationExecutor(connection).migrate([before])
     with connection.cursor() as cursor:
