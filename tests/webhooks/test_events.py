@@ -201,3 +201,44 @@ def test_nobody_subscribed_costs_one_query_and_writes_nothing(
 
     with django_assert_num_queries(1):
         assert emit(letter=open_letter, event=Event.LETTER_CLOSED) == []
+
+
+def test_recording_a_response_emits_response_recorded(make_letter, owner, receiver):
+    letter = make_letter(S.PUBLISHED)
+    _subscribe(letter, receiver)
+
+    response = services.record_response(
+        letter=letter,
+        actor=owner,
+        kind="response",
+        received_on=letter.delivery.delivered_on,
+        from_whom="The Secretary's private office",
+        text="We will raise these cases.",
+    )
+
+    [event] = _events(letter)
+    assert event["type"] == "response.recorded"
+    assert event["response"] == {
+        "id": response.pk,
+        "kind": "response",
+        "received_on": response.received_on.isoformat(),
+        "from": "The Secretary's private office",
+        "text": "We will raise these cases.",
+        "document": False,
+        "signers_emailed": 0,
+    }
+
+
+def test_a_refused_response_emits_nothing(make_letter, owner, receiver):
+    letter = make_letter(S.CLOSED)
+    _subscribe(letter, receiver)
+    with pytest.raises(TransitionError):
+        services.record_response(
+            letter=letter,
+            actor=owner,
+            kind="response",
+            received_on=letter.created_at.date(),
+            from_whom="Someone",
+            text="Too early.",
+        )
+    assert "response.recorded" not in _types(letter)
