@@ -21,10 +21,12 @@ from accounts.models import User
 from audit.actions import Action
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed, TransitionError
+from webhooks.events import Event
 
 from .. import emails
 from ..models import Letter, LetterResponse, Signature
 from ..permissions import can_edit_letter
+from .webhook_events import emit
 
 FROM_MAX = LetterResponse._meta.get_field("from_whom").max_length or 300
 TEXT_MAX = 20_000
@@ -122,11 +124,27 @@ def record_response(
             "signers_emailed": response.signers_emailed,
         }
         record_event(action=Action.LETTER_RESPONSE_RECORDED, actor=actor, target=letter, data=data)
+        emit(letter=letter, event=Event.RESPONSE_RECORDED, data=lambda: _event_data(response))
     except BaseException:
         if stored:
             storage.delete(stored)
         raise
     return response
+
+
+def _event_data(response: LetterResponse) -> dict[str, Any]:
+    """What the letter's webhooks are told (README "Webhooks"): the response is public."""
+    return {
+        "response": {
+            "id": response.pk,
+            "kind": response.kind,
+            "received_on": response.received_on.isoformat(),
+            "from": response.from_whom,
+            "text": response.text,
+            "document": bool(response.document),
+            "signers_emailed": response.signers_emailed,
+        }
+    }
 
 
 @transaction.atomic(durable=True)
