@@ -152,6 +152,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "import_keep_hours": settings.INVITATION_IMPORT_KEEP_HOURS,
             "confirmation_days": settings.SIGNATURE_CONFIRMATION_DAYS,
             "coordinator_request_days": settings.COORDINATOR_REQUEST_RETENTION_DAYS,
+            "webhook_body_hours": settings.WEBHOOKS_BODY_RETENTION_HOURS,
+            "webhook_record_days": settings.WEBHOOKS_DELIVERY_RETENTION_DAYS,
         },
     )
 

@@ -216,3 +216,14 @@ def test_the_webhooks_page_takes_the_same_queries_for_1_or_5_endpoints(
 
     assert response.content.decode().count("HTTP 500") == 5
     assert counts[0] == counts[1]
+
+
+def test_the_privacy_page_says_what_webhooks_send_and_for_how_long(client, settings):
+    settings.WEBHOOKS_BODY_RETENTION_HOURS = 48
+    settings.WEBHOOKS_DELIVERY_RETENTION_DAYS = 14
+
+    page = " ".join(client.get(reverse("privacy")).content.decode().split())
+
+    assert "Never the signer's name or email address." in page
+    assert "if it cannot be, for 48 hours." in page
+    assert "The record that it was sent is deleted after 14 days." in page
