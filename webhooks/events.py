@@ -18,7 +18,7 @@ class Event(models.TextChoices):
     LETTER_OPENED = "letter.opened", _("The letter was opened for signatures")
     LETTER_CLOSED = "letter.closed", _("The letter was closed")
     LETTER_PUBLISHED = "letter.published", _("The letter was published")
-    RESPONSE_RECORDED = "response.recorded", _("A response from the recipient was recorded")
+    RESPONSE_RECORDED = "response.recorded", _("A response or an update was recorded")
 
 
 # Sent to one endpoint on a coordinator's request ("Send a test"), whatever it subscribed to.
