@@ -39,6 +39,23 @@ def _queued(letter, event=Event.LETTER_CLOSED) -> WebhookDelivery:
 # --- Endpoints ---------------------------------------------------------------------------------
 
 
+def test_the_address_is_stored_encrypted(open_letter, receiver, owner):
+    """A webhook address may carry its own secret (a chat's incoming-webhook URL does, in its
+    path): a copy of the database must not hand it over."""
+    url = receiver.url + "services/T0001/B0002/secret-path-token"
+    endpoint, _secret = _endpoint(open_letter, url, created_by=owner)
+
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).url == url
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM webhooks_webhookendpoint WHERE id = %s", [endpoint.pk])
+        row = " ".join(str(value) for value in cursor.fetchone())
+    assert "secret-path-token" not in row
+    assert "127.0.0.1" not in row
+    # Still one endpoint per address and letter
+    with pytest.raises(DomainError, match="already sends its events to this address"):
+        _endpoint(open_letter, url, created_by=owner)
+
+
 def test_create_returns_the_secret_once_and_stores_it_encrypted(open_letter, receiver, owner):
     endpoint, secret = _endpoint(open_letter, receiver.url, created_by=owner)
 
