@@ -256,12 +256,13 @@ def _erasure_token(w: World) -> dict:
 
 def _draft_endpoint(w: World):
     """A webhook of the draft (made directly: its URL is not what is under test)."""
-    from webhooks.models import WebhookEndpoint
+    from webhooks.models import WebhookEndpoint, url_key
 
+    url = "https://hooks.example.org/undersigned"
     endpoint, _ = WebhookEndpoint.objects.get_or_create(
         letter=w.draft,
-        url="https://hooks.example.org/undersigned",
-        defaults={"secret": "whsec_matrix", "events": ["letter.closed"]},
+        url_key=url_key(w.draft.pk, url),
+        defaults={"url": url, "secret": "whsec_matrix", "events": ["letter.closed"]},
     )
     return endpoint
 

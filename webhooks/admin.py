@@ -7,9 +7,9 @@ from .models import WebhookDelivery, WebhookEndpoint
 class WebhookEndpointAdmin(admin.ModelAdmin):
     """For operators: status only. The secret is never shown, nor editable here."""
 
-    list_display = ["url", "letter", "active", "consecutive_failures", "disabled_at"]
+    list_display = ["host", "letter", "active", "consecutive_failures", "disabled_at"]
     list_filter = ["active"]
-    fields = ["letter", "url", "events", "active", "disabled_reason", "disabled_at",
+    fields = ["letter", "host", "events", "active", "disabled_reason", "disabled_at",
               "consecutive_failures", "created_by"]  # fmt: skip
     readonly_fields = fields
 

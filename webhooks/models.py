@@ -6,11 +6,15 @@ by the worker afterwards, like an email of the outbox: a rolled-back change leav
 a broker outage delays a delivery but loses none (the sweeper hands it over again).
 """
 
+from typing import Any
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import blind_index
 from core.fields import EncryptedTextField
 from core.models import TimeStampedModel
 
@@ -25,7 +29,10 @@ class WebhookEndpoint(TimeStampedModel):
     letter = models.ForeignKey(
         "letters.Letter", on_delete=models.CASCADE, related_name="webhook_endpoints"
     )
-    url = models.URLField(_("URL"), max_length=500)
+    # Encrypted: an address may carry its own secret (a chat's incoming-webhook URL does, in
+    # its path). url_key (a keyed index, core.crypto.blind_index) keeps it once per letter.
+    url = EncryptedTextField(_("URL"))
+    url_key = models.CharField(max_length=64, editable=False)
     secret = EncryptedTextField(_("signing secret"), editable=False)
     # Event names (webhooks.events.Event); a list, read in Python (SQLite has no contains).
     events = models.JSONField(_("events"), default=list)
@@ -48,7 +55,9 @@ class WebhookEndpoint(TimeStampedModel):
         verbose_name_plural = _("webhook endpoints")
         ordering = ["letter", "created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["letter", "url"], name="webhooks_endpoint_url_once"),
+            models.UniqueConstraint(
+                fields=["letter", "url_key"], name="webhooks_endpoint_url_key_once"
+            ),
             models.CheckConstraint(
                 condition=Q(active=True) | Q(disabled_at__isnull=False),
                 name="webhooks_disabled_has_time",
@@ -56,7 +65,23 @@ class WebhookEndpoint(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.url} ({'active' if self.active else 'disabled'})"
+        return f"{self.host} ({'active' if self.active else 'disabled'})"
+
+    @property
+    def host(self) -> str:
+        """The address's host alone: what the admin and the delivery list name it by (the
+        path may be a secret of the receiver's)."""
+        return urlsplit(self.url).hostname or ""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.url_key = url_key(self.letter_id, self.url)
+        super().save(*args, **kwargs)
+
+
+def url_key(letter_id: int, url: str) -> str:
+    """The keyed index of a letter's endpoint address: equal for the same address on the same
+    letter, meaningless without FIELD_INDEX_KEY."""
+    return blind_index("webhooks.endpoint-url", f"{letter_id}\x00{url}")
 
 
 class WebhookDelivery(TimeStampedModel):

@@ -29,7 +29,7 @@ from core.errors import DomainError, TransitionError
 
 from . import destinations, signing, transport
 from .events import EVENT_NAMES, PING
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import WebhookDelivery, WebhookEndpoint, url_key
 from .signals import delivery_requested, endpoint_disabled
 
 logger = logging.getLogger(__name__)
@@ -71,11 +71,17 @@ def create_endpoint(
             _("A letter can have at most %(count)s webhooks.")
             % {"count": settings.WEBHOOKS_MAX_PER_LETTER}
         )
-    if WebhookEndpoint.objects.filter(letter_id=letter_id, url=url).exists():
+    key = url_key(letter_id, url)
+    if WebhookEndpoint.objects.filter(letter_id=letter_id, url_key=key).exists():
         raise DomainError(_("This letter already sends its events to this address."))
     secret = signing.new_secret()
     endpoint = WebhookEndpoint.objects.create(
-        letter_id=letter_id, url=url, secret=secret, events=chosen, created_by=created_by
+        letter_id=letter_id,
+        url=url,
+        url_key=key,
+        secret=secret,
+        events=chosen,
+        created_by=created_by,
     )
     return endpoint, secret
 
