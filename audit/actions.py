@@ -43,6 +43,10 @@ class Action(models.TextChoices):
         _("Response or update recorded on the published letter"),
     )
     LETTER_RESPONSE_DELETED = "letter.response_deleted", _("Response or update deleted")
+    LETTER_WEBHOOK_ADDED = "letter.webhook_added", _("Webhook added")
+    LETTER_WEBHOOK_DISABLED = "letter.webhook_disabled", _("Webhook disabled")
+    LETTER_WEBHOOK_ENABLED = "letter.webhook_enabled", _("Webhook enabled")
+    LETTER_WEBHOOK_DELETED = "letter.webhook_deleted", _("Webhook deleted")
     LETTER_COORDINATOR_ADDED = "letter.coordinator_added", _("Coordinator added")
     LETTER_COORDINATOR_REMOVED = "letter.coordinator_removed", _("Coordinator removed")
     LETTER_COORDINATOR_ROLE_CHANGED = (

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.actions import Action
+from audit.services import record_event
 from core.errors import NotAllowed, TransitionError
 from webhooks import services as webhooks
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -33,32 +35,56 @@ def _own(letter: Letter, endpoint: WebhookEndpoint) -> None:
         raise NotAllowed(_("This webhook belongs to another letter."))
 
 
+def _audit(action: Action, actor: User, letter: Letter, endpoint: WebhookEndpoint) -> None:
+    """Who took the letter's events where: the host only (an address's path may be the
+    receiver's own secret), never the signing secret."""
+    record_event(
+        action=action,
+        actor=actor,
+        target=letter,
+        data={"webhook": endpoint.pk, "host": endpoint.host, "events": list(endpoint.events)},
+    )
+
+
+@transaction.atomic
 def add_webhook(
     *, letter: Letter, actor: User, url: str, events: list[str]
 ) -> tuple[WebhookEndpoint, str]:
     """Subscribe an HTTPS address to some of the letter's events. Returns the endpoint and its
     signing secret, to be shown once."""
     _require_coordinator(actor, letter)
-    return webhooks.create_endpoint(letter_id=letter.pk, url=url, events=events, created_by=actor)
+    endpoint, secret = webhooks.create_endpoint(
+        letter_id=letter.pk, url=url, events=events, created_by=actor
+    )
+    _audit(Action.LETTER_WEBHOOK_ADDED, actor, letter, endpoint)
+    return endpoint, secret
 
 
+@transaction.atomic
 def disable_webhook(*, letter: Letter, actor: User, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     _require_coordinator(actor, letter)
     _own(letter, endpoint)
-    return webhooks.disable_endpoint(
+    endpoint = webhooks.disable_endpoint(
         endpoint=endpoint, reason=_("Disabled by %(email)s.") % {"email": actor.email}
     )
+    _audit(Action.LETTER_WEBHOOK_DISABLED, actor, letter, endpoint)
+    return endpoint
 
 
+@transaction.atomic
 def enable_webhook(*, letter: Letter, actor: User, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     _require_coordinator(actor, letter)
     _own(letter, endpoint)
-    return webhooks.enable_endpoint(endpoint=endpoint)
+    endpoint = webhooks.enable_endpoint(endpoint=endpoint)
+    _audit(Action.LETTER_WEBHOOK_ENABLED, actor, letter, endpoint)
+    return endpoint
 
 
+@transaction.atomic
 def delete_webhook(*, letter: Letter, actor: User, endpoint: WebhookEndpoint) -> None:
     _require_coordinator(actor, letter)
     _own(letter, endpoint)
+    _audit(Action.LETTER_WEBHOOK_DELETED, actor, letter, endpoint)
     webhooks.delete_endpoint(endpoint=endpoint)
 
 
