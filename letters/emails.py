@@ -556,27 +556,27 @@ def duplicate_signature_notice(*, attempt: Signature, recipients: list[str]) -> 
 PUBLISHED_QUEUE_CHUNK = 500
 
 
-def letter_published(signatures, *, letter, delivery, on_record=None) -> int:
-    """Tell every approved signer that the letter is out, and how their organisation appears in
-    it. Queued in bulk inside publish_letter's transaction, a few queries per 500 signers."""
+def _to_approved_signers(
+    signatures, *, letter, kind: str, key: str, context: Callable[[Signature], dict]
+) -> int:
+    """One email of `kind` to each of these approved signers of a published letter, in their
+    language, with the link to withdraw (possible after publication too: services.signatures).
+    Queued in bulk inside the caller's transaction, a few queries per 500 signers; the dedupe
+    key `signature:<id>:<key>` sends each at most once."""
     letter_url = _letter_urls(letter)
     queued = 0
     for chunk in itertools.batched(signatures, PUBLISHED_QUEUE_CHUNK):
         queued += len(
             queue_emails(
                 EmailSpec(
-                    kind="letter_published",
+                    kind=kind,
                     to=signature.signer_email,
                     context={
                         "signature": signature,
                         "letter": letter,
                         "organisation": signature.organisation,
                         "organisation_name": signature.organisation.name,
-                        "version": delivery.version,
-                        "delivery": delivery,
                         "letter_url": letter_url(signature.language or letter.language),
-                        "left_out": on_record is not None and signature.pk not in on_record,
-                        # Withdrawal stays possible after publication (services.signatures)
                         "manage_url": _url(
                             "letters:signature-manage",
                             token=tokens.make_signature_token(
@@ -584,56 +584,49 @@ def letter_published(signatures, *, letter, delivery, on_record=None) -> int:
                             ),
                             language=signature.language or letter.language,
                         ),
+                        **context(signature),
                     },
-                    dedupe_key=f"signature:{signature.pk}:published",
-                    batch=f"letter:{letter.pk}:published",
+                    dedupe_key=f"signature:{signature.pk}:{key}",
+                    batch=f"letter:{letter.pk}:{key}",
                     language=signature.language or letter.language,
                 )
                 for signature in chunk
             )
         )
     return queued
+
+
+def letter_published(signatures, *, letter, delivery, on_record=None) -> int:
+    """Tell every approved signer that the letter is out, and how their organisation appears in
+    it (or that it was left out, as a signer of an earlier text)."""
+    return _to_approved_signers(
+        signatures,
+        letter=letter,
+        kind="letter_published",
+        key="published",
+        context=lambda signature: {
+            "version": delivery.version,
+            "delivery": delivery,
+            "left_out": on_record is not None and signature.pk not in on_record,
+        },
+    )
 
 
 def letter_response(signatures, *, letter, response) -> int:
     """Tell every approved signer of a published letter about its recipient's response or a
-    follow-up update, in their language: one email per signature, queued in bulk inside
-    record_response's transaction. It names no organisation but the reader's own."""
-    letter_url = _letter_urls(letter)
-    queued = 0
-    for chunk in itertools.batched(signatures, PUBLISHED_QUEUE_CHUNK):
-        queued += len(
-            queue_emails(
-                EmailSpec(
-                    kind="letter_response",
-                    to=signature.signer_email,
-                    context={
-                        "signature": signature,
-                        "letter": letter,
-                        "organisation_name": signature.organisation.name,
-                        "response": response,
-                        "letter_url": letter_url(signature.language or letter.language),
-                        "document_url": _url(
-                            "letters:response-document", slug=letter.slug, pk=response.pk
-                        )
-                        if response.document
-                        else "",
-                        "manage_url": _url(
-                            "letters:signature-manage",
-                            token=tokens.make_signature_token(
-                                signature_id=signature.pk, purpose=tokens.MANAGE
-                            ),
-                            language=signature.language or letter.language,
-                        ),
-                    },
-                    dedupe_key=f"signature:{signature.pk}:response:{response.pk}",
-                    batch=f"letter:{letter.pk}:response:{response.pk}",
-                    language=signature.language or letter.language,
-                )
-                for signature in chunk
-            )
-        )
-    return queued
+    follow-up update. It names no organisation but the reader's own."""
+    document_url = (
+        _url("letters:response-document", slug=letter.slug, pk=response.pk)
+        if response.document
+        else ""
+    )
+    return _to_approved_signers(
+        signatures,
+        letter=letter,
+        kind="letter_response",
+        key=f"response:{response.pk}",
+        context=lambda signature: {"response": response, "document_url": document_url},
+    )
 
 
 def lead_requests(request, admins) -> list[int]:

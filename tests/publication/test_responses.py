@@ -172,7 +172,7 @@ def test_only_coordinators_delete(published_letter, owner, other_coordinator):
     assert LetterResponse.objects.filter(pk=response.pk).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_file_of_a_deleted_response_is_deleted(published_letter, owner):
     document, pages = _pdf()
     response = _record(published_letter, owner, document=document, document_pages=pages)
