@@ -462,3 +462,18 @@ def test_the_letter_page_reads_its_responses_in_one_query(client, published_lett
     with CaptureQueriesContext(connection) as six:
         client.get(url)
     assert len(six) == len(one)
+
+
+def test_a_double_submission_records_and_emails_once(published_letter, owner):
+    """Two clicks on Record (or a resubmitted form) do not email every signer twice."""
+    sign_as(published_letter, "Tibet Watch")
+    first = _record(published_letter, owner, email_signers=True)
+
+    with pytest.raises(DomainError, match="already recorded"):
+        _record(published_letter, owner, email_signers=True)
+
+    assert list(LetterResponse.objects.all()) == [first]
+    assert OutboundEmail.objects.filter(kind="letter_response").count() == 1
+    # A different text on the same day is a new update
+    _record(published_letter, owner, kind=K.UPDATE, from_whom="", text="We met them today.")
+    assert LetterResponse.objects.count() == 2
