@@ -92,6 +92,17 @@ def record_response(
         raise DomainError(_("The date cannot be in the future."))
     if received_on < letter.delivery.delivered_on:
         raise DomainError(_("The date cannot be before the letter was delivered."))
+    # Two clicks on Record, or a form sent again: under the letter's lock, the second sees the
+    # first and is refused, so no signer is emailed the same response twice.
+    if LetterResponse.objects.filter(
+        letter=letter,
+        kind=kind,
+        received_on=received_on,
+        from_whom=from_whom,
+        text=text,
+        document_size=document.size if document is not None else 0,
+    ).exists():
+        raise DomainError(_("This has already been recorded: it is on the letter's page."))
     response = LetterResponse(
         letter=letter,
         kind=kind,

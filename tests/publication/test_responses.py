@@ -469,7 +469,7 @@ def test_a_double_submission_records_and_emails_once(published_letter, owner):
     sign_as(published_letter, "Tibet Watch")
     first = _record(published_letter, owner, email_signers=True)
 
-    with pytest.raises(DomainError, match="already recorded"):
+    with pytest.raises(DomainError, match="already been recorded"):
         _record(published_letter, owner, email_signers=True)
 
     assert list(LetterResponse.objects.all()) == [first]
