@@ -73,57 +73,73 @@ def _endpoint(request: HttpRequest, slug: str, pk: int):
     return letter, get_object_or_404(webhook_selectors.endpoints_of(letter.pk), pk=pk)
 
 
-@login_required
-@require_POST
-def webhook_ping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def _act_on_endpoint(
+    request: HttpRequest, slug: str, pk: int, action, done: str, then: str
+) -> HttpResponse:
+    """One of the endpoint's buttons: the service, its refusal or `done` as a message, and back
+    to the page `then`."""
     letter, endpoint = _endpoint(request, slug, pk)
     try:
-        services.ping_webhook(letter=letter, actor=request.user, endpoint=endpoint)
+        action(letter=letter, actor=request.user, endpoint=endpoint)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("A test event is on its way: its delivery is listed here."))
-    return redirect("letters:webhook-deliveries", slug=letter.slug)
+        messages.success(request, done)
+    return redirect(then, slug=letter.slug)
+
+
+@login_required
+@require_POST
+def webhook_ping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _act_on_endpoint(
+        request,
+        slug,
+        pk,
+        services.ping_webhook,
+        _("A test event is on its way: its delivery is listed here."),
+        "letters:webhook-deliveries",
+    )
 
 
 @login_required
 @require_POST
 def webhook_disable(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    letter, endpoint = _endpoint(request, slug, pk)
-    try:
-        services.disable_webhook(letter=letter, actor=request.user, endpoint=endpoint)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The webhook is disabled: nothing is sent to it."))
-    return redirect("letters:webhooks", slug=letter.slug)
+    return _act_on_endpoint(
+        request,
+        slug,
+        pk,
+        services.disable_webhook,
+        _("The webhook is disabled: nothing is sent to it."),
+        "letters:webhooks",
+    )
 
 
 @login_required
 @require_POST
 def webhook_enable(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    letter, endpoint = _endpoint(request, slug, pk)
-    try:
-        services.enable_webhook(letter=letter, actor=request.user, endpoint=endpoint)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The webhook is enabled again; its failures are forgotten."))
-    return redirect("letters:webhooks", slug=letter.slug)
+    return _act_on_endpoint(
+        request,
+        slug,
+        pk,
+        services.enable_webhook,
+        _("The webhook is enabled again; its failures are forgotten."),
+        "letters:webhooks",
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def webhook_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    letter, endpoint = _endpoint(request, slug, pk)
     if request.method == "POST":
-        try:
-            services.delete_webhook(letter=letter, actor=request.user, endpoint=endpoint)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The webhook and its deliveries are deleted."))
-        return redirect("letters:webhooks", slug=letter.slug)
+        return _act_on_endpoint(
+            request,
+            slug,
+            pk,
+            services.delete_webhook,
+            _("The webhook and its deliveries are deleted."),
+            "letters:webhooks",
+        )
+    letter, endpoint = _endpoint(request, slug, pk)
     return render(
         request,
         "letters/webhook_delete.html",
